@@ -1,0 +1,144 @@
+"""What the product knows about ECE and Office 365, as tables.
+
+Everything here is a fact that changes over time (a new Engineering Special, a new cloud). Keep each
+table dated and sourced, so that updating one is a one-line change with a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+#: When the tables below were last checked against Cisco's and Microsoft's publications.
+KNOWLEDGE_DATE: Final = "2026-11-29"
+
+
+@dataclass(frozen=True, order=True)
+class EsLevel:
+    """An Engineering Special, optionally with an Engineering Test build on top (``ES12_ET1``).
+
+    ESs are cumulative: a later ES contains every earlier ES and ET, so levels compare as tuples.
+    """
+
+    es: int
+    et: int = 0
+
+    def __str__(self) -> str:
+        return f"ES{self.es}_ET{self.et}" if self.et else f"ES{self.es}"
+
+
+@dataclass(frozen=True)
+class Release:
+    """One ECE release family, as the version checks need it."""
+
+    family: tuple[int, int]
+    label: str  # "12.6(1)"
+    marker: str  # pytest marker of this version
+    oauth_es: EsLevel | None  # ES (and ET) that brought O365 OAuth (CSCvr86493); None: built in
+    latest_es: EsLevel | None  # newest ES known on KNOWLEDGE_DATE; None: no ES tracked
+    web_url_label: str
+
+
+_WEB_URL_PRE_12_6: Final = (
+    'partition-level setting "Web Server URL or Load Balancer URL" '
+    "(Partition > System Resources > Settings > General)"
+)
+_WEB_URL_12_6: Final = 'Partition > Apps > General Settings > "External URL of Application"'
+
+# Required ES per version: Cisco TAC document 218453, "Troubleshoot ECE OAuth2 authentication with O365"
+# (bug CSCvr86493), which also says "install the latest ES available for your version".
+# Newest ES per version, as far as public sources showed on KNOWLEDGE_DATE:
+# - 11.6(1): ES12_ET1 (fixes CSCwd61276 after ES12); no later ES seen.
+# - 12.0(1): ES6 and 12.5(1): ES3 are the newest that TAC 218453 names; no later ES seen.
+# - 12.6(1): ES10, named in "Release Notes for Cisco CCE Solutions 12.6(1)", ECE chapter (updated after
+#   May 2021). From ES10 on, O365 over IMAP/POP3 + SMTP is deprecated in favour of Microsoft Graph.
+# - 15.0(1): O365 modern authentication is in the base release ("Release Notes for Cisco CCE Solutions
+#   15.0(1)", ECE chapter, April 2025): no ES is required.
+RELEASES: Final[tuple[Release, ...]] = (
+    Release((11, 6), "11.6(1)", "ece_11_6", EsLevel(12, 1), EsLevel(12, 1), _WEB_URL_PRE_12_6),
+    Release((12, 0), "12.0(1)", "ece_12_0", EsLevel(6), EsLevel(6), _WEB_URL_PRE_12_6),
+    Release((12, 5), "12.5(1)", "ece_12_5", EsLevel(3), EsLevel(3), _WEB_URL_PRE_12_6),
+    Release((12, 6), "12.6(1)", "ece_12_6", EsLevel(1), EsLevel(10), _WEB_URL_12_6),
+    Release((15, 0), "15.0(1)", "ece_15_0", None, None, _WEB_URL_12_6),
+)
+
+#: The oldest release family with Office 365 OAuth at all (with its ES).
+OLDEST_OAUTH_FAMILY: Final = (11, 6)
+
+#: Every ECE version marker, in release order.
+VERSION_MARKERS: Final = tuple(release.marker for release in RELEASES)
+#: The versions whose OAuth support came in an Engineering Special (the ES checks apply to these).
+ES_VERSION_MARKERS: Final = tuple(r.marker for r in RELEASES if r.oauth_es is not None)
+
+
+def release_for(family: tuple[int, int]) -> Release | None:
+    """The known release of a version family (major, minor), or None."""
+    return next((release for release in RELEASES if release.family == family), None)
+
+
+def web_url_label(family: tuple[int, int]) -> str:
+    """Where the web (external) URL is set in this version's administration console."""
+    return _WEB_URL_12_6 if family >= (12, 6) else _WEB_URL_PRE_12_6
+
+
+# --- Server roles -----------------------------------------------------------------------------------
+
+ROLES: Final = ("services", "application")
+ROLE_MARKERS: Final = {"services": "services_server", "application": "application_server"}
+
+
+# --- Microsoft clouds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cloud:
+    login: str
+    graph: str
+    imap: str  # host:port
+    pop3: str
+    smtp: str
+    outlook_resource: str
+
+
+# Microsoft's endpoints per national cloud (learn.microsoft.com: "National cloud deployments",
+# "Exchange Online in Office 365 GCC High and DoD"). DoD's SMTP submission host is not published
+# separately; the Office 365 US Government DoD mail host serves it.
+CLOUDS: Final[dict[str, Cloud]] = {
+    "global": Cloud(
+        login="https://login.microsoftonline.com",
+        graph="https://graph.microsoft.com",
+        imap="outlook.office365.com:993",
+        pop3="outlook.office365.com:995",
+        smtp="smtp.office365.com:587",
+        outlook_resource="https://outlook.office.com",
+    ),
+    "gcc-high": Cloud(
+        login="https://login.microsoftonline.us",
+        graph="https://graph.microsoft.us",
+        imap="outlook.office365.us:993",
+        pop3="outlook.office365.us:995",
+        smtp="smtp.office365.us:587",
+        outlook_resource="https://outlook.office365.us",
+    ),
+    "dod": Cloud(
+        login="https://login.microsoftonline.us",
+        graph="https://dod-graph.microsoft.us",
+        imap="outlook-dod.office365.us:993",
+        pop3="outlook-dod.office365.us:995",
+        smtp="outlook-dod.office365.us:587",
+        outlook_resource="https://outlook-dod.office365.us",
+    ),
+    "china": Cloud(
+        login="https://login.chinacloudapi.cn",
+        graph="https://microsoftgraph.chinacloudapi.cn",
+        imap="partner.outlook.cn:993",
+        pop3="partner.outlook.cn:995",
+        smtp="smtp.partner.outlook.cn:587",
+        outlook_resource="https://partner.outlook.cn",
+    ),
+}
+
+
+# --- Who acts -------------------------------------------------------------------------------------------
+
+OWNERS: Final = ("ece-admin", "azure-admin", "exchange-admin", "network")

@@ -1,0 +1,1 @@
+"""pytest wiring (work in progress)."""

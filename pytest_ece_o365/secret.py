@@ -1,0 +1,77 @@
+"""Secrets as a type: a value that never shows itself, and where it comes from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from pytest_ece_o365 import redact
+
+
+class Secret:
+    """A client secret, refresh token, access token or authorization code.
+
+    ``str()`` and ``repr()`` are ``[redacted]``; only :meth:`reveal` gives the value, and it is meant to be
+    called at the socket or HTTP call that needs it. Revealed values are remembered by
+    :mod:`pytest_ece_o365.redact` so that any echo of them in a transcript is masked too.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        redact.remember(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({redact.REDACTED})"
+
+    def __str__(self) -> str:
+        return redact.REDACTED
+
+    def __format__(self, spec: str) -> str:
+        return redact.REDACTED
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled")
+
+
+class SecretUnavailable(Exception):
+    """The secret's source is missing or empty; the message says which source, never a value."""
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a secret comes from, as the config file says: an environment variable or a file."""
+
+    key_path: str
+    env: str | None = None
+    file: Path | None = None
+
+    def describe(self) -> str:
+        if self.env is not None:
+            return f"environment variable {self.env}"
+        return f"file {self.file}"
+
+    def load(self) -> Secret:
+        """Read the secret now; raise :class:`SecretUnavailable` naming the source when it is not there."""
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise SecretUnavailable(f"{self.key_path}: {self.describe()} is not set")
+        else:
+            assert self.file is not None
+            try:
+                value = self.file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SecretUnavailable(
+                    f"{self.key_path}: cannot read {self.describe()} ({exc.strerror or exc})"
+                ) from None
+        value = value.strip()
+        if not value:
+            raise SecretUnavailable(f"{self.key_path}: {self.describe()} is empty")
+        return Secret(value)
