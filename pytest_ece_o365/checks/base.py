@@ -1,0 +1,78 @@
+"""The check registry, the targets a check runs for, and the context a check reads.
+
+A check is a small function ``(context, target) -> Verdict``. It does no I/O of its own: live checks
+read observations that the survey gathered (``context.survey``); static checks read only the config.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_ece_o365.catalog import CHECKS, CheckSpec
+from pytest_ece_o365.config import DeploymentConfig, Endpoint, Mailbox
+from pytest_ece_o365.knowledge import ROLES
+from pytest_ece_o365.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    timeout: float = 10.0
+    strict: bool = False
+    send_test_mail: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one check item runs for.
+
+    ``label`` is the results file's ``target`` ("" for deployment-wide checks, the mailbox address, the
+    host, or host:port); ``param_id`` is the test id's part in brackets (None: no brackets).
+    """
+
+    label: str
+    roles: tuple[str, ...] = ROLES
+    param_id: str | None = None
+    mailbox: Mailbox | None = None
+    endpoint: Endpoint | None = None
+    protocol: str | None = None  # for network targets: https | imap | pop3 | smtp
+
+
+@dataclass
+class CheckContext:
+    config: DeploymentConfig
+    roles: tuple[str, ...]
+    options: RunOptions = field(default_factory=RunOptions)
+    today: dt.date = field(default_factory=dt.date.today)
+    survey: Any = None  # the run's Survey (live checks); None in a static-only run
+    secrets: Any = None  # where secrets come from (a SecretSource); None: read env and files
+
+
+CheckFunction = Callable[[CheckContext, Target], Verdict]
+NeedsFunction = Callable[[CheckContext, Target], Iterable[Hashable]]
+
+
+@dataclass(frozen=True)
+class Check:
+    spec: CheckSpec
+    run: CheckFunction
+    #: the observations this check reads for a target, so the survey can gather them up front
+    needs: NeedsFunction | None = None
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(check_id: str, *, needs: NeedsFunction | None = None) -> Callable[[CheckFunction], CheckFunction]:
+    """Register the decorated function as the implementation of catalog id ``check_id``."""
+    spec = CHECKS[check_id]
+
+    def register(function: CheckFunction) -> CheckFunction:
+        if check_id in REGISTRY:
+            raise RuntimeError(f"check {check_id} is implemented twice")
+        REGISTRY[check_id] = Check(spec, function, needs)
+        return function
+
+    return register

@@ -1,0 +1,47 @@
+"""What each check is parametrized over (checklist §B "target"), from the deployment file."""
+
+from __future__ import annotations
+
+from pytest_ece_o365.catalog import CheckSpec
+from pytest_ece_o365.checks.base import Target
+from pytest_ece_o365.config import DeploymentConfig, Endpoint
+from pytest_ece_o365.knowledge import ROLES
+
+
+def role_endpoints(config: DeploymentConfig, role: str) -> list[tuple[str, Endpoint]]:
+    """The (protocol, endpoint) pairs a server of ``role`` must reach (checklist §A.8).
+
+    Microsoft Graph is not among them: ECE never calls it, only this product's directory checks do.
+    """
+    o365 = config.o365
+    endpoints = [("https", o365.login_endpoint)]
+    if role == "services":
+        inbound = {mailbox.inbound for mailbox in config.mailboxes}
+        if "imap" in inbound:
+            endpoints.append(("imap", o365.imap))
+        if "pop3" in inbound:
+            endpoints.append(("pop3", o365.pop3))
+    endpoints.append(("smtp", o365.smtp))
+    return endpoints
+
+
+def targets_for(spec: CheckSpec, config: DeploymentConfig) -> list[Target]:
+    """Every target of ``spec`` for every role; the plugin deselects the roles this run does not play."""
+    if spec.target == "deployment":
+        return [Target("", spec.roles)]
+    if spec.target in ("mailbox", "shared_mailbox"):
+        return [
+            Target(mailbox.address, spec.roles, mailbox.address, mailbox=mailbox)
+            for mailbox in config.mailboxes
+            if spec.target == "mailbox" or mailbox.access == "shared"
+        ]
+    targets: list[Target] = []
+    for role in ROLES:
+        seen: set[str] = set()
+        for protocol, endpoint in role_endpoints(config, role):
+            label = endpoint.host if spec.target == "host" else str(endpoint)
+            if label in seen:
+                continue
+            seen.add(label)
+            targets.append(Target(label, (role,), f"{role}-{label}", endpoint=endpoint, protocol=protocol))
+    return targets
