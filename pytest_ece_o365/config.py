@@ -316,7 +316,9 @@ class _Table:
         result = []
         for index, item in enumerate(items):
             if not isinstance(item, dict):
-                raise ConfigError(self.source, f"{path}[{index}]", f"expected a table, got {_type_name(item)}")
+                raise ConfigError(
+                    self.source, f"{path}[{index}]", f"expected a table, got {_type_name(item)}"
+                )
             result.append(_Table(item, f"{path}[{index}]", self.source))
         return result
 
@@ -339,9 +341,7 @@ class _Table:
             return None
         if isinstance(value, str):
             # Never echo the value: config files get attached to support cases.
-            raise self.error(
-                key, f"a secret must not be written in the file; give it as {accepted}"
-            )
+            raise self.error(key, f"a secret must not be written in the file; give it as {accepted}")
         if not isinstance(value, dict):
             raise self.error(key, f"expected {accepted}, got {_type_name(value)}")
         inner = _Table(value, path, self.source)
@@ -499,7 +499,9 @@ class _Loader:
     def waiver(self, table: _Table) -> Waiver:
         check = table.required_string("check")
         if check not in CHECKS:
-            raise table.error("check", f'"{check}" is not a check id (see checklist: e.g. "license.exchange")')
+            raise table.error(
+                "check", f'"{check}" is not a check id (see checklist: e.g. "license.exchange")'
+            )
         target = table.string("target")
         reason = table.required_string("reason")
         expires = table.get("expires")
@@ -556,6 +558,7 @@ def _type_name(value: object) -> str:
 
 
 __all__ = [
+    "O365",
     "AzureAd",
     "ConfigError",
     "DeploymentConfig",
@@ -565,7 +568,6 @@ __all__ = [
     "GraphReader",
     "Mailbox",
     "Network",
-    "O365",
     "Server",
     "Waiver",
     "load_config",

@@ -1,1 +1,77 @@
-"""pytest wiring (work in progress)."""
+"""pytest wiring: options, markers, and — only when a deployment file is given — the checklist run.
+
+This module is imported by every pytest run in the environment, so it imports nothing heavy: the run
+itself (:mod:`pytest_ece_o365.session`) loads when ``--ece-config``, ``ECE_O365_CONFIG``, ``ece_config``
+or ``--ece-simulate`` asks for it. Without them pytest behaves as if the plugin were absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_ece_o365.catalog import KINDS
+from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
+
+CONFIG_HELP = (
+    "deployment file (TOML) to check; runs the built-in ECE <-> Office 365 checklist instead of tests. "
+    "Also ECE_O365_CONFIG (env) and ece_config (ini); precedence: option > env > ini."
+)
+ROLE_HELP = (
+    "server role this machine plays: services, application or all. Default: the role of the [[servers]] "
+    "entry named like this host, else all."
+)
+SIMULATE_HELP = (
+    "run against the built-in simulated Office 365 tenant on loopback (SCENARIO: healthy (default), "
+    "broken, or a fault name; `ece-o365 sim --list`). Without a deployment file it uses the packaged "
+    "example."
+)
+
+_MARKER_HELP = {
+    "services_server": "check applies to the ECE services server (retriever, dispatcher, token refresh)",
+    "application_server": "check applies to ECE application servers (token creation, alarm mail)",
+    "static": "reads the deployment file only: no network, no secrets",
+    "network": "probes a network path (DNS, TCP, TLS, capabilities) from this server",
+    "oauth": "redeems a refresh token at Azure AD and reads the token",
+    "mailbox": "opens an IMAP/POP3/SMTP session to a mailbox (read-only)",
+    "graph": "reads the directory through Microsoft Graph (app registration, licences)",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ece-o365", "ECE <-> Office 365 OAuth checklist")
+    group.addoption("--ece-config", metavar="PATH", help=CONFIG_HELP)
+    group.addoption("--ece-role", choices=("services", "application", "all"), help=ROLE_HELP)
+    group.addoption("--ece-json", metavar="PATH", help="write the machine-readable results file here.")
+    group.addoption(
+        "--ece-simulate", nargs="?", const="healthy", default=None, metavar="SCENARIO", help=SIMULATE_HELP
+    )
+    group.addoption(
+        "--ece-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="bound for each network probe (default 10, or [network] timeout).",
+    )
+    group.addoption("--ece-strict", action="store_true", help="advisories count as failures (exit 1).")
+    group.addoption(
+        "--ece-send-test-mail",
+        metavar="ADDRESS",
+        help="opt-in: each mailbox sends one test message to ADDRESS. Nothing is sent without it.",
+    )
+    parser.addini("ece_config", CONFIG_HELP)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, text in _marker_lines():
+        config.addinivalue_line("markers", f"{marker}: {text}")
+    if config.option.help or config.option.version or config.option.markers:
+        return  # --help, --version and --markers work whatever the deployment file holds
+    from pytest_ece_o365.session import start_run
+
+    start_run(config)
+
+
+def _marker_lines() -> list[tuple[str, str]]:
+    lines = [(marker, _MARKER_HELP[marker]) for marker in ROLE_MARKERS.values()]
+    lines += [(marker, f"check applies to ECE {marker[4:].replace('_', '.')}") for marker in VERSION_MARKERS]
+    lines += [(kind, _MARKER_HELP[kind]) for kind in KINDS]
+    return lines

@@ -75,3 +75,16 @@ class SecretRef:
         if not value:
             raise SecretUnavailable(f"{self.key_path}: {self.describe()} is empty")
         return Secret(value)
+
+
+class SecretSource:
+    """Where a run's secrets come from: the environment and files the config names, unless the run
+    supplies them itself (the simulator mints its own and hands them over in memory, by key path)."""
+
+    def __init__(self, supplied: dict[str, Secret] | None = None) -> None:
+        self._supplied = dict(supplied or {})
+
+    def get(self, ref: SecretRef) -> Secret:
+        """The secret ``ref`` names; raise :class:`SecretUnavailable` saying which source is missing."""
+        supplied = self._supplied.get(ref.key_path)
+        return supplied if supplied is not None else ref.load()

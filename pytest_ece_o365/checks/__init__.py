@@ -1,0 +1,8 @@
+"""The built-in checklist: one module per TAC section; importing this package registers every check."""
+
+from __future__ import annotations
+
+from pytest_ece_o365.checks import azure_app, rights, version, web_url
+from pytest_ece_o365.checks.base import REGISTRY
+
+__all__ = ["REGISTRY", "azure_app", "rights", "version", "web_url"]

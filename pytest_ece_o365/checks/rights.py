@@ -1,0 +1,40 @@
+"""Checklist section 7: mailbox rights — one token per mailbox, or one shared account's token."""
+
+from __future__ import annotations
+
+from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.verdict import Verdict, failed, passed
+
+
+@check("rights.access_model")
+def access_model(ctx: CheckContext, target: Target) -> Verdict:
+    mailbox = target.mailbox
+    assert mailbox is not None
+    account = mailbox.token_account
+    same = account is not None and account.lower() == mailbox.address.lower()
+    if mailbox.access == "mailbox":
+        if account is None or same:
+            return passed(f"{mailbox.address} signs in as itself and uses its own token.")
+        return failed(
+            f'{mailbox.address} has access = "mailbox" but names token_account {account}: with the '
+            "mailbox model the token must be the mailbox's own.",
+            f"If {account} has FullAccess to {mailbox.address} and ECE uses its token, set access = "
+            f'"shared"; otherwise remove token_account and generate the token signed in as '
+            f"{mailbox.address}.",
+            "ece-admin",
+        )
+    if account is None:
+        return failed(
+            f'{mailbox.address} has access = "shared" but no token_account: the shared model needs the '
+            "account with FullAccess whose token ECE uses for it.",
+            "Set token_account to that account (the one signed in when the token was generated).",
+            "ece-admin",
+        )
+    if same:
+        return failed(
+            f'{mailbox.address} has access = "shared" with itself as token_account: that is the mailbox '
+            "model.",
+            'Set access = "mailbox", or name the delegate account with FullAccess as token_account.',
+            "ece-admin",
+        )
+    return passed(f"{mailbox.address} is opened with the token of {account} (shared model).")

@@ -1,0 +1,121 @@
+"""The checklist as pytest nodes: the deployment file is the test file, each check × target an item.
+
+Collecting the TOML file itself (pytest's "non-python tests" pattern) keeps the checklist independent of
+the user's ``python_files`` settings and conftest files, and makes node ids read like
+``prod.toml::network.tcp[services-outlook.office365.com:993]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_ece_o365.catalog import CATALOG
+from pytest_ece_o365.checks.base import REGISTRY, Check, CheckContext, Target
+from pytest_ece_o365.checks.targets import targets_for
+from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
+from pytest_ece_o365.redact import redact
+from pytest_ece_o365.verdict import Verdict
+
+if TYPE_CHECKING:
+    from pytest_ece_o365.session import EceSession
+
+
+class CheckFailed(Exception):
+    """Raised by a check item whose verdict is 'failed'; carries the finding for the report."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.detail)
+        self.verdict = verdict
+
+
+class ChecklistFile(pytest.File):
+    """The deployment file, collected as the built-in checklist."""
+
+    ece: EceSession
+
+    def collect(self) -> Iterator[CheckItem]:
+        config = self.ece.deployment
+        for spec in CATALOG:
+            check = REGISTRY.get(spec.id)
+            if check is None:  # in the catalog, not implemented yet
+                continue
+            for target in targets_for(spec, config):
+                name = spec.id if target.param_id is None else f"{spec.id}[{target.param_id}]"
+                yield CheckItem.from_parent(self, name=name, check=check, target=target)
+
+
+class CheckItem(pytest.Item):
+    """One check for one target."""
+
+    def __init__(self, *, check: Check, target: Target, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+        self.target = target
+        self.verdict: Verdict | None = None
+        for marker in _markers(check, target):
+            self.add_marker(marker)
+
+    @property
+    def ece(self) -> EceSession:
+        parent = self.parent
+        assert isinstance(parent, ChecklistFile)
+        return parent.ece
+
+    def runtest(self) -> None:
+        verdict = self.ece.judge(self.check, self.target)
+        self.verdict = verdict
+        if verdict.status == "skipped":
+            pytest.skip(verdict.detail)
+        if verdict.status == "failed":
+            raise CheckFailed(verdict)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CheckFailed):
+            return format_verdict(excinfo.value.verdict)
+        # A bug in the check itself: show it, scrubbed, so that it can be reported.
+        return redact(str(super().repr_failure(excinfo, style=style)))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        # The title in the domain also keeps pytest from showing the id's dots as "::".
+        return self.path, None, f"{self.name}: {self.check.spec.title}"
+
+    @property
+    def context(self) -> CheckContext:
+        return self.ece.context
+
+
+def _markers(check: Check, target: Target) -> Iterator[str]:
+    spec = check.spec
+    yield spec.kind
+    for role in target.roles:
+        yield ROLE_MARKERS[role]
+    yield from spec.versions
+
+
+def applies_to_version(check: Check, version_marker: str | None) -> bool:
+    """Version-specific checks (the ES ones) apply only to their versions; the rest to every version."""
+    versions = check.spec.versions
+    if set(versions) == set(VERSION_MARKERS):
+        return True
+    return version_marker in versions
+
+
+def format_verdict(verdict: Verdict) -> str:
+    """A finding as the terminal and JUnit XML show it."""
+    lines = [f"what was seen: {verdict.detail}"]
+    if verdict.remediation:
+        lines.append(f"what to do:    {verdict.remediation}")
+    if verdict.owner:
+        lines.append(f"who acts:      {verdict.owner}")
+    if verdict.setting:
+        lines.append(f"ECE setting:   {verdict.setting}")
+    if verdict.evidence:
+        lines.append("evidence:")
+        lines.extend(f"  {line}" for line in verdict.evidence)
+    return redact("\n".join(lines))
+
+
+__all__ = ["CheckFailed", "CheckItem", "ChecklistFile", "applies_to_version"]

@@ -1,0 +1,195 @@
+"""What the network probes saw: immutable observations, plus the deadline and transcript they share.
+
+An observation records what was asked, what came back, a classified ``error`` ("" when the step
+worked), a one-line human ``message``, the elapsed time and a redacted transcript (``S: …`` / ``C: …``
+lines). Checks judge observations; they never touch the network themselves.
+
+Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to causes and fixes):
+
+- DNS: ``nxdomain``, ``servfail``, ``dns-refused``, ``dns-timeout``, ``dns-unavailable`` (the system
+  resolver's "try again"), ``no-answer``, ``dns-error``.
+- TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``.
+- TLS: ``tls-untrusted``, ``tls-expired``, ``tls-wrong-name``, ``tls-old-protocol``, ``tls-handshake``,
+  ``no-starttls``, ``starttls-refused``.
+- Any conversation: ``read-timeout``, ``garbage``, ``closed``, ``rejected`` (the server said no).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pytest_ece_o365.config import Endpoint
+from pytest_ece_o365.redact import redact
+
+
+class Deadline:
+    """One absolute end time for a whole probe.
+
+    Per-``recv`` socket timeouts alone let a server that drips one byte a second keep a probe alive
+    forever; every blocking call gets ``remaining()`` instead, so the probe ends when the budget does.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = time.monotonic()
+        self.ends = self.started + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.ends - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self.ends
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Transcript:
+    """A probe's dialogue, redacted line by line as it is recorded (so nothing unredacted is kept)."""
+
+    MAX_LINE = 300  # a server spewing binary must not blow up the report
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+
+    def server(self, text: str) -> None:
+        self._add("S", text)
+
+    def client(self, text: str) -> None:
+        self._add("C", text)
+
+    def note(self, text: str) -> None:
+        """Something the probe did or concluded that is not a protocol line (connect, handshake)."""
+        self._add("*", text)
+
+    def _add(self, who: str, text: str) -> None:
+        text = text.rstrip("\r\n")
+        if len(text) > self.MAX_LINE:
+            text = text[: self.MAX_LINE] + f"… ({len(text)} chars)"
+        self._lines.append(f"{who}: {redact(text)}")
+
+    def lines(self) -> tuple[str, ...]:
+        return tuple(self._lines)
+
+
+@dataclass(frozen=True)
+class DnsObservation:
+    """A host name looked up through the configured resolver (or the system's)."""
+
+    host: str
+    resolver: str  # "system resolver" or the nameservers asked, "10.0.0.53:53, 127.0.0.1:5353"
+    addresses: tuple[str, ...] = ()  # IPv4 first, then IPv6, in the order the answer gave them
+    cname_chain: tuple[str, ...] = ()  # host -> alias -> ... -> canonical name ("" when none)
+    answered_by: str = ""  # which server answered ("" for the system resolver)
+    error: str = ""
+    message: str = ""
+    elapsed: float = 0.0
+    transcript: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
+class TcpObservation:
+    """A TCP connection to the resolved address (never to the name: that would bypass the resolver)."""
+
+    endpoint: Endpoint
+    address: str = ""  # the address that answered, or the last one tried
+    error: str = ""
+    message: str = ""
+    elapsed: float = 0.0
+    transcript: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """The server's leaf certificate as far as the findings need it."""
+
+    subject_cn: str = ""
+    issuer_o: str = ""
+    issuer_cn: str = ""
+    not_after: str = ""  # ISO 8601, UTC
+    names: tuple[str, ...] = ()  # subjectAltName DNS names / addresses
+
+    @property
+    def issuer(self) -> str:
+        """The issuer as a person would name it: "CN (O)", or whichever of the two is known."""
+        if self.issuer_cn and self.issuer_o and self.issuer_o not in self.issuer_cn:
+            return f"{self.issuer_cn} ({self.issuer_o})"
+        return self.issuer_cn or self.issuer_o or "an unnamed issuer"
+
+
+@dataclass(frozen=True)
+class TlsObservation:
+    """The secure session: STARTTLS dialogue (587), handshake, and the mail server's greeting.
+
+    The greeting belongs here because a server that completes TCP but never speaks (a proxy or
+    firewall holding the connection) must be reported where a TAC engineer looks first, not as a
+    missing capability.
+    """
+
+    mode: str  # "implicit" | "starttls"
+    verified: bool = False  # the certificate chain and name verified against system store + ca_bundle
+    version: str = ""  # "TLSv1.3"; for tls-old-protocol, what the server offered instead
+    cipher: str = ""
+    certificate: CertificateInfo | None = None
+    greeting: str = ""
+    error: str = ""
+    message: str = ""
+    elapsed: float = 0.0
+    transcript: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
+class CapabilityObservation:
+    """What the mail server announces before login: IMAP CAPABILITY, POP3 CAPA, SMTP EHLO after TLS."""
+
+    protocol: str
+    capabilities: tuple[str, ...] = ()
+    xoauth2: bool = False
+    error: str = ""
+    message: str = ""
+    elapsed: float = 0.0
+    transcript: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
+class EndpointObservation:
+    """One endpoint probed as a chain: DNS -> TCP -> TLS (+ greeting) -> capabilities.
+
+    The chain stops at the first failing step (a failed DNS lookup must not cost a TCP timeout); the
+    steps never reached are None.
+    """
+
+    endpoint: Endpoint
+    protocol: str  # https | imap | pop3 | smtp
+    dns: DnsObservation
+    tcp: TcpObservation | None = None
+    tls: TlsObservation | None = None
+    capabilities: CapabilityObservation | None = None
+    elapsed: float = 0.0
+    steps: tuple[str, ...] = field(default=())  # the steps that ran, in order
+
+    @property
+    def transcript(self) -> tuple[str, ...]:
+        lines: list[str] = []
+        for step in (self.tcp, self.tls, self.capabilities):
+            if step is not None:
+                lines.extend(step.transcript)
+        return tuple(lines)

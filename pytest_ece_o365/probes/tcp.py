@@ -1,0 +1,142 @@
+"""TCP connections to resolved addresses, and a line reader bounded by the probe's deadline."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+import ssl
+
+from pytest_ece_o365.config import Endpoint
+from pytest_ece_o365.probes.observation import Deadline, TcpObservation, Transcript
+
+# "Unreachable" spans several errno values, and Windows reports its own WSAE* numbers for them.
+_UNREACHABLE = {
+    value
+    for name in (
+        "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL",
+        "WSAENETUNREACH", "WSAEHOSTUNREACH", "WSAENETDOWN", "WSAEHOSTDOWN", "WSAEADDRNOTAVAIL",
+    )
+    if isinstance(value := getattr(errno, name, None), int)
+}  # fmt: skip
+
+
+class ProbeError(Exception):
+    """Internal: a step failed with a classified ``error``; caught inside the probe, never escapes it."""
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+
+
+def connect_address(address: str, port: int, deadline: Deadline) -> socket.socket:
+    """Open a TCP connection to ``address`` (an IP) or raise :class:`ProbeError`."""
+    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise TimeoutError
+        sock.settimeout(remaining)
+        sock.connect((address, port))
+        return sock
+    except ConnectionRefusedError:
+        sock.close()
+        raise ProbeError("refused", f"{address}:{port} refused the connection (nothing listens, or a firewall rejects)")
+    except TimeoutError:
+        sock.close()
+        raise ProbeError(
+            "tcp-timeout", f"{address}:{port} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)"
+        ) from None
+    except OSError as exc:
+        sock.close()
+        if exc.errno in _UNREACHABLE:
+            raise ProbeError("unreachable", f"{address}:{port} is unreachable from this server ({exc.strerror or exc})")
+        raise ProbeError("tcp-error", f"connecting to {address}:{port} failed: {exc}") from None
+
+
+def connect(endpoint: Endpoint, addresses: tuple[str, ...], deadline: Deadline) -> tuple[TcpObservation, socket.socket | None]:
+    """Connect to the first of ``addresses`` that accepts; the socket is None when none did."""
+    transcript = Transcript()
+    error, message, address = "tcp-error", f"no address to connect to for {endpoint.host}", ""
+    for address in addresses:
+        transcript.note(f"connect {address}:{endpoint.port} ({endpoint.host})")
+        try:
+            sock = connect_address(address, endpoint.port, deadline)
+        except ProbeError as exc:
+            transcript.note(exc.message)
+            error, message = exc.error, exc.message
+            continue
+        transcript.note(f"connected to {address}:{endpoint.port}")
+        return (
+            TcpObservation(endpoint, address, "", f"connected to {address}:{endpoint.port}", deadline.elapsed(), transcript.lines()),
+            sock,
+        )
+    return TcpObservation(endpoint, address, error, message, deadline.elapsed(), transcript.lines()), None
+
+
+class LineReader:
+    """Reads CRLF lines and writes commands on a (TLS) socket, every call bounded by ``deadline``.
+
+    Failures raise :class:`ProbeError` with ``read-timeout``, ``closed`` or ``garbage`` (a "line" too long
+    or not text: whatever answers is not the mail server the port should have).
+    """
+
+    MAX_LINE = 8192
+
+    def __init__(self, sock: socket.socket, deadline: Deadline, transcript: Transcript, what: str) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.transcript = transcript
+        self.what = what  # "outlook.office365.com:993", for messages
+        self._buffer = b""
+
+    def read_line(self, waiting_for: str) -> str:
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > self.MAX_LINE:
+                self.transcript.server(self._buffer[:80].decode("latin-1"))
+                raise ProbeError("garbage", f"{self.what} sent {len(self._buffer)} bytes without a line end instead of {waiting_for}")
+            remaining = self.deadline.remaining()
+            if remaining <= 0:
+                self._timed_out(waiting_for)
+            try:
+                self.sock.settimeout(remaining)
+                chunk = self.sock.recv(4096)
+            except TimeoutError:
+                self._timed_out(waiting_for)
+            except (ssl.SSLError, OSError) as exc:
+                raise ProbeError("closed", f"{self.what} broke the connection while we waited for {waiting_for} ({exc})") from None
+            if not chunk:
+                if self._buffer:
+                    self.transcript.server(self._buffer.decode("utf-8", "replace"))
+                raise ProbeError("closed", f"{self.what} closed the connection instead of sending {waiting_for}")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\n", 1)
+        line = raw.rstrip(b"\r").decode("utf-8", "replace")
+        self.transcript.server(line)
+        if "\ufffd" in line or any(ord(ch) < 32 and ch != "\t" for ch in line):
+            raise ProbeError("garbage", f"{self.what} sent binary data instead of {waiting_for}")
+        return line
+
+    def _timed_out(self, waiting_for: str) -> None:
+        if self._buffer:
+            self.transcript.server(self._buffer.decode("utf-8", "replace") + " (incomplete)")
+        raise ProbeError(
+            "read-timeout",
+            f"{self.what}: the connection opened but {waiting_for} did not come within {self.deadline.seconds:g} s",
+        )
+
+    def send_line(self, line: str, shown: str | None = None) -> None:
+        self.transcript.client(shown if shown is not None else line)
+        try:
+            self.sock.settimeout(max(self.deadline.remaining(), 0.001))
+            self.sock.sendall(line.encode("utf-8") + b"\r\n")
+        except TimeoutError:
+            raise ProbeError("read-timeout", f"{self.what} stopped accepting data (send timed out)") from None
+        except OSError as exc:
+            raise ProbeError("closed", f"{self.what} broke the connection ({exc})") from None
+
+    def pending(self) -> bool:
+        """Whether bytes beyond the last line were received (must be none before a STARTTLS handshake)."""
+        return bool(self._buffer)

@@ -1,0 +1,89 @@
+"""The results file (contract §4): one row per collected check and target."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_ece_o365 import __version__
+from pytest_ece_o365.redact import redact
+from pytest_ece_o365.verdict import STATUSES, Status
+
+SCHEMA = "pytest-ece-o365/results/1"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    check: str
+    target: str
+    status: Status
+    section: str
+    title: str
+    detail: str
+    remediation: str = ""
+    owner: str | None = None
+    setting: str | None = None
+    evidence: tuple[str, ...] = ()
+    nodeid: str = ""
+    duration_s: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["evidence"] = [redact(line) for line in self.evidence]
+        for key in ("detail", "remediation"):
+            row[key] = redact(row[key])
+        row["duration_s"] = round(self.duration_s, 3)
+        if row["setting"] is None:
+            del row["setting"]
+        if self.status == "passed" or self.status == "skipped":
+            row.pop("owner")
+        return row
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    host: str
+    roles: tuple[str, ...]
+    deployment: str
+    ece_version: str
+    engineering_specials: tuple[str, ...]
+    tenant: str
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def generated_text(self) -> str:
+        return self.generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def summarize(rows: list[ResultRow]) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        counts[row.status] += 1
+    return counts
+
+
+def results_document(info: RunInfo, rows: list[ResultRow]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "generated": info.generated_text,
+        "tool": {"name": "pytest-ece-o365", "version": __version__},
+        "host": info.host,
+        "roles": list(info.roles),
+        "deployment": {
+            "name": info.deployment,
+            "ece_version": info.ece_version,
+            "engineering_specials": list(info.engineering_specials),
+            "tenant": info.tenant,
+        },
+        "summary": summarize(rows),
+        "results": [row.as_json() for row in rows],
+    }
+
+
+def write_results(path: Path, info: RunInfo, rows: list[ResultRow]) -> None:
+    text = json.dumps(results_document(info, rows), indent=2, ensure_ascii=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact(text) + "\n", encoding="utf-8")

@@ -1,0 +1,304 @@
+"""One checklist run: loads the deployment file, chooses roles, and holds the hooks of the run.
+
+The hooks live on :class:`EceSession`, registered only when a deployment file (or ``--ece-simulate``)
+is given, so that without one pytest behaves as if the plugin were absent.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_ece_o365.checks import REGISTRY
+from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
+from pytest_ece_o365.collect import CheckItem, ChecklistFile, applies_to_version
+from pytest_ece_o365.config import ConfigError, DeploymentConfig, load_config
+from pytest_ece_o365.knowledge import ROLES, release_for
+from pytest_ece_o365.redact import redact
+from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize, write_results
+from pytest_ece_o365.report.terminal import write_findings
+from pytest_ece_o365.secret import SecretSource
+from pytest_ece_o365.verdict import Verdict
+from pytest_ece_o365.waivers import apply_waivers
+
+SESSION_KEY = pytest.StashKey["EceSession"]()
+ENV_VAR = "ECE_O365_CONFIG"
+
+
+def start_run(config: pytest.Config) -> None:
+    """Activate the checklist run if a deployment file or ``--ece-simulate`` asks for one."""
+    scenario: str | None = config.getoption("ece_simulate")
+    source = config_source(config)
+    if source is None and scenario is None:
+        return
+    if source is None:
+        path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
+    else:
+        path, source_text = source
+    try:
+        deployment = load_config(path)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    secrets = SecretSource()
+    simulator = None
+    if scenario is not None:
+        from pytest_ece_o365.sim.launch import launch_simulator
+
+        simulator, deployment, secrets = launch_simulator(config, deployment, scenario)
+    roles, role_source = choose_roles(config.getoption("ece_role"), deployment)
+    timeout = config.getoption("ece_timeout") or deployment.network.timeout
+    options = RunOptions(timeout, config.getoption("ece_strict"), config.getoption("ece_send_test_mail"))
+    session = EceSession(deployment, source_text, roles, role_source, options, secrets, simulator)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "ece-o365-run")
+    if config.pluginmanager.hasplugin("html"):
+        from pytest_ece_o365.report.html import HtmlSummary
+
+        config.pluginmanager.register(HtmlSummary(session), "ece-o365-html")
+    # Only the checklist is collected, whatever paths the command line or testpaths named.
+    config.args = [str(deployment.path)]
+
+
+def config_source(config: pytest.Config) -> tuple[Path, str] | None:
+    """The deployment file and which setting named it: option > environment > ini."""
+    option = config.getoption("ece_config")
+    if option:
+        return config.invocation_params.dir / option, f"{option} (from --ece-config)"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return config.invocation_params.dir / env, f"{env} (from {ENV_VAR})"
+    ini = config.getini("ece_config")
+    if ini:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        return base / str(ini), f"{ini} (from ece_config in {config.inipath or 'the ini file'})"
+    return None
+
+
+def packaged_example() -> Path:
+    return Path(str(resources.files("pytest_ece_o365") / "example_config.toml"))
+
+
+def host_names() -> set[str]:
+    """This machine's names as the OS reports them, full and short (no lookup is sent: a static run
+    must not touch the network)."""
+    name = socket.gethostname().lower()
+    return {name, name.split(".", 1)[0]}
+
+
+def server_matches(server_name: str, names: set[str]) -> bool:
+    """A [[servers]] name matches this host by its full name or, for an FQDN, by its first label."""
+    server_name = server_name.lower()
+    return server_name in names or server_name.split(".", 1)[0] in names
+
+
+def choose_roles(option: str | None, deployment: DeploymentConfig) -> tuple[tuple[str, ...], str]:
+    if option:
+        roles = ROLES if option == "all" else (option,)
+        return roles, "--ece-role"
+    names = host_names()
+    for index, server in enumerate(deployment.servers):
+        if server_matches(server.name, names):
+            return (server.role,), f"servers[{index}] ({server.name}) matches this host"
+    return ROLES, "this host is not among [[servers]]"
+
+
+class EceSession:
+    """The state and hooks of one checklist run."""
+
+    def __init__(
+        self,
+        deployment: DeploymentConfig,
+        source_text: str,
+        roles: tuple[str, ...],
+        role_source: str,
+        options: RunOptions,
+        secrets: SecretSource,
+        simulator: Any = None,
+    ) -> None:
+        self.deployment = deployment
+        self.source_text = source_text
+        self.role_source = role_source
+        self.simulator = simulator
+        self.context = CheckContext(deployment, roles, options, secrets=secrets)
+        self.rows: list[ResultRow] = []
+        self._session: pytest.Session | None = None
+        self.info = RunInfo(
+            host=socket.gethostname(),
+            roles=roles,
+            deployment=deployment.name,
+            ece_version=str(deployment.ece.version),
+            engineering_specials=tuple(str(es) for es in deployment.ece.engineering_specials),
+            tenant=deployment.azure_ad.tenant,
+        )
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.context.roles
+
+    def judge(self, check: Check, target: Target) -> Verdict:
+        verdict = check.run(self.context, target)
+        return apply_waivers(
+            verdict, self.deployment.waivers, check.spec.id, target.label, self.context.today
+        )
+
+    # --- collection ---------------------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        ece = self.deployment.ece
+        specials = ", ".join(self.info.engineering_specials) or "no ES"
+        lines = [
+            f"ece-o365: deployment file {self.source_text}",
+            f"ece-o365: {self.deployment.name}: ECE {ece.version} ({specials}), tenant "
+            f"{self.deployment.azure_ad.tenant}",
+            f"ece-o365: roles {', '.join(self.roles)} ({self.role_source}); host {self.info.host}",
+        ]
+        if self.simulator is not None:
+            lines.append(f"ece-o365: simulated Office 365 tenant, scenario {self.simulator.scenario}")
+        return lines
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
+        if file_path != self.deployment.path:
+            return None
+        node = ChecklistFile.from_parent(parent, path=file_path)
+        node.ece = self
+        return node
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        release = release_for(self.deployment.ece.version.family)
+        marker = release.marker if release is not None else None
+        keep: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            if isinstance(item, CheckItem):
+                key = (item.check.spec.id, item.target.label)
+                applies = applies_to_version(item.check, marker) and bool(
+                    set(item.target.roles) & set(self.roles)
+                )
+                # A network target both roles need is probed once when both roles are chosen.
+                if not applies or (item.check.spec.kind == "network" and key in seen):
+                    dropped.append(item)
+                    continue
+                seen.add(key)
+            keep.append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+
+    # --- running ------------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:
+        survey = None
+        if not session.config.option.collectonly:
+            needs = [need for item in _check_items(session.items) for need in _needs(self.context, item)]
+            if needs:
+                from pytest_ece_o365.survey import Survey
+
+                survey = Survey(self.deployment, self.context.options.timeout)
+                self.context.survey = survey
+                survey.gather(needs)
+        try:
+            return (yield)
+        finally:
+            if survey is not None:
+                survey.close()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        report.sections = [(title, redact(text)) for title, text in report.sections]
+        if isinstance(item, CheckItem) and call.when == "call":
+            report.ece_verdict = item.verdict
+            report.ece_check = item.check.spec.id
+        return report
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> Any:
+        verdict: Verdict | None = getattr(report, "ece_verdict", None)
+        if report.when == "call" and verdict is not None and verdict.status in ("advisory", "waived"):
+            word = verdict.status.upper()
+            return verdict.status, word[0], (word, {"yellow": True})
+        return None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            row = self._row(report)
+            if row is not None:
+                self.rows.append(row)
+
+    def _row(self, report: pytest.TestReport) -> ResultRow | None:
+        item = self._items.get(report.nodeid)
+        if item is None:
+            return None
+        spec = item.check.spec
+        verdict: Verdict | None = getattr(report, "ece_verdict", None)
+        if verdict is None:
+            verdict = _verdict_without_check(report)
+        return ResultRow(
+            check=spec.id,
+            target=item.target.label,
+            status=verdict.status,
+            section=spec.section_name,
+            title=spec.title,
+            detail=verdict.detail,
+            remediation=verdict.remediation,
+            owner=verdict.owner,
+            setting=verdict.setting,
+            evidence=verdict.evidence,
+            nodeid=report.nodeid,
+            duration_s=report.duration,
+        )
+
+    @property
+    def _items(self) -> dict[str, CheckItem]:
+        session = self._session
+        return {item.nodeid: item for item in _check_items(session.items)} if session else {}
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        write_findings(terminalreporter, self.rows)
+        json_path = config.getoption("ece_json")
+        if json_path:
+            terminalreporter.write_line(f"ece-o365: results written to {json_path}")
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        json_path = session.config.getoption("ece_json")
+        if json_path:
+            write_results(session.config.invocation_params.dir / json_path, self.info, self.rows)
+        strict = self.context.options.strict
+        if strict and summarize(self.rows)["advisory"] and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:
+    return (item for item in items if isinstance(item, CheckItem))
+
+
+def _needs(context: CheckContext, item: CheckItem) -> list[Any]:
+    check = REGISTRY[item.check.spec.id]
+    return list(check.needs(context, item.target)) if check.needs else []
+
+
+def _verdict_without_check(report: pytest.TestReport) -> Verdict:
+    """A result the check itself did not give: a skip from outside, or a crash of the check."""
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return Verdict("skipped", reason.removeprefix("Skipped: "))
+    crash = redact(report.longreprtext.strip().splitlines()[-1] if report.longreprtext else "unknown error")
+    return Verdict(
+        "failed",
+        f"The check itself crashed: {crash}",
+        "This is a bug in pytest-ece-o365, not a finding about the deployment: report it with the "
+        "terminal output (which holds no secrets).",
+        "ece-admin",
+    )

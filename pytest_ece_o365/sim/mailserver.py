@@ -1,0 +1,387 @@
+"""Shared machinery of the simulated Office 365 mail servers (IMAP, POP3, SMTP submission).
+
+A :class:`MailServer` is a threaded TCP server on loopback: one thread accepts, one thread per client
+session talks. Subclasses (:class:`~pytest_ece_o365.sim.imap.ImapServer`,
+:class:`~pytest_ece_o365.sim.pop3.Pop3Server`, :class:`~pytest_ece_o365.sim.smtp.SmtpServer`) only supply
+:meth:`MailServer.serve_session`. Every server is built the same way::
+
+    server = ImapServer(authority, ssl_context, host_name="outlook.office365.com",
+                        bind=("127.0.0.1", 0), recorder=recorder, hang=False, timeout=30.0)
+    server.start()          # listening and ready when this returns
+    server.port             # the ephemeral port picked by the OS
+    server.stop()           # closes every client connection, joins every thread; idempotent
+
+or ``with ImapServer(...) as server:``. ``ssl_context`` is a *server* context holding the certificate
+for ``host_name`` (implicit TLS for IMAP and POP3, STARTTLS for SMTP). ``hang=True`` reproduces the
+``server-hangs`` fault: connections are accepted and then held open in silence (not even a TLS
+handshake) until :meth:`MailServer.stop`.
+
+The :class:`Recorder` (thread-safe, shareable between the three servers) keeps each client command as
+``(protocol, session_id, line)`` with tokens masked, and flags the commands that could change a mailbox
+or send mail, so a test can prove the product stayed read-only: ``recorder.mutations() == []``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import itertools
+import random
+import selectors
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+
+from pytest_ece_o365 import redact
+from pytest_ece_o365.sim.authority import MailAuthority, MailProtocol
+
+__all__ = [
+    "Connection",
+    "ConnectionClosed",
+    "MailServer",
+    "MailServerBindError",
+    "RecordedLine",
+    "Recorder",
+    "backend_host",
+    "parse_xoauth2",
+]
+
+#: Longest command line accepted; a longer one ends the session (a client gone wrong, not a real one).
+MAX_LINE = 64 * 1024
+
+_session_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    """One line of a session: ``direction`` is ``"C"`` (client command) or ``"S"`` (server reply)."""
+
+    protocol: MailProtocol
+    session_id: int
+    direction: str
+    line: str
+    mutation: bool = False
+
+
+class Recorder:
+    """Thread-safe log of what clients sent (and what the servers answered), secrets masked."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lines: list[RecordedLine] = []
+
+    def command(self, protocol: MailProtocol, session_id: int, line: str, *, mutation: bool = False) -> None:
+        """Record a client command line; ``redact.redact`` is applied here, once for every caller."""
+        entry = RecordedLine(protocol, session_id, "C", redact.redact(line), mutation)
+        with self._lock:
+            self._lines.append(entry)
+
+    def reply(self, protocol: MailProtocol, session_id: int, line: str) -> None:
+        """Record a server reply line (for transcripts)."""
+        entry = RecordedLine(protocol, session_id, "S", redact.redact(line))
+        with self._lock:
+            self._lines.append(entry)
+
+    def lines(self) -> list[RecordedLine]:
+        """Every recorded line, both directions, in order."""
+        with self._lock:
+            return list(self._lines)
+
+    def commands(self, protocol: MailProtocol | None = None) -> list[tuple[MailProtocol, int, str]]:
+        """Client commands as ``(protocol, session_id, line)``, optionally for one protocol."""
+        return [
+            (e.protocol, e.session_id, e.line)
+            for e in self.lines()
+            if e.direction == "C" and (protocol is None or e.protocol == protocol)
+        ]
+
+    def mutations(self) -> list[tuple[MailProtocol, int, str]]:
+        """The client commands that could change a mailbox or send mail (SELECT, STORE, DELE, DATA…)."""
+        return [(e.protocol, e.session_id, e.line) for e in self.lines() if e.direction == "C" and e.mutation]
+
+    def transcript(self, protocol: MailProtocol, session_id: int) -> list[str]:
+        """One session as ``"C: …"`` / ``"S: …"`` lines."""
+        return [
+            f"{e.direction}: {e.line}" for e in self.lines() if e.protocol == protocol and e.session_id == session_id
+        ]
+
+    def sessions(self, protocol: MailProtocol | None = None) -> list[int]:
+        """Session ids seen, in order of first appearance."""
+        seen: dict[int, None] = {}
+        for e in self.lines():
+            if protocol is None or e.protocol == protocol:
+                seen.setdefault(e.session_id, None)
+        return list(seen)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lines.clear()
+
+
+class MailServerBindError(OSError):
+    """The server could not listen on the requested address (message names host:port)."""
+
+
+class ConnectionClosed(Exception):
+    """The client went away, timed out, or the server is stopping: end the session quietly."""
+
+
+def parse_xoauth2(blob: str) -> tuple[str, str] | None:
+    """Decode a base64 XOAUTH2 initial response into ``(user, bearer)``; None when malformed."""
+    try:
+        text = base64.b64decode(blob.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user = bearer = None
+    for part in text.split("\x01"):
+        key, _, value = part.partition("=")
+        if key.lower() == "user":
+            user = value
+        elif key.lower() == "auth" and value[:7].lower() == "bearer ":
+            bearer = value[7:].strip()
+    if not user or not bearer:
+        return None
+    return user, bearer
+
+
+def backend_host(seed: str) -> tuple[str, str]:
+    """A plausible Exchange Online backend, e.g. ``("AM6PR04CA0012", "eurprd04")``, stable per seed."""
+    rng = random.Random(seed)
+    region = rng.choice(["AM6PR", "DB8PR", "SN2PR", "MN2PR", "SI2PR", "BN9PR"])
+    number = rng.randint(1, 9)
+    pod = f"{region}{number:02d}CA{rng.randint(1, 999):04d}"
+    forest = {"AM6PR": "eurprd", "DB8PR": "eurprd", "SI2PR": "apcprd"}.get(region, "namprd")
+    return pod, f"{forest}{number:02d}"
+
+
+class Connection:
+    """A client connection: CRLF line I/O with a read timeout, recording, and an in-place TLS upgrade."""
+
+    def __init__(
+        self, sock: socket.socket, protocol: MailProtocol, session_id: int, recorder: Recorder, timeout: float
+    ) -> None:
+        self.sock = sock
+        self.protocol: MailProtocol = protocol
+        self.session_id = session_id
+        self.recorder = recorder
+        self._buf = b""
+        sock.settimeout(timeout)
+
+    @property
+    def peer_ip(self) -> str:
+        try:
+            return str(self.sock.getpeername()[0])
+        except OSError:
+            return "127.0.0.1"
+
+    def start_tls(self, context: ssl.SSLContext) -> None:
+        """Upgrade to TLS (implicit TLS at connect, or after STARTTLS)."""
+        # Anything the client pipelined before the handshake must not be trusted afterwards.
+        self._buf = b""
+        try:
+            self.sock = context.wrap_socket(self.sock, server_side=True)
+        except (OSError, ValueError) as exc:
+            raise ConnectionClosed(f"TLS handshake failed: {exc}") from None
+
+    def _fill(self) -> None:
+        try:
+            chunk = self.sock.recv(65536)
+        except (OSError, ValueError) as exc:  # timeout, reset, TLS error, socket closed by stop()
+            raise ConnectionClosed(str(exc)) from None
+        if not chunk:
+            raise ConnectionClosed("client closed the connection")
+        self._buf += chunk
+
+    def read_line(self) -> str:
+        """One line without its CRLF (bare LF accepted); latin-1 so every byte survives."""
+        while b"\n" not in self._buf:
+            if len(self._buf) > MAX_LINE:
+                raise ConnectionClosed("line too long")
+            self._fill()
+        raw, _, self._buf = self._buf.partition(b"\n")
+        return raw.rstrip(b"\r").decode("latin-1")
+
+    def read_exact(self, size: int) -> bytes:
+        """Exactly ``size`` bytes (IMAP literals, SMTP BDAT chunks)."""
+        while len(self._buf) < size:
+            self._fill()
+        data, self._buf = self._buf[:size], self._buf[size:]
+        return data
+
+    def send(self, *lines: str) -> None:
+        """Send reply lines (each gets CRLF) and record them."""
+        for line in lines:
+            self.recorder.reply(self.protocol, self.session_id, line)
+        self.send_raw("".join(f"{line}\r\n" for line in lines).encode("utf-8"))
+
+    def send_raw(self, data: bytes) -> None:
+        """Send bytes unrecorded (message bodies)."""
+        try:
+            self.sock.sendall(data)
+        except (OSError, ValueError) as exc:
+            raise ConnectionClosed(str(exc)) from None
+
+    def record(self, line: str, *, mutation: bool = False) -> None:
+        self.recorder.command(self.protocol, self.session_id, line, mutation=mutation)
+
+    def abort(self) -> None:
+        """Wake a thread blocked in recv (called from stop()); must not touch the TLS object's state."""
+        # socket.socket.shutdown, not SSLSocket.shutdown: the latter tears down the SSL object
+        # under the reading thread's feet.
+        with contextlib.suppress(OSError, ValueError):
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class MailServer:
+    """Base of the three servers: listening, threads, hang mode, stop. See the module docstring."""
+
+    protocol: MailProtocol = "imap"
+
+    def __init__(
+        self,
+        authority: MailAuthority,
+        ssl_context: ssl.SSLContext,
+        *,
+        host_name: str,
+        bind: tuple[str, int] = ("127.0.0.1", 0),
+        recorder: Recorder | None = None,
+        hang: bool = False,
+        timeout: float = 30.0,
+    ) -> None:
+        self.authority = authority
+        self.ssl_context = ssl_context
+        self.host_name = host_name
+        self.bind = bind
+        self.recorder = recorder if recorder is not None else Recorder()
+        self.hang = hang
+        self.timeout = timeout
+        self.pod, self.forest = backend_host(f"{self.protocol}:{host_name}")
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._sessions: dict[int, tuple[threading.Thread | None, Connection]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        """The port actually listened on (the ephemeral one when ``bind`` asked for 0)."""
+        if self._listener is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return int(self._listener.getsockname()[1])
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.bind[0], self.port
+
+    def start(self) -> None:
+        """Listen and start accepting; the server is ready when this returns."""
+        if self._listener is not None:
+            return
+        host, port = self.bind
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(128)
+        except OSError as exc:
+            listener.close()
+            raise MailServerBindError(
+                exc.errno, f"{type(self).__name__} cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from exc
+        listener.setblocking(False)
+        self._listener = listener
+        self._stopping.clear()
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"sim-{self.protocol}-accept-{self.port}", daemon=True
+        )
+        self._accept_thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting, close every client connection and join every thread. Idempotent."""
+        self._stopping.set()
+        if self._accept_thread is not None:
+            self._accept_thread.join(timeout=5)
+            self._accept_thread = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sessions = list(self._sessions.values())
+        for _, conn in sessions:
+            conn.abort()
+        for thread, conn in sessions:
+            if thread is not None:
+                thread.join(timeout=5)
+            conn.close()
+        with self._lock:
+            self._sessions.clear()
+
+    def __enter__(self) -> MailServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _accept_loop(self) -> None:
+        listener = self._listener
+        assert listener is not None
+        # A selector with a short timeout rather than a blocking accept(): closing a socket from
+        # another thread does not reliably wake accept() on every platform.
+        with selectors.DefaultSelector() as selector:
+            selector.register(listener, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                if not selector.select(timeout=0.05):
+                    continue
+                try:
+                    sock, _ = listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    return
+                sock.setblocking(True)
+                self._open_session(sock)
+
+    def _open_session(self, sock: socket.socket) -> None:
+        session_id = next(_session_ids)
+        conn = Connection(sock, self.protocol, session_id, self.recorder, self.timeout)
+        if self.hang:
+            # server-hangs: hold the TCP connection, say nothing, not even a TLS ServerHello.
+            with self._lock:
+                self._sessions[session_id] = (None, conn)
+            return
+        thread = threading.Thread(
+            target=self._run_session,
+            args=(conn,),
+            name=f"sim-{self.protocol}-session-{session_id}",
+            daemon=True,
+        )
+        with self._lock:
+            self._sessions[session_id] = (thread, conn)
+        thread.start()
+
+    def _run_session(self, conn: Connection) -> None:
+        try:
+            self.serve_session(conn)
+        except ConnectionClosed:
+            pass
+        finally:
+            conn.abort()
+            conn.close()
+            with self._lock:
+                self._sessions.pop(conn.session_id, None)
+
+    def serve_session(self, conn: Connection) -> None:
+        """Talk to one client until it leaves; raise :class:`ConnectionClosed` to end early."""
+        raise NotImplementedError

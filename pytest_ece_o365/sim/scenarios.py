@@ -1,0 +1,246 @@
+"""Scenarios: the healthy tenant with facts flipped, one fault each (checklist §C), plus ``broken``.
+
+Per-mailbox faults hit the first configured mailbox that fits (e.g. ``imap-disabled``: the first IMAP
+mailbox); a configuration without such a mailbox gets a :class:`ScenarioError` that says what it lacks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from pytest_ece_o365.config import Mailbox
+from pytest_ece_o365.sim.tenant import AppRegistration, ScenarioError, Tenant, now_utc
+
+__all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "describe"]
+
+
+def _first(tenant: Tenant, name: str, what: str, fits: Callable[[Mailbox], bool]) -> Mailbox:
+    for box in tenant.config_mailboxes:
+        if fits(box):
+            return box
+    raise ScenarioError(f'scenario "{name}" needs {what}; the configuration has none')
+
+
+def _with_token(box: Mailbox) -> bool:
+    return box.refresh_token is not None
+
+
+def _ece_app(tenant: Tenant, name: str) -> AppRegistration:
+    app = tenant.app(tenant.ece_client_id)
+    if app is None:  # only when another fault removed it first
+        raise ScenarioError(f'scenario "{name}" needs the ECE app registration')
+    return app
+
+
+def _grant_state(state: str, days_ago: int) -> Callable[[Tenant], None]:
+    name = f"refresh-token-{state}"
+
+    def flip(tenant: Tenant) -> None:
+        box = _first(tenant, name, "a mailbox with a refresh_token", _with_token)
+        assert box.refresh_token is not None
+        grant = tenant.grant_for(box.refresh_token.key_path)
+        grant.state = "expired" if state == "expired" else "revoked"
+        grant.issued_at = now_utc() - dt.timedelta(days=days_ago)
+
+    return flip
+
+
+def _secret_end(name: str, days: int) -> Callable[[Tenant], None]:
+    def flip(tenant: Tenant) -> None:
+        secret = _ece_app(tenant, name).secrets[-1]
+        secret.end = now_utc() + dt.timedelta(days=days)
+        secret.start = min(secret.start, secret.end - dt.timedelta(days=365))
+
+    return flip
+
+
+def _client_secret_wrong(tenant: Tenant) -> None:
+    # What people paste from the portal by mistake: the "Secret ID" column, a GUID.
+    app = _ece_app(tenant, "client-secret-wrong")
+    key = next(k for k, v in tenant.run_secrets.items() if v == app.secrets[-1].value)
+    tenant.run_secrets[key] = app.secrets[-1].key_id
+
+
+def _app_not_found(tenant: Tenant) -> None:
+    tenant.apps.pop(tenant.ece_client_id.lower(), None)
+
+
+def _consent_missing(tenant: Tenant) -> None:
+    _ece_app(tenant, "consent-missing").consented_scopes = []
+
+
+def _block_first_user(code: int, name: str) -> Callable[[Tenant], None]:
+    def flip(tenant: Tenant) -> None:
+        box = _first(tenant, name, "a mailbox with a refresh_token", _with_token)
+        account = tenant.account(box.token_user)
+        assert account is not None
+        account.sign_in_block = code
+
+    return flip
+
+
+def _conditional_access_blocked(tenant: Tenant) -> None:
+    # A policy scoped to the ECE app (e.g. "block from untrusted locations") hits every account it uses.
+    _first(tenant, "conditional-access-blocked", "a mailbox with a refresh_token", _with_token)
+    for box in tenant.config_mailboxes:
+        account = tenant.account(box.token_user)
+        if account is not None:
+            account.sign_in_block = 53003
+
+
+def _wrong_token_user(tenant: Tenant) -> None:
+    box = _first(
+        tenant,
+        "wrong-token-user",
+        'a mailbox with access = "mailbox" and a refresh_token',
+        lambda b: b.access == "mailbox" and _with_token(b),
+    )
+    assert box.refresh_token is not None
+    grant = tenant.grant_for(box.refresh_token.key_path)
+    # The admin generated the token on a workstation where SSO signed them in silently.
+    tenant.run_secrets[box.refresh_token.key_path] = tenant.issue_refresh_token(
+        tenant.admin, grant.client_id, grant.scopes
+    )
+    tenant.sso_account = tenant.admin
+
+
+def _missing_imap_scope(tenant: Tenant) -> None:
+    _first(tenant, "missing-imap-scope", 'a mailbox with inbound = "imap"', lambda b: b.inbound == "imap")
+    app = _ece_app(tenant, "missing-imap-scope")
+    for scopes in (app.requested_scopes, app.consented_scopes):
+        if "IMAP.AccessAsUser.All" in scopes:
+            scopes.remove("IMAP.AccessAsUser.All")
+    for grant in tenant.refresh_tokens.values():
+        grant.scopes = tuple(s for s in grant.scopes if s != "IMAP.AccessAsUser.All")
+
+
+def _mailbox_flag(name: str, inbound: str, attribute: str) -> Callable[[Tenant], None]:
+    def flip(tenant: Tenant) -> None:
+        box = _first(tenant, name, f'a mailbox with inbound = "{inbound}"', lambda b: b.inbound == inbound)
+        setattr(tenant.mailboxes[box.address.lower()], attribute, False)
+
+    return flip
+
+
+def _smtp_auth_disabled(tenant: Tenant) -> None:
+    _first(tenant, "smtp-auth-disabled", "a mailbox", lambda b: True)
+    tenant.smtp_auth_enabled = False  # Set-TransportConfig -SmtpClientAuthenticationDisabled $true
+
+
+def _no_full_access(tenant: Tenant) -> None:
+    box = _first(
+        tenant,
+        "no-full-access",
+        'a mailbox with access = "shared" and a token_account',
+        lambda b: b.access == "shared" and b.token_account is not None,
+    )
+    assert box.token_account is not None
+    tenant.mailboxes[box.address.lower()].full_access.discard(box.token_account.lower())
+
+
+def _no_license(tenant: Tenant) -> None:
+    # A mailbox-model mailbox when there is one: for a shared mailbox a missing licence is only advisory.
+    try:
+        box = _first(tenant, "no-license", "", lambda b: b.access == "mailbox")
+    except ScenarioError:
+        box = _first(tenant, "no-license", "a mailbox", lambda b: True)
+    account = tenant.account(box.address)
+    assert account is not None
+    account.licenses = []
+
+
+def _redirect_uri_not_registered(tenant: Tenant) -> None:
+    app = _ece_app(tenant, "redirect-uri-not-registered")
+    # The usual near miss: the registered URI differs by a trailing slash.
+    app.web_redirect_uris = [u[:-1] if u.endswith("/") else u + "/" for u in app.web_redirect_uris]
+
+
+def _short_token_lifetime(tenant: Tenant) -> None:
+    tenant.access_token_minutes = 30
+
+
+def _dns_nxdomain(tenant: Tenant) -> None:
+    tenant.nxdomain.add(tenant.hosts.smtp)
+
+
+def _behaviour(name: str, protocol: str, inbound: str, behaviour: str) -> Callable[[Tenant], None]:
+    def flip(tenant: Tenant) -> None:
+        _first(tenant, name, f'a mailbox with inbound = "{inbound}"', lambda b: b.inbound == inbound)
+        tenant.behaviour[protocol] = behaviour  # type: ignore[index,assignment]
+
+    return flip
+
+
+def _tls_inspection(tenant: Tenant) -> None:
+    tenant.tls_chain = "inspection"
+
+
+_FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
+    "refresh-token-expired": (_grant_state("expired", 120), "AADSTS700082 for the first mailbox's token"),
+    "refresh-token-revoked": (_grant_state("revoked", 30), "AADSTS50173 for the first mailbox's token"),
+    "client-secret-expired": (_secret_end("client-secret-expired", -3), "AADSTS7000222: secret expired"),
+    "client-secret-wrong": (_client_secret_wrong, "AADSTS7000215: the run gets the secret's ID"),
+    "app-not-found": (_app_not_found, "AADSTS700016: no app with the client id"),
+    "consent-missing": (_consent_missing, "AADSTS65001: no admin consent"),
+    "mfa-required": (_block_first_user(50076, "mfa-required"), "AADSTS50076 for the first token user"),
+    "conditional-access-blocked": (_conditional_access_blocked, "AADSTS53003 for every token user"),
+    "wrong-token-user": (_wrong_token_user, "first own-account mailbox's token is the admin's"),
+    "missing-imap-scope": (_missing_imap_scope, "IMAP.AccessAsUser.All not requested nor consented"),
+    "imap-disabled": (_mailbox_flag("imap-disabled", "imap", "imap_enabled"), "first IMAP mailbox"),
+    "pop-disabled": (_mailbox_flag("pop-disabled", "pop3", "pop_enabled"), "first POP3 mailbox"),
+    "smtp-auth-disabled": (_smtp_auth_disabled, "SMTP AUTH disabled tenant-wide (5.7.139)"),
+    "no-full-access": (_no_full_access, "first shared mailbox refuses its token_account"),
+    "no-license": (_no_license, "first own-account mailbox has no licence"),
+    "redirect-uri-not-registered": (_redirect_uri_not_registered, "registered URI differs by a slash"),
+    "client-secret-expiring": (_secret_end("client-secret-expiring", 10), "secret expires in 10 days"),
+    "short-token-lifetime": (_short_token_lifetime, "access tokens live 30 minutes"),
+    "dns-nxdomain": (_dns_nxdomain, "the SMTP host does not resolve"),
+    "port-blocked": (_behaviour("port-blocked", "pop3", "pop3", "blocked"), "nothing listens for POP3"),
+    "server-hangs": (_behaviour("server-hangs", "imap", "imap", "hang"), "IMAP accepts, never greets"),
+    "tls-inspection": (_tls_inspection, "certificates chain to a private TLS-inspection CA"),
+}
+
+#: What ``broken`` combines: common faults that do not mask each other's checks (a dead refresh token
+#: would hide the mailbox faults of the same account, so none is included). Faults the configuration
+#: cannot host (no shared mailbox, say) are left out rather than failing the scenario.
+BROKEN: tuple[str, ...] = (
+    "imap-disabled",
+    "no-full-access",
+    "no-license",
+    "client-secret-expiring",
+    "short-token-lifetime",
+)
+
+#: Every scenario name, in checklist order.
+SCENARIOS: tuple[str, ...] = ("healthy", "broken", *_FAULTS)
+
+
+def describe(name: str) -> str:
+    """One line saying what the scenario changes."""
+    if name == "healthy":
+        return "every check passes"
+    if name == "broken":
+        return "several faults at once: " + ", ".join(BROKEN)
+    if name not in _FAULTS:
+        raise ScenarioError(f'unknown scenario "{name}"; valid: {", ".join(SCENARIOS)}')
+    return _FAULTS[name][1]
+
+
+def apply_scenario(tenant: Tenant, name: str) -> None:
+    """Flip the facts of scenario ``name`` on a healthy ``tenant``."""
+    if name not in SCENARIOS:
+        raise ScenarioError(f'unknown scenario "{name}"; valid: {", ".join(SCENARIOS)}')
+    tenant.scenario = name
+    if name == "healthy":
+        return
+    if name == "broken":
+        for fault in BROKEN:
+            try:
+                _FAULTS[fault][0](tenant)
+            except ScenarioError:
+                continue
+            tenant.faults.append(fault)
+        return
+    _FAULTS[name][0](tenant)
+    tenant.faults.append(name)

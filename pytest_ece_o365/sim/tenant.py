@@ -1,0 +1,379 @@
+"""The simulated Office 365 tenant: one model of who exists, who may do what, and what is registered.
+
+Every server of the simulator (Entra ID token endpoint, Graph, IMAP/POP3/SMTP, DNS) reads this one model.
+A scenario is this model with facts flipped (see :mod:`pytest_ece_o365.sim.scenarios`), so that the
+healthy tenant and every fault stay consistent with each other: the Graph view of the app registration is
+the same object the token endpoint consults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+import jwt
+
+from pytest_ece_o365.config import DeploymentConfig, Mailbox
+from pytest_ece_o365.secret import Secret
+from pytest_ece_o365.sim.authority import MailLogin, MailProtocol
+from pytest_ece_o365.sim.tokens import SigningKey, signing_key
+
+__all__ = [
+    "E3",
+    "GRAPH_APP_ID",
+    "OUTLOOK_APP_ID",
+    "SCENARIOS",
+    "SCOPE_IDS",
+    "Account",
+    "AppRegistration",
+    "ClientSecretCredential",
+    "LicenseSku",
+    "MailboxFacts",
+    "RefreshGrant",
+    "ScenarioError",
+    "Tenant",
+]
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+OUTLOOK_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+
+#: Delegated permission ids under Microsoft Graph (protocol reference, "Microsoft Graph").
+SCOPE_IDS: dict[str, str] = {
+    "IMAP.AccessAsUser.All": "652390e4-393a-48de-9484-05f9b1212954",
+    "POP.AccessAsUser.All": "d7b7f2d9-0f45-4ea1-9d42-e50810c06991",
+    "SMTP.Send": "258f6531-6087-4cc4-bb90-092c5fb3ed3f",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+}
+PROTOCOL_SCOPE: dict[MailProtocol, str] = {
+    "imap": "IMAP.AccessAsUser.All",
+    "pop3": "POP.AccessAsUser.All",
+    "smtp": "SMTP.Send",
+}
+GRAPH_READER_ROLES = ("Application.Read.All", "Directory.Read.All")
+
+Behaviour = Literal["normal", "hang", "blocked"]
+GrantState = Literal["valid", "expired", "revoked"]
+
+
+class ScenarioError(ValueError):
+    """A scenario name is unknown, or the configuration lacks what the scenario needs."""
+
+
+@dataclass(frozen=True)
+class LicenseSku:
+    """A subscribed SKU as Graph's licenseDetails shows it."""
+
+    sku_id: str
+    sku_part_number: str
+    service_plans: tuple[tuple[str, str], ...]  # (servicePlanId, servicePlanName)
+
+
+E3 = LicenseSku(
+    "6fd2c87f-b296-42f0-b197-1e91e994b900",
+    "ENTERPRISEPACK",
+    (
+        ("efb87545-963c-4e0d-99df-69c6916d9eb0", "EXCHANGE_S_ENTERPRISE"),
+        ("5dbe027f-2339-4123-9542-606e4d348a72", "SHAREPOINTENTERPRISE"),
+        ("43de0ff5-c92c-492b-9116-175376d08c38", "OFFICESUBSCRIPTION"),
+    ),
+)
+
+
+@dataclass
+class Account:
+    """A user in the directory."""
+
+    upn: str
+    object_id: str
+    display_name: str
+    licenses: list[LicenseSku] = field(default_factory=lambda: [E3])
+    sign_in_block: int | None = None  # an AADSTS code every token request for this user gets (MFA, CA)
+
+
+@dataclass
+class MailboxFacts:
+    """An Exchange Online mailbox and its CAS settings and permissions."""
+
+    address: str
+    kind: Literal["user", "shared"] = "user"
+    imap_enabled: bool = True
+    pop_enabled: bool = True
+    smtp_auth_enabled: bool | None = None  # None: follow the tenant-wide switch, like Set-CASMailbox $null
+    full_access: set[str] = field(default_factory=set)  # lower-case UPNs with FullAccess
+    send_as: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ClientSecretCredential:
+    """A client secret of an app registration (Graph's passwordCredentials entry)."""
+
+    key_id: str
+    display_name: str
+    value: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def hint(self) -> str:
+        return self.value[:3]
+
+
+@dataclass
+class AppRegistration:
+    """An app registration with its service principal and its admin-consent grant."""
+
+    app_id: str
+    display_name: str
+    object_id: str
+    sp_object_id: str
+    secrets: list[ClientSecretCredential] = field(default_factory=list)
+    web_redirect_uris: list[str] = field(default_factory=list)
+    spa_redirect_uris: list[str] = field(default_factory=list)
+    public_client_redirect_uris: list[str] = field(default_factory=list)
+    requested_scopes: list[str] = field(default_factory=list)  # delegated, under Microsoft Graph
+    consented_scopes: list[str] = field(default_factory=list)  # AllPrincipals grant; empty: no grant
+    roles: list[str] = field(default_factory=list)  # application permissions, admin-consented
+
+
+@dataclass
+class RefreshGrant:
+    """What a refresh token stands for."""
+
+    account: str
+    client_id: str
+    scopes: tuple[str, ...]
+    issued_at: dt.datetime
+    state: GrantState = "valid"
+
+
+@dataclass(frozen=True)
+class Hosts:
+    """The real Microsoft host names the configuration uses (what the simulator impersonates)."""
+
+    login: str
+    graph: str
+    imap: str
+    pop3: str
+    smtp: str
+
+    def all(self) -> list[str]:
+        return sorted({self.login, self.graph, self.imap, self.pop3, self.smtp})
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def _oid(seed: str) -> str:
+    # Stable object ids: the same config gives the same directory, which keeps evidence comparable.
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sim:{seed.lower()}"))
+
+
+def new_client_secret_value() -> str:
+    """A client secret shaped like Entra's (three characters, a version marker ``8Q~``, random)."""
+    return secrets.token_urlsafe(3)[:3] + "8Q~" + secrets.token_urlsafe(27)[:34]
+
+
+def new_refresh_token_value() -> str:
+    return "0.A" + secrets.token_urlsafe(96)
+
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+class Tenant:
+    """The model. Build it with :meth:`from_config`; read it from any server thread (see ``lock``)."""
+
+    def __init__(self, cfg: DeploymentConfig) -> None:
+        self.lock = threading.RLock()
+        self.config_mailboxes: tuple[Mailbox, ...] = cfg.mailboxes
+        self.scenario = "healthy"
+        self.faults: list[str] = []  # the single-fault scenarios applied (several for "broken")
+        configured = cfg.azure_ad.tenant
+        if _GUID.match(configured):
+            self.tenant_id = configured.lower()
+        else:
+            self.tenant_id = _oid(f"tenant:{configured}")
+        self.domain = cfg.mailboxes[0].address.split("@", 1)[1].lower() if cfg.mailboxes else configured.lower()
+        if _GUID.match(configured):
+            configured = f"{self.domain.split('.')[0]}.onmicrosoft.com"
+        self.default_domain = configured
+        self.display_name = cfg.name
+        self.domains = {self.domain, self.default_domain.lower()}
+        self.outlook_resource = cfg.o365.outlook_resource
+        self.graph_resource = _origin(cfg.o365.graph)
+        self.hosts = Hosts(
+            login=cfg.o365.login_endpoint.host.lower(),
+            graph=cfg.o365.graph_endpoint.host.lower(),
+            imap=cfg.o365.imap.host.lower(),
+            pop3=cfg.o365.pop3.host.lower(),
+            smtp=cfg.o365.smtp.host.lower(),
+        )
+        self.accounts: dict[str, Account] = {}
+        self.mailboxes: dict[str, MailboxFacts] = {}
+        self.apps: dict[str, AppRegistration] = {}
+        self.refresh_tokens: dict[str, RefreshGrant] = {}
+        self.smtp_auth_enabled = True  # Set-TransportConfig -SmtpClientAuthenticationDisabled $false
+        self.access_token_minutes = 75  # Entra's average default (60-90 minutes)
+        self.nxdomain: set[str] = set()
+        self.behaviour: dict[MailProtocol, Behaviour] = {"imap": "normal", "pop3": "normal", "smtp": "normal"}
+        self.tls_chain = "microsoft"
+        self.sso_account: str | None = None  # who the browser signs in without prompt=login (Kerberos SSO)
+        self.key: SigningKey = signing_key()
+        self.ece_client_id = cfg.azure_ad.client_id
+        self.graph_client_id = cfg.graph.client_id if cfg.graph is not None else None
+        self.admin = f"admin@{self.domain}"
+        #: What the run is given for each secret of the config, keyed by ``SecretRef.key_path``.
+        self.run_secrets: dict[str, str] = {}
+
+    # -- building ------------------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, cfg: DeploymentConfig, scenario: str = "healthy") -> Tenant:
+        """The healthy tenant that matches ``cfg``, then the scenario's facts flipped."""
+        from pytest_ece_o365.sim.scenarios import apply_scenario
+
+        tenant = cls(cfg)
+        tenant._populate(cfg)
+        apply_scenario(tenant, scenario)
+        return tenant
+
+    def _populate(self, cfg: DeploymentConfig) -> None:
+        now = now_utc()
+        for box in cfg.mailboxes:
+            self.add_account(box.address)
+            facts = self.mailboxes[box.address.lower()]
+            if box.access == "shared":
+                facts.kind = "shared"
+                if box.token_account:
+                    self.add_account(box.token_account)
+                    facts.full_access.add(box.token_account.lower())
+                    facts.send_as.add(box.token_account.lower())
+        self.add_account(self.admin, display_name="Tenant administrator")
+        needed = ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send", "offline_access"]
+        ece = AppRegistration(
+            app_id=cfg.azure_ad.client_id,
+            display_name="Cisco ECE mail",
+            object_id=_oid(f"app:{cfg.azure_ad.client_id}"),
+            sp_object_id=_oid(f"sp:{cfg.azure_ad.client_id}"),
+            secrets=[self._secret("ECE", now, now + dt.timedelta(days=540))],
+            web_redirect_uris=[cfg.azure_ad.redirect_uri],
+            requested_scopes=list(needed),
+            consented_scopes=list(needed),
+        )
+        self.apps[ece.app_id.lower()] = ece
+        self.run_secrets[cfg.azure_ad.client_secret.key_path] = ece.secrets[0].value
+        if cfg.graph is not None:
+            reader = AppRegistration(
+                app_id=cfg.graph.client_id,
+                display_name="ECE checklist directory reader",
+                object_id=_oid(f"app:{cfg.graph.client_id}"),
+                sp_object_id=_oid(f"sp:{cfg.graph.client_id}"),
+                secrets=[self._secret("checklist", now, now + dt.timedelta(days=730))],
+                roles=list(GRAPH_READER_ROLES),
+            )
+            self.apps[reader.app_id.lower()] = reader
+            self.run_secrets[cfg.graph.client_secret.key_path] = reader.secrets[0].value
+        scopes = tuple(s for s in needed if s != "offline_access")
+        for box in cfg.mailboxes:
+            if box.refresh_token is not None:
+                token = self.issue_refresh_token(box.token_user, cfg.azure_ad.client_id, scopes, now)
+                self.run_secrets[box.refresh_token.key_path] = token
+
+    @staticmethod
+    def _secret(name: str, start: dt.datetime, end: dt.datetime) -> ClientSecretCredential:
+        return ClientSecretCredential(str(uuid.uuid4()), name, new_client_secret_value(), start, end)
+
+    def add_account(self, upn: str, *, display_name: str | None = None) -> Account:
+        """Add a licensed user with a user mailbox (no-op when it exists)."""
+        key = upn.lower()
+        if key not in self.accounts:
+            name = display_name or upn.split("@", 1)[0].replace(".", " ").title()
+            self.accounts[key] = Account(upn, _oid(f"user:{key}"), name)
+            self.mailboxes[key] = MailboxFacts(upn)
+        return self.accounts[key]
+
+    # -- lookups -------------------------------------------------------------------------------
+    def knows_tenant(self, name: str) -> bool:
+        """Whether ``name`` (domain, GUID, or the multi-tenant aliases) designates this tenant."""
+        name = name.lower()
+        return name in self.domains or name == self.tenant_id or name in ("organizations", "common")
+
+    def app(self, client_id: str) -> AppRegistration | None:
+        return self.apps.get(client_id.lower())
+
+    def account(self, upn: str) -> Account | None:
+        return self.accounts.get(upn.lower())
+
+    @property
+    def access_token_issuer(self) -> str:
+        """``iss`` of access tokens (v1.0 tokens, as Outlook's are)."""
+        return f"https://sts.windows.net/{self.tenant_id}/"
+
+    def issue_refresh_token(
+        self, account: str, client_id: str, scopes: tuple[str, ...], issued_at: dt.datetime | None = None
+    ) -> str:
+        """Mint a refresh token for ``account`` and remember what it stands for."""
+        value = new_refresh_token_value()
+        with self.lock:
+            self.refresh_tokens[value] = RefreshGrant(account.lower(), client_id, scopes, issued_at or now_utc())
+        return value
+
+    def run_secret(self, key_path: str) -> Secret:
+        """The secret the run receives for ``key_path`` (a config ``SecretRef.key_path``)."""
+        return Secret(self.run_secrets[key_path])
+
+    def grant_for(self, key_path: str) -> RefreshGrant:
+        """The refresh-token grant the run receives for a mailbox's ``refresh_token`` key path."""
+        return self.refresh_tokens[self.run_secrets[key_path]]
+
+    # -- MailAuthority ---------------------------------------------------------------------------
+    def mail_login(self, protocol: MailProtocol, user: str, bearer: str) -> MailLogin:
+        """Judge an XOAUTH2 login (see :class:`~pytest_ece_o365.sim.authority.MailAuthority`)."""
+        try:
+            claims = self.key.verify(
+                bearer, audience=[self.outlook_resource, OUTLOOK_APP_ID], issuer=self.access_token_issuer
+            )
+        except jwt.ExpiredSignatureError:
+            return MailLogin(False, None, False, "expired-token")
+        except jwt.InvalidAudienceError:
+            return MailLogin(False, None, False, "wrong-audience")
+        except jwt.PyJWTError:
+            return MailLogin(False, None, False, "invalid-token")
+        account = str(claims.get("upn") or claims.get("unique_name") or "").lower()
+        if PROTOCOL_SCOPE[protocol] not in str(claims.get("scp", "")).split():
+            return MailLogin(False, account or None, False, "missing-scope")
+        with self.lock:
+            box = self.mailboxes.get(user.lower())
+            if box is None:
+                return MailLogin(True, account, False, "unknown-mailbox")
+            if account != box.address.lower() and account not in box.full_access:
+                return MailLogin(True, account, False, "no-full-access" if box.kind == "shared" else "wrong-account")
+            if (protocol == "imap" and not box.imap_enabled) or (protocol == "pop3" and not box.pop_enabled):
+                return MailLogin(True, account, False, "protocol-disabled")
+            if protocol == "smtp":
+                if box.smtp_auth_enabled is False:
+                    return MailLogin(True, account, False, "smtp-auth-disabled-mailbox")
+                if box.smtp_auth_enabled is None and not self.smtp_auth_enabled:
+                    return MailLogin(True, account, False, "smtp-auth-disabled-tenant")
+        return MailLogin(True, account, True)
+
+    def may_send_as(self, account: str, sender: str) -> bool:
+        """Own address, or SendAs granted on the sender's mailbox."""
+        with self.lock:
+            box = self.mailboxes.get(sender.lower())
+            return account.lower() == sender.lower() or (box is not None and account.lower() in box.send_as)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host`` of a base URL: resource identifiers carry no port even when the sim's URLs do."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}"
+
+
+from pytest_ece_o365.sim.scenarios import SCENARIOS  # noqa: E402  (re-export; scenarios imports this module)

@@ -1,0 +1,29 @@
+"""Accepted exceptions: a finding covered by a valid waiver is shown, not failed (contract §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from pytest_ece_o365.config import Waiver
+from pytest_ece_o365.verdict import Verdict
+
+
+def apply_waivers(
+    verdict: Verdict, waivers: Iterable[Waiver], check: str, target: str, today: dt.date
+) -> Verdict:
+    """Waive a failure or advisory that a waiver valid ``today`` covers; note an expired one."""
+    if verdict.status not in ("failed", "advisory"):
+        return verdict
+    covering = [waiver for waiver in waivers if waiver.covers(check, target)]
+    valid = [waiver for waiver in covering if waiver.valid_on(today)]
+    if valid:
+        waiver = max(valid, key=lambda waiver: waiver.expires)
+        return verdict.waived_by(waiver.reason, waiver.expires.isoformat())
+    if covering:
+        waiver = max(covering, key=lambda waiver: waiver.expires)
+        return verdict.with_note(
+            f"the waiver for this finding expired on {waiver.expires.isoformat()} and waives nothing: "
+            f"{waiver.reason}"
+        )
+    return verdict

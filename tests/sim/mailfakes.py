@@ -1,0 +1,65 @@
+"""Test-only helpers for the mail-server tests: a MailAuthority with simple tenant rules, XOAUTH2 strings.
+
+Kept out of conftest.py so that test modules can import them (``from mailfakes import ...``).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from pytest_ece_o365.sim.authority import MailLogin, MailProtocol
+
+SCOPE_FOR: dict[MailProtocol, str] = {
+    "imap": "IMAP.AccessAsUser.All",
+    "pop3": "POP.AccessAsUser.All",
+    "smtp": "SMTP.Send",
+}
+ALL_SCOPES = frozenset(SCOPE_FOR.values())
+
+# Token values are deliberately long and JWT-free, to prove the servers mask them by position, not shape.
+GOOD_TOKEN = "tok-support-0123456789abcdef"
+DELEGATE_TOKEN = "tok-ece-mail-0123456789abcdef"
+NO_IMAP_TOKEN = "tok-noimap-0123456789abcdef"
+
+
+@dataclass
+class FakeAuthority:
+    """A MailAuthority for tests: tokens from a dict, plus simple tenant rules."""
+
+    tokens: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    disabled: set[tuple[str, MailProtocol]] = field(default_factory=set)  # (mailbox, protocol)
+    full_access: set[tuple[str, str]] = field(default_factory=set)  # (delegate, shared mailbox)
+    send_as: set[tuple[str, str]] = field(default_factory=set)  # (account, sender)
+    smtp_auth_disabled_tenant: bool = False
+    smtp_auth_disabled_mailboxes: set[str] = field(default_factory=set)
+    calls: list[tuple[MailProtocol, str]] = field(default_factory=list)
+
+    def mail_login(self, protocol: MailProtocol, user: str, bearer: str) -> MailLogin:
+        self.calls.append((protocol, user))
+        if bearer not in self.tokens:
+            return MailLogin(False, None, False, "invalid-token")
+        account, scopes = self.tokens[bearer]
+        if SCOPE_FOR[protocol] not in scopes:
+            return MailLogin(False, account, False, "missing-scope")
+        if protocol == "smtp" and self.smtp_auth_disabled_tenant:
+            return MailLogin(True, account, False, "smtp-auth-disabled-tenant")
+        if protocol == "smtp" and user in self.smtp_auth_disabled_mailboxes:
+            return MailLogin(True, account, False, "smtp-auth-disabled-mailbox")
+        if user != account and (account, user) not in self.full_access:
+            return MailLogin(True, account, False, "no-full-access")
+        if (user, protocol) in self.disabled:
+            return MailLogin(True, account, False, "protocol-disabled")
+        return MailLogin(True, account, True)
+
+    def may_send_as(self, account: str, sender: str) -> bool:
+        return sender.lower() == account.lower() or (account, sender) in self.send_as
+
+
+def xoauth2(user: str, token: str) -> str:
+    """The raw XOAUTH2 string (clients base64 it themselves: imaplib, smtplib)."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01"
+
+
+def xoauth2_b64(user: str, token: str) -> str:
+    return base64.b64encode(xoauth2(user, token).encode()).decode()
