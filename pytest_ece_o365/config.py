@@ -7,6 +7,7 @@ array indexes (``mailboxes[1].inbound``) and what is wrong — never a secret's 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import ipaddress
 import re
 import sys
@@ -268,11 +269,18 @@ class _Table:
     def has(self, key: str) -> bool:
         return key in self.data
 
+    def missing(self, key: str, problem: str = "is required") -> ConfigError:
+        """The error for a required key that is absent — or, when a misspelling of it is there, for that."""
+        typo = difflib.get_close_matches(key, [k for k in self.data if k not in self._used], n=1)
+        if typo:
+            return self.error(typo[0], f'unknown key (did you mean "{key}"?)')
+        return self.error(key, problem)
+
     def string(self, key: str, *, required: bool = False) -> str | None:
         value = self.get(key)
         if value is None:
             if required:
-                raise self.error(key, "is required")
+                raise self.missing(key)
             return None
         if not isinstance(value, str):
             raise self.error(key, f"expected a string, got {_type_name(value)}")
@@ -296,7 +304,7 @@ class _Table:
         value = self.get(key)
         if value is None:
             if required:
-                raise self.error(key, f"the [{self.key_path(key)}] table is required")
+                raise self.missing(key, f"the [{self.key_path(key)}] table is required")
             return None
         if not isinstance(value, dict):
             raise self.error(key, f"expected a table, got {_type_name(value)}")
@@ -316,9 +324,7 @@ class _Table:
         result = []
         for index, item in enumerate(items):
             if not isinstance(item, dict):
-                raise ConfigError(
-                    self.source, f"{path}[{index}]", f"expected a table, got {_type_name(item)}"
-                )
+                raise ConfigError(self.source, f"{path}[{index}]", f"expected a table, got {_type_name(item)}")
             result.append(_Table(item, f"{path}[{index}]", self.source))
         return result
 
@@ -337,7 +343,7 @@ class _Table:
         accepted = '{ env = "NAME" } or { file = "PATH" }'
         if value is None:
             if required:
-                raise self.error(key, f"is required, as {accepted}")
+                raise self.missing(key, f"is required, as {accepted}")
             return None
         if isinstance(value, str):
             # Never echo the value: config files get attached to support cases.
@@ -357,7 +363,10 @@ class _Table:
     def done(self) -> None:
         unknown = [key for key in self.data if key not in self._used]
         if unknown:
-            raise self.error(unknown[0], "unknown key")
+            known = [key for key in self._used if key not in self.data]
+            typo = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f' (did you mean "{typo[0]}"?)' if typo else ""
+            raise self.error(unknown[0], f"unknown key{hint}")
 
 
 class _Loader:
@@ -396,7 +405,7 @@ class _Loader:
     def ece(self, table: _Table) -> Ece:
         version = table.parsed("version", EceVersion.parse)
         if version is None:
-            raise table.error("version", 'is required, as ECE shows it, e.g. "12.6(1)"')
+            raise table.missing("version", 'is required, as ECE shows it, e.g. "12.6(1)"')
         specials = []
         for index, item in enumerate(table.array("engineering_specials")):
             path = f"{table.key_path('engineering_specials')}[{index}]"
@@ -499,9 +508,7 @@ class _Loader:
     def waiver(self, table: _Table) -> Waiver:
         check = table.required_string("check")
         if check not in CHECKS:
-            raise table.error(
-                "check", f'"{check}" is not a check id (see checklist: e.g. "license.exchange")'
-            )
+            raise table.error("check", f'"{check}" is not a check id (see checklist: e.g. "license.exchange")')
         target = table.string("target")
         reason = table.required_string("reason")
         expires = table.get("expires")
@@ -511,7 +518,7 @@ class _Loader:
             except ValueError:
                 raise table.error("expires", f'"{expires}" is not a date like 2027-03-31') from None
         if expires is None:
-            raise table.error("expires", "is required: the last day the waiver holds, e.g. 2027-03-31")
+            raise table.missing("expires", "is required: the last day the waiver holds, e.g. 2027-03-31")
         if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
             raise table.error("expires", f"expected a date like 2027-03-31, got {_type_name(expires)}")
         table.done()

@@ -40,8 +40,7 @@ class Release:
 
 
 _WEB_URL_PRE_12_6: Final = (
-    'partition-level setting "Web Server URL or Load Balancer URL" '
-    "(Partition > System Resources > Settings > General)"
+    'partition-level setting "Web Server URL or Load Balancer URL" (Partition > System Resources > Settings > General)'
 )
 _WEB_URL_12_6: Final = 'Partition > Apps > General Settings > "External URL of Application"'
 

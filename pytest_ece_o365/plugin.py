@@ -42,9 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ece-config", metavar="PATH", help=CONFIG_HELP)
     group.addoption("--ece-role", choices=("services", "application", "all"), help=ROLE_HELP)
     group.addoption("--ece-json", metavar="PATH", help="write the machine-readable results file here.")
-    group.addoption(
-        "--ece-simulate", nargs="?", const="healthy", default=None, metavar="SCENARIO", help=SIMULATE_HELP
-    )
+    group.addoption("--ece-simulate", nargs="?", const="healthy", default=None, metavar="SCENARIO", help=SIMULATE_HELP)
     group.addoption(
         "--ece-timeout",
         type=float,

@@ -143,9 +143,7 @@ class EceSession:
 
     def judge(self, check: Check, target: Target) -> Verdict:
         verdict = check.run(self.context, target)
-        return apply_waivers(
-            verdict, self.deployment.waivers, check.spec.id, target.label, self.context.today
-        )
+        return apply_waivers(verdict, self.deployment.waivers, check.spec.id, target.label, self.context.today)
 
     # --- collection ---------------------------------------------------------------------------
 
@@ -178,9 +176,7 @@ class EceSession:
         for item in items:
             if isinstance(item, CheckItem):
                 key = (item.check.spec.id, item.target.label)
-                applies = applies_to_version(item.check, marker) and bool(
-                    set(item.target.roles) & set(self.roles)
-                )
+                applies = applies_to_version(item.check, marker) and bool(set(item.target.roles) & set(self.roles))
                 # A network target both roles need is probed once when both roles are chosen.
                 if not applies or (item.check.spec.kind == "network" and key in seen):
                     dropped.append(item)

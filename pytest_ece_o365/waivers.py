@@ -9,9 +9,7 @@ from pytest_ece_o365.config import Waiver
 from pytest_ece_o365.verdict import Verdict
 
 
-def apply_waivers(
-    verdict: Verdict, waivers: Iterable[Waiver], check: str, target: str, today: dt.date
-) -> Verdict:
+def apply_waivers(verdict: Verdict, waivers: Iterable[Waiver], check: str, target: str, today: dt.date) -> Verdict:
     """Waive a failure or advisory that a waiver valid ``today`` covers; note an expired one."""
     if verdict.status not in ("failed", "advisory"):
         return verdict
@@ -23,7 +21,6 @@ def apply_waivers(
     if covering:
         waiver = max(covering, key=lambda waiver: waiver.expires)
         return verdict.with_note(
-            f"the waiver for this finding expired on {waiver.expires.isoformat()} and waives nothing: "
-            f"{waiver.reason}"
+            f"the waiver for this finding expired on {waiver.expires.isoformat()} and waives nothing: {waiver.reason}"
         )
     return verdict

@@ -32,8 +32,7 @@ def access_model(ctx: CheckContext, target: Target) -> Verdict:
         )
     if same:
         return failed(
-            f'{mailbox.address} has access = "shared" with itself as token_account: that is the mailbox '
-            "model.",
+            f'{mailbox.address} has access = "shared" with itself as token_account: that is the mailbox model.',
             'Set access = "mailbox", or name the delegate account with FullAccess as token_account.',
             "ece-admin",
         )

@@ -24,8 +24,7 @@ def version_supported(ctx: CheckContext, target: Target) -> Verdict:
         return failed(
             f"ECE {version} has no OAuth for Office 365: it came with 11.6(1) ES12 + ES12_ET1 "
             "(bug CSCvr86493), and Office 365 no longer accepts basic authentication.",
-            f"Upgrade ECE to {_NEWEST.label} (or 12.6(1) with its latest ES), then configure the "
-            "aliases for OAuth.",
+            f"Upgrade ECE to {_NEWEST.label} (or 12.6(1) with its latest ES), then configure the aliases for OAuth.",
             "ece-admin",
         )
     release = release_for(version.family)
@@ -39,8 +38,7 @@ def version_supported(ctx: CheckContext, target: Target) -> Verdict:
         )
     return failed(
         f"ECE {version} is not a release this tool knows ({_KNOWN}).",
-        "Set [ece] version to the version ECE shows (Help > About in the administration console), "
-        'e.g. "12.6(1)".',
+        'Set [ece] version to the version ECE shows (Help > About in the administration console), e.g. "12.6(1)".',
         "ece-admin",
     )
 

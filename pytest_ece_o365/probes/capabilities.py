@@ -5,6 +5,7 @@ Only what comes before a login is spoken here: nothing is authenticated, read or
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 from pytest_ece_o365.probes.observation import CapabilityObservation, Deadline, Transcript
@@ -82,12 +83,24 @@ def read_capabilities(protocol: str, reader: LineReader) -> CapabilityObservatio
             xoauth2 = any(_mechanisms(item, "AUTH") for item in capabilities)
     except ProbeError as exc:
         return CapabilityObservation(
-            protocol, tuple(capabilities), False, exc.error, exc.message, deadline.elapsed() - started, transcript.lines()
+            protocol,
+            tuple(capabilities),
+            False,
+            exc.error,
+            exc.message,
+            deadline.elapsed() - started,
+            transcript.lines(),
         )
     _goodbye(protocol, reader)
     offered = "offers XOAUTH2" if xoauth2 else "does not offer XOAUTH2"
     return CapabilityObservation(
-        protocol, tuple(capabilities), xoauth2, "", f"{reader.what} {offered}", deadline.elapsed() - started, transcript.lines()
+        protocol,
+        tuple(capabilities),
+        xoauth2,
+        "",
+        f"{reader.what} {offered}",
+        deadline.elapsed() - started,
+        transcript.lines(),
     )
 
 
@@ -111,7 +124,9 @@ def _imap_capability(reader: LineReader) -> list[str]:
         elif line.startswith("* BYE"):
             raise ProbeError("closed", f"{reader.what} hung up: {line}")
         elif not line.startswith("* "):
-            raise ProbeError("garbage", f"{reader.what} answered CAPABILITY with something that is not IMAP: {line[:80]!r}")
+            raise ProbeError(
+                "garbage", f"{reader.what} answered CAPABILITY with something that is not IMAP: {line[:80]!r}"
+            )
 
 
 def _pop3_capa(reader: LineReader) -> list[str]:
@@ -133,7 +148,5 @@ def _pop3_capa(reader: LineReader) -> list[str]:
 
 def _goodbye(protocol: str, reader: LineReader) -> None:
     """Say goodbye politely; the answer does not matter and must not cost time."""
-    try:
+    with contextlib.suppress(ProbeError):
         reader.send_line({"imap": "A2 LOGOUT", "pop3": "QUIT", "smtp": "QUIT"}[protocol])
-    except ProbeError:
-        pass

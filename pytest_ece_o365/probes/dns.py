@@ -69,9 +69,7 @@ def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadli
             return observation("dns-timeout", f"no answer for {host} from {listed} within {deadline.seconds:g} s")
         transcript.client(f"{host} {rdtype}? (asking {listed})")
         try:
-            answer = resolver.resolve(
-                host, rdtype, lifetime=remaining, raise_on_no_answer=False, search=False
-            )
+            answer = resolver.resolve(host, rdtype, lifetime=remaining, raise_on_no_answer=False, search=False)
         except dns.resolver.NXDOMAIN:
             transcript.server(f"{host}: NXDOMAIN")
             return observation("nxdomain", f"{listed} answered that {host} does not exist (NXDOMAIN)")

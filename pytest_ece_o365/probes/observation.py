@@ -17,7 +17,7 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pytest_ece_o365.config import Endpoint
 from pytest_ece_o365.redact import redact
@@ -184,7 +184,6 @@ class EndpointObservation:
     tls: TlsObservation | None = None
     capabilities: CapabilityObservation | None = None
     elapsed: float = 0.0
-    steps: tuple[str, ...] = field(default=())  # the steps that ran, in order
 
     @property
     def transcript(self) -> tuple[str, ...]:

@@ -43,20 +43,27 @@ def connect_address(address: str, port: int, deadline: Deadline) -> socket.socke
         return sock
     except ConnectionRefusedError:
         sock.close()
-        raise ProbeError("refused", f"{address}:{port} refused the connection (nothing listens, or a firewall rejects)")
+        raise ProbeError(
+            "refused", f"{address}:{port} refused the connection (nothing listens, or a firewall rejects)"
+        ) from None
     except TimeoutError:
         sock.close()
         raise ProbeError(
-            "tcp-timeout", f"{address}:{port} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)"
+            "tcp-timeout",
+            f"{address}:{port} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)",
         ) from None
     except OSError as exc:
         sock.close()
         if exc.errno in _UNREACHABLE:
-            raise ProbeError("unreachable", f"{address}:{port} is unreachable from this server ({exc.strerror or exc})")
+            raise ProbeError(
+                "unreachable", f"{address}:{port} is unreachable from this server ({exc.strerror or exc})"
+            ) from None
         raise ProbeError("tcp-error", f"connecting to {address}:{port} failed: {exc}") from None
 
 
-def connect(endpoint: Endpoint, addresses: tuple[str, ...], deadline: Deadline) -> tuple[TcpObservation, socket.socket | None]:
+def connect(
+    endpoint: Endpoint, addresses: tuple[str, ...], deadline: Deadline
+) -> tuple[TcpObservation, socket.socket | None]:
     """Connect to the first of ``addresses`` that accepts; the socket is None when none did."""
     transcript = Transcript()
     error, message, address = "tcp-error", f"no address to connect to for {endpoint.host}", ""
@@ -70,7 +77,9 @@ def connect(endpoint: Endpoint, addresses: tuple[str, ...], deadline: Deadline) 
             continue
         transcript.note(f"connected to {address}:{endpoint.port}")
         return (
-            TcpObservation(endpoint, address, "", f"connected to {address}:{endpoint.port}", deadline.elapsed(), transcript.lines()),
+            TcpObservation(
+                endpoint, address, "", f"connected to {address}:{endpoint.port}", deadline.elapsed(), transcript.lines()
+            ),
             sock,
         )
     return TcpObservation(endpoint, address, error, message, deadline.elapsed(), transcript.lines()), None
@@ -96,7 +105,9 @@ class LineReader:
         while b"\n" not in self._buffer:
             if len(self._buffer) > self.MAX_LINE:
                 self.transcript.server(self._buffer[:80].decode("latin-1"))
-                raise ProbeError("garbage", f"{self.what} sent {len(self._buffer)} bytes without a line end instead of {waiting_for}")
+                raise ProbeError(
+                    "garbage", f"{self.what} sent {len(self._buffer)} bytes without a line end instead of {waiting_for}"
+                )
             remaining = self.deadline.remaining()
             if remaining <= 0:
                 self._timed_out(waiting_for)
@@ -106,7 +117,9 @@ class LineReader:
             except TimeoutError:
                 self._timed_out(waiting_for)
             except (ssl.SSLError, OSError) as exc:
-                raise ProbeError("closed", f"{self.what} broke the connection while we waited for {waiting_for} ({exc})") from None
+                raise ProbeError(
+                    "closed", f"{self.what} broke the connection while we waited for {waiting_for} ({exc})"
+                ) from None
             if not chunk:
                 if self._buffer:
                     self.transcript.server(self._buffer.decode("utf-8", "replace"))

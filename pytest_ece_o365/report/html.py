@@ -42,9 +42,11 @@ class HtmlSummary:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
-        if isinstance(item, CheckItem) and call.when == "call" and item.verdict is not None:
+        verdict = item.verdict if isinstance(item, CheckItem) and call.when == "call" else None
+        # A failure's finding is already the row's log; other rows get theirs (and the evidence) here.
+        if verdict is not None and verdict.status != "failed":
             from pytest_html import extras
 
-            text = format_verdict(item.verdict)
+            text = format_verdict(verdict)
             report.extras = [*getattr(report, "extras", []), extras.html(f"<pre>{escape(text)}</pre>")]
         return report

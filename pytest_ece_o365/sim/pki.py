@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOid, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = ["CHAINS", "CertificateAuthority", "ServerCertificate", "authority"]
 
@@ -95,9 +95,7 @@ class CertificateAuthority:
         self._root_key = _key()
         self.root = self._ca_cert(root_name, root_name, self._root_key, self._root_key, now, path_length=1)
         self._issuing_key = _key()
-        self.issuing = self._ca_cert(
-            issuing_name, root_name, self._issuing_key, self._root_key, now, path_length=0
-        )
+        self.issuing = self._ca_cert(issuing_name, root_name, self._issuing_key, self._root_key, now, path_length=0)
         self._leaves: dict[frozenset[str], ServerCertificate] = {}
         self._lock = threading.Lock()
 
@@ -150,10 +148,8 @@ class CertificateAuthority:
             .not_valid_after(now + dt.timedelta(days=30))
             .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOid.SERVER_AUTH]), critical=False)
+            .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self._issuing_key.public_key()),
                 critical=False,
@@ -184,9 +180,7 @@ class CertificateAuthority:
             .not_valid_before(now - dt.timedelta(days=365))
             .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         )
         if signing_key is not key:

@@ -6,6 +6,8 @@ Kept out of conftest.py so that test modules can import them (``from mailfakes i
 from __future__ import annotations
 
 import base64
+import socket
+import ssl
 from dataclasses import dataclass, field
 
 from pytest_ece_o365.sim.authority import MailLogin, MailProtocol
@@ -63,3 +65,34 @@ def xoauth2(user: str, token: str) -> str:
 
 def xoauth2_b64(user: str, token: str) -> str:
     return base64.b64encode(xoauth2(user, token).encode()).decode()
+
+
+class RawClient:
+    """A bare line-oriented client, for asserting the exact bytes a server sends (and when it hangs up)."""
+
+    def __init__(self, port: int, context: ssl.SSLContext | None, *, server_hostname: str = "127.0.0.1") -> None:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock: socket.socket = (
+            context.wrap_socket(sock, server_hostname=server_hostname) if context is not None else sock
+        )
+        self.file = self.sock.makefile("rb")
+
+    def starttls(self, context: ssl.SSLContext, server_hostname: str = "smtp.office365.com") -> None:
+        self.file.close()
+        self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
+        self.file = self.sock.makefile("rb")
+
+    def line(self) -> str:
+        """The next line without CRLF; "" means the server closed the connection."""
+        return self.file.readline().decode("utf-8").rstrip("\r\n")
+
+    def send(self, line: str) -> None:
+        self.sock.sendall(line.encode("utf-8") + b"\r\n")
+
+    def ask(self, line: str) -> str:
+        self.send(line)
+        return self.line()
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()

@@ -1,0 +1,212 @@
+"""Checklist section 8: can *this* server reach what its role needs? DNS, TCP, TLS, XOAUTH2 per endpoint.
+
+The checks only judge observations the survey gathered (:class:`~pytest_ece_o365.survey.HostNeed` for
+DNS, one :class:`~pytest_ece_o365.survey.EndpointNeed` chain per endpoint for the rest).
+
+When a step fails, the checks of the later steps for that endpoint are *skipped naming the failed
+step*, not failed too: one blocked port is one finding with one fix. Three failures for one cause would
+send a TAC engineer chasing three problems, and a skip still shows in the report, with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.diagnosis import verdict_for
+from pytest_ece_o365.probes.issuers import is_microsoft_issuer
+from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
+from pytest_ece_o365.survey import EndpointNeed, HostNeed
+from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
+
+_PROTOCOL_NAMES = {"https": "HTTPS", "imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
+
+
+def host_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+    """network.dns reads one lookup per host."""
+    return [HostNeed(target.endpoint.host)] if target.endpoint is not None else []
+
+
+def endpoint_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+    """network.tcp/tls/xoauth2 read one DNS -> TCP -> TLS -> capabilities chain per endpoint."""
+    if target.endpoint is None or target.protocol is None:
+        return []
+    return [EndpointNeed(target.endpoint, target.protocol)]
+
+
+def xoauth2_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+    """As :func:`endpoint_needs`, except for the HTTPS login endpoint, which has no XOAUTH2 to offer."""
+    return [] if target.protocol == "https" else endpoint_needs(ctx, target)
+
+
+@check("network.dns", needs=host_needs)
+def dns(ctx: CheckContext, target: Target) -> Verdict:
+    if target.endpoint is None:
+        return cannot_tell("no host to look up")
+    observation: DnsObservation = ctx.survey.get(HostNeed(target.endpoint.host))
+    return judge_dns(observation, ctx.options.timeout)
+
+
+@check("network.tcp", needs=endpoint_needs)
+def tcp(ctx: CheckContext, target: Target) -> Verdict:
+    observation = _endpoint(ctx, target)
+    return observation if isinstance(observation, Verdict) else judge_tcp(observation, ctx.options.timeout)
+
+
+@check("network.tls", needs=endpoint_needs)
+def tls(ctx: CheckContext, target: Target) -> Verdict:
+    observation = _endpoint(ctx, target)
+    return observation if isinstance(observation, Verdict) else judge_tls(observation, ctx.options.timeout)
+
+
+@check("network.xoauth2", needs=xoauth2_needs)
+def xoauth2(ctx: CheckContext, target: Target) -> Verdict:
+    if target.protocol == "https":
+        return cannot_tell(
+            f"{target.label} is the HTTPS login endpoint: XOAUTH2 is offered by the mail protocols "
+            "(IMAP, POP3, SMTP) only"
+        )
+    observation = _endpoint(ctx, target)
+    return observation if isinstance(observation, Verdict) else judge_xoauth2(observation, ctx.options.timeout)
+
+
+def _endpoint(ctx: CheckContext, target: Target) -> EndpointObservation | Verdict:
+    if target.endpoint is None or target.protocol is None:
+        return cannot_tell("no endpoint to probe")
+    observation: EndpointObservation = ctx.survey.get(EndpointNeed(target.endpoint, target.protocol))
+    return observation
+
+
+# --- Judging observations (pure functions, tested from recorded observations) ---------------------
+
+
+def _facts(observation: EndpointObservation | DnsObservation, timeout: float) -> dict[str, object]:
+    if isinstance(observation, DnsObservation):
+        return {"host": observation.host, "resolver": observation.resolver, "timeout": f"{timeout:g}"}
+    endpoint = observation.endpoint
+    facts: dict[str, object] = {
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "endpoint": str(endpoint),
+        "protocol": _PROTOCOL_NAMES.get(observation.protocol, observation.protocol),
+        "timeout": f"{timeout:g}",
+        "resolver": observation.dns.resolver,
+    }
+    tls = observation.tls
+    if tls is not None:
+        facts["version"] = tls.version
+        if tls.certificate is not None:
+            facts["issuer"] = tls.certificate.issuer
+            facts["expiry"] = tls.certificate.not_after
+            facts["names"] = ", ".join(tls.certificate.names) or tls.certificate.subject_cn
+    return facts
+
+
+def judge_dns(observation: DnsObservation, timeout: float) -> Verdict:
+    """network.dns: the host resolves through the configured resolver."""
+    evidence = _dns_evidence(observation)
+    if not observation.ok:
+        return verdict_for(
+            "network.dns", observation.error, _facts(observation, timeout), seen=observation.message, evidence=evidence
+        )
+    chain = f"; CNAME chain {' -> '.join(observation.cname_chain)}" if observation.cname_chain else ""
+    return passed(f"{observation.message}{chain}", evidence=evidence)
+
+
+def _dns_evidence(observation: DnsObservation) -> tuple[str, ...]:
+    lines = [f"resolver: {observation.resolver}"]
+    if observation.answered_by:
+        lines.append(f"answered by: {observation.answered_by}")
+    if observation.cname_chain:
+        lines.append("CNAME chain: " + " -> ".join(observation.cname_chain))
+    if observation.addresses:
+        lines.append("addresses: " + ", ".join(observation.addresses))
+    return (*lines, *observation.transcript)
+
+
+def _upstream(observation: EndpointObservation, upto: str) -> Verdict | None:
+    """A skip naming the earlier step that failed, or None when every step before ``upto`` worked."""
+    host = observation.endpoint.host
+    if not observation.dns.ok:
+        return cannot_tell(
+            f"skipped: network.dns failed for {host} ({observation.dns.error}): {observation.dns.message}",
+            evidence=observation.dns.transcript,
+        )
+    if upto == "tcp":
+        return None
+    if observation.tcp is None or not observation.tcp.ok:
+        reason = observation.tcp.message if observation.tcp is not None else "not attempted"
+        return cannot_tell(
+            f"skipped: network.tcp failed for {observation.endpoint}: {reason}", evidence=observation.transcript
+        )
+    if upto == "tls":
+        return None
+    if observation.tls is None or not observation.tls.ok:
+        reason = observation.tls.message if observation.tls is not None else "not attempted"
+        return cannot_tell(
+            f"skipped: network.tls failed for {observation.endpoint}: {reason}", evidence=observation.transcript
+        )
+    return None
+
+
+def judge_tcp(observation: EndpointObservation, timeout: float) -> Verdict:
+    """network.tcp: a TCP connection to the resolved address opens within the timeout."""
+    skipped = _upstream(observation, "tcp")
+    if skipped is not None:
+        return skipped
+    step = observation.tcp
+    assert step is not None  # _upstream returned None only because DNS worked, so TCP was attempted
+    evidence = step.transcript
+    if not step.ok:
+        return verdict_for(
+            "network.tcp", step.error, _facts(observation, timeout), seen=step.message, evidence=evidence
+        )
+    return passed(
+        f"TCP connection to {observation.endpoint} ({step.address}) opened in {step.elapsed * 1000:.0f} ms",
+        evidence=evidence,
+    )
+
+
+def judge_tls(observation: EndpointObservation, timeout: float) -> Verdict:
+    """network.tls: TLS >= 1.2, certificate valid for the host, issuer one of Microsoft's CAs."""
+    skipped = _upstream(observation, "tls")
+    if skipped is not None:
+        return skipped
+    step = observation.tls
+    if step is None:
+        return cannot_tell(f"skipped: no TLS attempt was recorded for {observation.endpoint}")
+    facts = _facts(observation, timeout)
+    evidence = (*(observation.tcp.transcript if observation.tcp else ()), *step.transcript)
+    certificate = step.certificate
+    foreign = certificate is not None and not is_microsoft_issuer(certificate.issuer_o, certificate.issuer_cn)
+    if not step.ok:
+        error = "tls-inspection-untrusted" if step.error == "tls-untrusted" and foreign else step.error
+        return verdict_for("network.tls", error, facts, seen=step.message, evidence=evidence)
+    if foreign:
+        return verdict_for("network.tls", "tls-inspection", facts, seen=step.message, evidence=evidence)
+    expiry = f", valid until {certificate.not_after}" if certificate is not None else ""
+    return passed(f"{observation.endpoint}: {step.message} ({step.cipher}{expiry})", evidence=evidence)
+
+
+def judge_xoauth2(observation: EndpointObservation, timeout: float) -> Verdict:
+    """network.xoauth2: the mail server offers XOAUTH2 before login."""
+    skipped = _upstream(observation, "xoauth2")
+    if skipped is not None:
+        return skipped
+    step = observation.capabilities
+    if step is None:
+        return cannot_tell(f"skipped: {observation.endpoint} ({observation.protocol}) has no capability list to read")
+    facts = _facts(observation, timeout)
+    if not step.ok:
+        return verdict_for("network.xoauth2", step.error, facts, seen=step.message, evidence=step.transcript)
+    if not step.xoauth2:
+        return verdict_for(
+            "network.xoauth2",
+            "no-xoauth2",
+            facts,
+            seen="offered: " + " ".join(step.capabilities),
+            evidence=step.transcript,
+        )
+    return passed(
+        f"{observation.endpoint} offers XOAUTH2 ({facts['protocol']}, before login)", evidence=step.transcript
+    )

@@ -1,0 +1,137 @@
+"""Diagnosis is data: a signature (check id, classified error) -> cause, remediation, owner, section.
+
+Adding a newly seen error is one row in :data:`TABLE` (and a test). Remediation templates may use the
+facts listed in :data:`FACTS`; :func:`verdict_for` fills them in and builds the check's Verdict.
+Later issues add AADSTS codes and IMAP/POP/SMTP replies to this same table, e.g.
+``("token.refresh", "AADSTS700082"): _row("...", "...", "ece-admin", 4)``.
+"""
+
+# The table keeps one row per line, so that adding a signature is a one-line change: long lines are wanted.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    cause: str  # what is wrong, in a TAC engineer's words (a template, like the remediation)
+    remediation: str  # what to do, addressed to whoever ``owner`` is
+    owner: Owner
+    section: int  # checklist section (checklist.md §A)
+    status: Literal["failed", "advisory"] = "failed"
+
+
+def _row(
+    cause: str,
+    remediation: str,
+    owner: Owner = "network",
+    section: int = 8,
+    status: Literal["failed", "advisory"] = "failed",
+) -> Diagnosis:
+    return Diagnosis(cause, remediation, owner, section, status)
+
+
+#: The facts a template may name. ``scope`` is what a firewall rule must allow: "*.office365.com
+#: (outlook.office365.com)" for Office 365 hosts, the host itself otherwise.
+FACTS: Final = frozenset(
+    {"host", "port", "endpoint", "protocol", "timeout", "resolver", "issuer", "scope", "version", "expiry", "names"}
+)
+
+_DNS_FIX = (
+    "Make this server's DNS resolve {host} ({resolver}): check the DNS servers it uses and any conditional "
+    "forwarder or hosts-file entry for {host}; `nslookup {host}` on this server must return its addresses."
+)
+_FIREWALL = "the firewall or proxy between this server and {scope} (TCP {port})"
+
+TABLE: Final[dict[tuple[str, str], Diagnosis]] = {
+    # --- network.dns ---------------------------------------------------------------------------
+    ("network.dns", "nxdomain"): _row("This server's DNS cannot resolve {host}: the name does not exist for {resolver}.", _DNS_FIX),
+    ("network.dns", "no-answer"): _row("{host} exists for {resolver} but has no address (A/AAAA) record.", _DNS_FIX),
+    ("network.dns", "servfail"): _row("The DNS server failed to resolve {host} (SERVFAIL): its upstream or forwarder is broken.", _DNS_FIX),
+    ("network.dns", "dns-refused"): _row("The DNS server refused to resolve {host} for this server (REFUSED).", _DNS_FIX),
+    ("network.dns", "dns-timeout"): _row("No DNS answer for {host} within {timeout} s from {resolver}.", "Check that this server can reach its DNS servers (UDP and TCP 53) and that they answer; " + _DNS_FIX),
+    ("network.dns", "dns-unavailable"): _row("This server's resolver could not get an answer for {host} (temporary failure).", _DNS_FIX),
+    ("network.dns", "dns-error"): _row("Looking up {host} failed.", _DNS_FIX),
+    # --- network.tcp ---------------------------------------------------------------------------
+    ("network.tcp", "refused"): _row("The connection to {endpoint} was refused: a firewall rejects it, or a proxy answers in place of Office 365.", "Open TCP {port} from this server to {scope} in " + _FIREWALL + "."),
+    ("network.tcp", "tcp-timeout"): _row("No answer to the connection to {endpoint} within {timeout} s: a firewall drops the packets.", "Open TCP {port} from this server to {scope} in " + _FIREWALL + "."),
+    ("network.tcp", "unreachable"): _row("{endpoint} is unreachable from this server: no route.", "Give this server a route to {scope} (default gateway, proxy or NAT), then open TCP {port}."),
+    ("network.tcp", "tcp-error"): _row("The connection to {endpoint} failed.", "Check " + _FIREWALL + "."),
+    # --- network.tls ---------------------------------------------------------------------------
+    ("network.tls", "tls-inspection"): _row("TLS to {endpoint} is inspected: the certificate is issued by {issuer}, not by a CA Microsoft uses.", "Exempt {scope} from TLS inspection; ECE trusts the inspection CA only if its root is in ECE's Java trust store (and in `[network] ca_bundle` for this tool).", status="advisory"),
+    ("network.tls", "tls-inspection-untrusted"): _row("TLS inspection by {issuer} on {endpoint}: the certificate is re-signed by a CA this server does not trust.", "Exempt {scope} from TLS inspection in the proxy/firewall, or add {issuer}'s root certificate to ECE's trust store and to `[network] ca_bundle`."),
+    ("network.tls", "tls-untrusted"): _row("The certificate of {endpoint} (issued by {issuer}) does not chain to a root this server trusts.", "Update this server's root certificates (Windows Update / the DigiCert and Microsoft roots), or add the missing root to `[network] ca_bundle`."),
+    ("network.tls", "tls-expired"): _row("The certificate {endpoint} presents expired (valid until {expiry}); issued by {issuer}.", "Office 365 never serves an expired certificate: something in the path answers instead. Check this server's clock, then the proxy/firewall in front of {scope}."),
+    ("network.tls", "tls-wrong-name"): _row("The certificate {endpoint} presents is not valid for {host} (it is for {names}); issued by {issuer}.", "Something other than Office 365 answers for {host}: check DNS/hosts-file entries and the proxy/firewall in front of {scope}."),
+    ("network.tls", "tls-old-protocol"): _row("{endpoint} only speaks {version}; Office 365 requires TLS 1.2 or later.", "Something in the path (an old proxy or load balancer) terminates TLS with {version}: exempt {scope} from it, or upgrade it to TLS 1.2+."),
+    ("network.tls", "tls-handshake"): _row("The TLS handshake with {endpoint} failed.", "Check " + _FIREWALL + ": something in the path answers that is not Office 365's TLS."),
+    ("network.tls", "read-timeout"): _row("The TCP connection to {endpoint} opened but no TLS handshake or {protocol} greeting came within {timeout} s: a proxy or firewall is holding the connection.", "Check " + _FIREWALL + ": allow the traffic through (no interception or application filter holding it), then run again."),
+    ("network.tls", "closed"): _row("{endpoint} closed the connection before the session was up.", "Check " + _FIREWALL + ": an IPS or proxy resets the session."),
+    ("network.tls", "garbage"): _row("{endpoint} answered with something that is not {protocol}.", "Something other than Office 365 answers on TCP {port}: check " + _FIREWALL + "."),
+    ("network.tls", "rejected"): _row("{endpoint} refused the session before login.", "Check " + _FIREWALL + " and that this server's public IP is not blocked."),
+    ("network.tls", "no-starttls"): _row("{endpoint} does not offer STARTTLS, so ECE cannot send mail securely.", "A proxy or mail-security appliance strips STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
+    ("network.tls", "starttls-refused"): _row("{endpoint} refused STARTTLS.", "A proxy or mail-security appliance interferes with STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
+    # --- network.xoauth2 -----------------------------------------------------------------------
+    ("network.xoauth2", "no-xoauth2"): _row("{endpoint} does not offer XOAUTH2 ({protocol}); ECE cannot log in with OAuth.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`) and that no proxy rewrites the {protocol} capabilities."),
+    ("network.xoauth2", "read-timeout"): _row("{endpoint} did not answer the capability request within {timeout} s.", "Check " + _FIREWALL + ": something holds the session after the greeting."),
+    ("network.xoauth2", "closed"): _row("{endpoint} closed the connection when asked for its capabilities.", "Check " + _FIREWALL + "."),
+    ("network.xoauth2", "garbage"): _row("{endpoint} answered the capability request with something that is not {protocol}.", "Something other than Office 365 answers on TCP {port}: check " + _FIREWALL + "."),
+    ("network.xoauth2", "rejected"): _row("{endpoint} refused the capability request.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`)."),
+}  # fmt: skip
+
+_FALLBACK: Final = _row("{endpoint}: the probe failed.", "Check " + _FIREWALL + ".")
+
+#: Domains whose hosts a firewall rule should allow as a wildcard (checklist §A.8: "*.office365.com").
+_WILDCARD_DOMAINS: Final = ("office365.com", "office365.us", "outlook.cn")
+
+
+def firewall_scope(host: str) -> str:
+    """What a firewall rule must allow for ``host``: "*.office365.com (outlook.office365.com)", or the host."""
+    lowered = host.lower()
+    for domain in _WILDCARD_DOMAINS:
+        if lowered.endswith("." + domain):
+            return f"*.{domain} ({host})"
+    return host
+
+
+def diagnose(check_id: str, error: str) -> Diagnosis:
+    """The table's row for ``(check_id, error)``, or a generic one that still names the endpoint."""
+    return TABLE.get((check_id, error), _FALLBACK)
+
+
+class _Facts(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"  # a template naming an absent fact still reads, and a test catches it
+
+
+def fill(template: str, facts: Mapping[str, object]) -> str:
+    """``template`` with ``{fact}`` placeholders filled; absent facts show as ``<fact>``."""
+    values = _Facts({key: str(value) for key, value in facts.items() if value not in (None, "")})
+    return string.Formatter().vformat(template, (), values)
+
+
+def placeholders(template: str) -> set[str]:
+    """The fact names a template uses (for the table's own test)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def verdict_for(
+    check_id: str, error: str, facts: Mapping[str, object], *, seen: str = "", evidence: tuple[str, ...] = ()
+) -> Verdict:
+    """A failed or advisory Verdict for ``error``: cause (+ what the probe saw), remediation, owner."""
+    row = diagnose(check_id, error)
+    filled: dict[str, object] = dict(facts)
+    host = str(facts.get("host", ""))
+    filled.setdefault("scope", firewall_scope(host) if host else "")
+    detail = fill(row.cause, filled)
+    if seen and seen not in detail:
+        detail = f"{detail} Seen: {seen}"
+    make = advisory if row.status == "advisory" else failed
+    return make(detail, fill(row.remediation, filled), row.owner, evidence=evidence)

@@ -1,0 +1,231 @@
+"""The secure session: STARTTLS (SMTP 587) or implicit TLS (443, 993, 995), verified, then the greeting.
+
+TLS is always verified against the host name, with the system's trust store plus ``[network] ca_bundle``
+(contract §7: there is no switch to turn it off). When verification or the handshake fails, a second,
+non-verifying handshake on a fresh connection only *reads* the server's certificate or protocol
+version, so that the finding can say "TLS inspection by Contoso TLS Inspection CA" or "the server only
+speaks TLSv1"; nothing is ever sent over that connection, and the check still fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+from pathlib import Path
+
+from pytest_ece_o365.config import Endpoint
+from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
+from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
+from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
+
+# OpenSSL X509_V_ERR_* codes that have a finding of their own; every other verify failure is "untrusted".
+_EXPIRED = {9: "not yet valid", 10: "expired"}
+_WRONG_NAME = {62, 64}  # HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH
+_MODERN = ("TLSv1.2", "TLSv1.3")
+
+
+def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
+    """System trust store plus ``ca_bundle``, host name checked, TLS 1.2 or later."""
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=str(ca_bundle))
+    return context
+
+
+def _reading_context(legacy: bool) -> ssl.SSLContext:
+    """For reading a certificate or protocol version only (see the module docstring)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if legacy:
+        # To *name* a TLS 1.0/1.1-only server instead of reporting a bare handshake failure.
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return context
+
+
+def secure(
+    endpoint: Endpoint, protocol: str, sock: socket.socket, address: str, ca_bundle: Path | None, deadline: Deadline
+) -> tuple[TlsObservation, LineReader | None]:
+    """Turn a connected socket into a verified TLS session and read the greeting; never raises.
+
+    Returns the observation and, on success, a reader on the TLS socket for the capability step.
+    """
+    mode = "starttls" if protocol == "smtp" else "implicit"
+    transcript = Transcript()
+    started = deadline.elapsed()
+    what = str(endpoint)
+    greeting = version = cipher = ""
+    certificate: CertificateInfo | None = None
+    tls_sock: ssl.SSLSocket | None = None
+    try:
+        if protocol == "smtp":
+            greeting = _starttls(LineReader(sock, deadline, transcript, what))
+        trust = "the system store" + (f" + {ca_bundle.name}" if ca_bundle else "")
+        transcript.note(f"TLS handshake, SNI {endpoint.host}, verifying against {trust}")
+        tls_sock = _handshake(sock, endpoint.host, verifying_context(ca_bundle), deadline, what)
+        version, cipher = tls_sock.version() or "", (tls_sock.cipher() or ("",))[0]
+        cert = certificate = certificate_info(tls_sock.getpeercert(binary_form=True))
+        transcript.note(f"{version} {cipher}; certificate for {cert.subject_cn}, issued by {cert.issuer}")
+        reader = LineReader(tls_sock, deadline, transcript, what)
+        if protocol in ("imap", "pop3"):
+            greeting = read_greeting(protocol, reader)
+    except ProbeError as exc:
+        _close(tls_sock or sock)
+        if tls_sock is None:  # the handshake itself failed: find out what the server has to offer
+            version, certificate = _diagnose(exc, endpoint, protocol, address, deadline, transcript)
+        else:
+            transcript.note(exc.message)
+        return TlsObservation(
+            mode, tls_sock is not None, version, cipher, certificate, greeting, exc.error, exc.message,
+            deadline.elapsed() - started, transcript.lines(),
+        ), None  # fmt: skip
+    message = f"{version} with a certificate valid for {endpoint.host}, issued by {cert.issuer}"
+    return TlsObservation(
+        mode, True, version, cipher, cert, greeting, "", message, deadline.elapsed() - started, transcript.lines()
+    ), reader
+
+
+def _starttls(reader: LineReader) -> str:
+    """SMTP: greeting, EHLO, STARTTLS, 220 — then the caller hands the raw socket to TLS."""
+    greeting = read_greeting("smtp", reader)
+    extensions = smtp_ehlo(reader)
+    if not any(item.upper() == "STARTTLS" for item in extensions):
+        raise ProbeError("no-starttls", f"{reader.what} does not offer STARTTLS, so ECE cannot secure the session")
+    reader.send_line("STARTTLS")
+    reply = reader.read_line("the STARTTLS reply")
+    if not reply.startswith("220"):
+        raise ProbeError("starttls-refused", f"{reader.what} refused STARTTLS: {reply}")
+    if reader.pending():  # bytes before the handshake would be injected into the session: refuse them
+        raise ProbeError("garbage", f"{reader.what} sent data after 220 to STARTTLS, before the handshake")
+    return greeting
+
+
+def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, deadline: Deadline, what: str) -> ssl.SSLSocket:
+    """One handshake bounded by the deadline; failures close the socket and raise :class:`ProbeError`."""
+    tls_sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    try:
+        _do_handshake(tls_sock, host, deadline, what)
+    except ProbeError:
+        _close(tls_sock)  # wrap_socket took the descriptor over: closing ``sock`` would not free it
+        raise
+    return tls_sock
+
+
+def _do_handshake(tls_sock: ssl.SSLSocket, host: str, deadline: Deadline, what: str) -> None:
+    try:
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise TimeoutError
+        # The ssl module applies one deadline to the whole handshake, so a dripping server cannot stretch it.
+        tls_sock.settimeout(remaining)
+        tls_sock.do_handshake()
+    except ssl.SSLCertVerificationError as exc:
+        code = exc.verify_code
+        if code in _EXPIRED:
+            error, text = "tls-expired", f"the certificate is {_EXPIRED[code]}"
+        elif code in _WRONG_NAME:
+            error, text = "tls-wrong-name", f"the certificate is not valid for {host}"
+        else:
+            error, text = "tls-untrusted", f"the certificate is not trusted ({exc.verify_message})"
+        raise ProbeError(error, f"{what}: {text}") from None
+    except TimeoutError:
+        raise ProbeError(
+            "read-timeout",
+            f"{what}: the TCP connection opened but no TLS handshake answer came within {deadline.seconds:g} s",
+        ) from None
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError) as exc:
+        raise ProbeError(
+            "closed", f"{what}: the server closed the connection during the TLS handshake ({exc})"
+        ) from None
+    except ssl.SSLError as exc:
+        reason = exc.reason or str(exc)
+        if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"):
+            raise ProbeError("tls-handshake", f"{what}: the server did not answer with TLS ({reason})") from None
+        raise ProbeError("tls-handshake", f"{what}: TLS handshake failed ({reason})") from None
+    except OSError as exc:
+        raise ProbeError("closed", f"{what}: the connection broke during the TLS handshake ({exc})") from None
+
+
+def _diagnose(
+    exc: ProbeError, endpoint: Endpoint, protocol: str, address: str, deadline: Deadline, transcript: Transcript
+) -> tuple[str, CertificateInfo | None]:
+    """After a failed handshake, read what the findings need: the certificate, or the old version."""
+    transcript.note(exc.message)
+    if exc.error in ("tls-expired", "tls-wrong-name", "tls-untrusted"):
+        version, certificate = _peek(endpoint, protocol, address, deadline, legacy=False)
+        if certificate is not None:
+            names = ", ".join(certificate.names) or certificate.subject_cn
+            transcript.note(
+                f"certificate (read without trusting it): for {names}; issued by {certificate.issuer}; "
+                f"valid until {certificate.not_after}"
+            )
+        return version, certificate
+    if exc.error == "tls-handshake":
+        version, certificate = _peek(endpoint, protocol, address, deadline, legacy=True)
+        if version and version not in _MODERN:
+            transcript.note(f"the server completes a handshake only with {version}")
+            exc.error = "tls-old-protocol"
+            exc.message = f"{endpoint}: the server speaks only {version}; ECE and Office 365 require TLS 1.2 or later"
+        return version, certificate
+    return "", None
+
+
+def _peek(
+    endpoint: Endpoint, protocol: str, address: str, deadline: Deadline, *, legacy: bool
+) -> tuple[str, CertificateInfo | None]:
+    """A second connection that only reads the version and certificate (see the module docstring)."""
+    if not address or deadline.remaining() <= 0:
+        return "", None
+    sock: socket.socket | None = None
+    try:
+        sock = connect_address(address, endpoint.port, deadline)
+        if protocol == "smtp":
+            _starttls(LineReader(sock, deadline, Transcript(), str(endpoint)))
+        tls_sock = _handshake(sock, endpoint.host, _reading_context(legacy), deadline, str(endpoint))
+        sock = tls_sock
+        return tls_sock.version() or "", certificate_info(tls_sock.getpeercert(binary_form=True))
+    except (ProbeError, OSError, ValueError):
+        return "", None
+    finally:
+        if sock is not None:
+            _close(sock)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+def certificate_info(der: bytes | None) -> CertificateInfo:
+    """Subject, issuer, expiry and names of a DER certificate (cryptography, imported only when needed)."""
+    if not der:
+        return CertificateInfo()
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return CertificateInfo()
+
+    def first(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+        values = name.get_attributes_for_oid(oid)
+        return str(values[0].value) if values else ""
+
+    names: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        pass
+    return CertificateInfo(
+        subject_cn=first(cert.subject, NameOID.COMMON_NAME),
+        issuer_o=first(cert.issuer, NameOID.ORGANIZATION_NAME),
+        issuer_cn=first(cert.issuer, NameOID.COMMON_NAME),
+        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%SZ"),
+        names=tuple(names),
+    )

@@ -1,0 +1,212 @@
+"""Simulated Entra ID (Azure AD) on HTTPS: OpenID discovery, JWKS, ``/authorize`` and ``/token`` (v2.0).
+
+The ``/authorize`` endpoint has no browser: it signs in the account named by ``login_hint`` (or, when the
+tenant models Kerberos SSO and the request has no ``prompt=login``, the SSO account — the private-window
+pitfall of checklist item 4) and redirects straight to the redirect URI with ``code`` and ``state``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import threading
+import uuid
+from urllib.parse import urlencode
+
+from pytest_ece_o365.sim.entra import AadError, AuthCode, Issuer
+from pytest_ece_o365.sim.https import Request, Response, json_response
+from pytest_ece_o365.sim.tenant import Tenant
+
+__all__ = ["AadApp"]
+
+
+class AadApp:
+    """The login host's routes, for one tenant served at ``login_base``."""
+
+    def __init__(self, tenant: Tenant, login_base: str = "") -> None:
+        self.tenant = tenant
+        self.issuer = Issuer(tenant, "")
+        self.login_base = ""
+        self.set_base(login_base)
+        self._lock = threading.Lock()  # codes are created and redeemed from different threads
+
+    def set_base(self, login_base: str) -> None:
+        """Where the app is served (``https://host:port``); known once the listener is bound."""
+        self.login_base = login_base.rstrip("/")
+        self.issuer.login_base = self.login_base
+
+    def handle(self, request: Request) -> Response:
+        """Route one request."""
+        parts = [p for p in request.path.split("/") if p]
+        correlation = request.headers.get("client-request-id")
+        if len(parts) < 2:
+            return json_response(404, {"error": "not_found"})
+        tenant_name, rest = parts[0], "/".join(parts[1:])
+        if rest in ("discovery/v2.0/keys", "discovery/keys"):
+            return json_response(200, self.tenant.key.jwks())
+        if not self.tenant.knows_tenant(tenant_name):
+            error = AadError(
+                400,
+                "invalid_tenant",
+                90002,
+                f"Tenant '{tenant_name}' not found. Check to make sure you have the correct tenant ID and are "
+                "signing into the correct cloud. Check with your subscription administrator, this may happen if "
+                "there are no active subscriptions for the tenant.",
+            )
+            return json_response(error.status, error.body(self.login_base, correlation))
+        if rest == "v2.0/.well-known/openid-configuration" and request.method == "GET":
+            return json_response(200, self.discovery())
+        if rest == "oauth2/v2.0/token" and request.method == "POST":
+            return self.token(request, correlation)
+        if rest == "oauth2/v2.0/authorize" and request.method == "GET":
+            return self.authorize(request.query)
+        return json_response(404, {"error": "not_found", "error_description": f"no route {request.path}"})
+
+    def discovery(self) -> dict[str, object]:
+        """The OpenID configuration document, with the simulator's host and port in every URL."""
+        base = f"{self.login_base}/{self.tenant.tenant_id}"
+        return {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": self.issuer.oidc_issuer,
+            "request_uri_parameter_supported": False,
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+            "claims_supported": [
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "nonce",
+                "preferred_username",
+                "name",
+                "tid",
+                "ver",
+                "oid",
+            ],
+            "tenant_region_scope": "NA",
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": self.tenant.hosts.graph,
+        }
+
+    def token(self, request: Request, correlation: str | None) -> Response:
+        """``POST /{tenant}/oauth2/v2.0/token``."""
+        form = request.form()
+        grant_type = form.get("grant_type", "")
+        try:
+            if not grant_type:
+                raise AadError(
+                    400,
+                    "invalid_request",
+                    900144,
+                    "The request body must contain the following parameter: 'grant_type'.",
+                )
+            handlers = {
+                "refresh_token": self.issuer.refresh_token_grant,
+                "authorization_code": self.issuer.authorization_code_grant,
+                "client_credentials": self.issuer.client_credentials_grant,
+            }
+            if grant_type not in handlers:
+                raise AadError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+            app = self.issuer.authenticate(form, _basic(request.headers.get("authorization", "")))
+            with self._lock:
+                payload = handlers[grant_type](app, form)
+        except AadError as error:
+            return json_response(error.status, error.body(self.login_base, correlation))
+        return json_response(200, payload)
+
+    def authorize(self, query: dict[str, str]) -> Response:
+        """``GET /{tenant}/oauth2/v2.0/authorize``: sign in without a browser and redirect with a code."""
+        client_id = query.get("client_id", "")
+        redirect_uri = query.get("redirect_uri", "")
+        try:
+            app = self.issuer.client(client_id)
+            registered = app.web_redirect_uris + app.spa_redirect_uris + app.public_client_redirect_uris
+            if redirect_uri not in registered:
+                raise AadError(
+                    400,
+                    "invalid_request",
+                    50011,
+                    f"The redirect URI '{redirect_uri}' specified in the request does not match the "
+                    f"redirect URIs configured for the application '{client_id}'. Make sure the "
+                    "redirect URI sent in the request matches one added to your application in the "
+                    "Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more "
+                    "about how to fix this.",
+                )
+            if query.get("response_type") != "code":
+                raise AadError(
+                    400,
+                    "unsupported_response_type",
+                    700054,
+                    "response_type 'id_token' is not enabled for the application.",
+                )
+        except AadError as error:
+            return _error_page(error)
+        account = self._signed_in(query)
+        params: dict[str, str] = {}
+        try:
+            self.issuer.check_user(account, interactive=True)
+        except AadError as error:
+            params = {
+                "error": "access_denied" if error.code == 53003 else error.error,
+                "error_description": f"AADSTS{error.code}: {error.message}",
+            }
+        else:
+            code = AuthCode(
+                account,
+                app.app_id,
+                redirect_uri,
+                query.get("scope", ""),
+                query.get("code_challenge"),
+                query.get("code_challenge_method", "plain"),
+                query.get("nonce"),
+            )
+            with self._lock:
+                params = {"code": self.issuer.new_code(code)}
+        if "state" in query:
+            params["state"] = query["state"]
+        params["session_state"] = str(uuid.uuid5(uuid.NAMESPACE_URL, account))
+        separator = "&" if "?" in redirect_uri else "?"
+        return Response(302, b"", {"Location": f"{redirect_uri}{separator}{urlencode(params)}"})
+
+    def _signed_in(self, query: dict[str, str]) -> str:
+        sso = self.tenant.sso_account
+        if sso and query.get("prompt") not in ("login", "select_account"):
+            return sso  # Kerberos SSO signs the workstation's user in silently
+        hint = query.get("login_hint", "").strip()
+        if hint:
+            return hint
+        boxes = self.tenant.config_mailboxes
+        return boxes[0].token_user if boxes else self.tenant.admin
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user, password
+
+
+def _error_page(error: AadError) -> Response:
+    # Entra shows these on its sign-in page rather than redirecting; the text is what users screenshot.
+    text = html.escape(f"AADSTS{error.code}: {error.message}")
+    body = (
+        f"<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><h1>Sign in</h1>"
+        f'<p>Sorry, but we\'re having trouble signing you in.</p><p id="error">{text}</p></body></html>'
+    )
+    return Response(error.status, body.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})

@@ -1,0 +1,287 @@
+"""Start the whole simulated Office 365 tenant on loopback and point a configuration at it.
+
+``start_simulator(cfg, scenario)`` builds the tenant model from the configuration, then starts DNS,
+Entra ID, Microsoft Graph, IMAP, POP3 and SMTP on ephemeral 127.0.0.1 ports with a throw-away CA.
+It returns when every server listens; if anything fails on the way, everything already started is
+stopped before the error propagates, so no half-started simulator is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Protocol, TextIO, TypeVar
+
+from pytest_ece_o365.config import DeploymentConfig, Endpoint
+from pytest_ece_o365.secret import Secret
+from pytest_ece_o365.sim import pki
+from pytest_ece_o365.sim.aad import AadApp
+from pytest_ece_o365.sim.dns import DnsServer
+from pytest_ece_o365.sim.graph import GraphApp
+from pytest_ece_o365.sim.https import HttpsServer, SimBindError
+from pytest_ece_o365.sim.mailserver import Recorder
+from pytest_ece_o365.sim.scenarios import SCENARIOS, describe
+from pytest_ece_o365.sim.tenant import Tenant
+
+__all__ = [
+    "RunningSimulator",
+    "SimBindError",
+    "SimEndpoints",
+    "list_scenarios",
+    "run_foreground",
+    "start_simulator",
+]
+
+ShellStyle = Literal["posix", "cmd", "powershell"]
+#: Servers whose port can be fixed with ``start_simulator(..., ports={...})``.
+SERVER_NAMES = ("dns", "login", "graph", "imap", "pop3", "smtp")
+
+
+class _Server(Protocol):
+    @property
+    def port(self) -> int: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Server)
+
+
+@dataclass(frozen=True)
+class SimEndpoints:
+    """Where the simulator listens, under Microsoft's real host names (resolved by its DNS)."""
+
+    login: str  # https://login.microsoftonline.com:PORT
+    graph: str  # https://graph.microsoft.com:PORT
+    imap: Endpoint
+    pop3: Endpoint
+    smtp: Endpoint
+
+
+class RunningSimulator:
+    """A started simulator. Use as a context manager, or call :meth:`stop` (idempotent)."""
+
+    def __init__(self, cfg: DeploymentConfig, tenant: Tenant) -> None:
+        self.cfg = cfg
+        self.tenant = tenant
+        self.scenario = tenant.scenario
+        self.recorder = Recorder()
+        self.workdir = Path(tempfile.mkdtemp(prefix="ece-o365-sim-"))  # mode 0700
+        self.ca_bundle = self.workdir / "ca.pem"
+        self._servers: list[_Server] = []
+        self._reserved: list[socket.socket] = []
+        self._stopped = False
+        self.nameserver = Endpoint("127.0.0.1", 0)
+        self.endpoints = SimEndpoints("", "", Endpoint("", 0), Endpoint("", 0), Endpoint("", 0))
+
+    @property
+    def secrets(self) -> dict[str, Secret]:
+        """The secrets the run receives, keyed by the config's ``SecretRef.key_path``."""
+        return {key: Secret(value) for key, value in self.tenant.run_secrets.items()}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def _start(self, ports: Mapping[str, int]) -> None:
+        from pytest_ece_o365.sim.imap import ImapServer
+        from pytest_ece_o365.sim.pop3 import Pop3Server
+        from pytest_ece_o365.sim.smtp import SmtpServer
+
+        tenant, hosts = self.tenant, self.tenant.hosts
+        authority = pki.authority(tenant.tls_chain)
+        self.ca_bundle.write_bytes(authority.root_pem)
+        names = [*hosts.all(), "outlook.ha.office365.com", "localhost", "127.0.0.1"]
+        context = authority.server_certificate(names).server_context(self.workdir)
+        timeout = max(30.0, self.cfg.network.timeout * 3)
+
+        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0)))
+        self.nameserver = Endpoint("127.0.0.1", dns.port)
+        aad_app, graph_app = AadApp(tenant), GraphApp(tenant)
+        aad = self._run(HttpsServer("login", aad_app, context, port=ports.get("login", 0)))
+        aad_app.set_base(f"https://{hosts.login}:{aad.port}")
+        graph = self._run(HttpsServer("graph", graph_app, context, port=ports.get("graph", 0)))
+        graph_app.set_base(f"https://{hosts.graph}:{graph.port}")
+        mail_ports: dict[str, int] = {}
+        for name, cls in (("imap", ImapServer), ("pop3", Pop3Server), ("smtp", SmtpServer)):
+            if tenant.behaviour[name] == "blocked":  # type: ignore[index]
+                mail_ports[name] = self._reserve_dead_port()
+                continue
+            server = cls(
+                tenant,
+                context,
+                host_name=getattr(hosts, name),
+                bind=("127.0.0.1", ports.get(name, 0)),
+                recorder=self.recorder,
+                hang=tenant.behaviour[name] == "hang",  # type: ignore[index]
+                timeout=timeout,
+            )
+            mail_ports[name] = self._run(server).port
+        self.endpoints = SimEndpoints(
+            login=aad_app.login_base,
+            graph=graph_app.base,
+            imap=Endpoint(hosts.imap, mail_ports["imap"]),
+            pop3=Endpoint(hosts.pop3, mail_ports["pop3"]),
+            smtp=Endpoint(hosts.smtp, mail_ports["smtp"]),
+        )
+
+    def _run(self, server: _S) -> _S:
+        # Registered before start(): stop() then also covers a server that failed half-way.
+        self._servers.append(server)
+        server.start()
+        return server
+
+    def _reserve_dead_port(self) -> int:
+        # Bound but never listening: connections are refused, and no other program can take the port.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._reserved.append(sock)
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+    def stop(self) -> None:
+        """Close every socket, join every thread, delete the temporary files. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for server in reversed(self._servers):
+            server.stop()
+        self._servers.clear()
+        for sock in self._reserved:
+            sock.close()
+        self._reserved.clear()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> RunningSimulator:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- pointing a configuration at it ---------------------------------------------------------
+    def configure(self, cfg: DeploymentConfig) -> DeploymentConfig:
+        """``cfg`` with ``[o365]`` endpoints, ``[network]`` nameservers and ``ca_bundle`` set to the simulator."""
+        e = self.endpoints
+        o365 = replace(cfg.o365, login=e.login, graph=e.graph, imap=e.imap, pop3=e.pop3, smtp=e.smtp)
+        network = replace(cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle)
+        return cfg.with_endpoints(o365, network)
+
+    def env_names(self) -> dict[str, str]:
+        """The environment variable each secret is read from: the config's own, or a made-up one."""
+        names: dict[str, str] = {}
+        for ref in self.cfg.secret_refs():
+            slug = re.sub(r"[^A-Z0-9]+", "_", ref.key_path.upper()).strip("_")
+            names[ref.key_path] = ref.env or f"ECE_O365_SIM_{slug}"
+        return names
+
+    def config_snippet(self) -> str:
+        """TOML for ``[o365]`` and ``[network]`` pointing at this simulator; secrets only by env name."""
+        e, cfg = self.endpoints, self.cfg
+        lines = [
+            f'# Simulated Office 365 tenant, scenario "{self.scenario}" (ece-o365 sim): loopback only,',
+            "# gone when the simulator stops. Use these two tables instead of your [o365] and [network].",
+            "[o365]",
+            f"cloud = {_toml(cfg.o365.cloud)}",
+            f"login = {_toml(e.login)}",
+            f"graph = {_toml(e.graph)}",
+            f"imap = {_toml(str(e.imap))}",
+            f"pop3 = {_toml(str(e.pop3))}",
+            f"smtp = {_toml(str(e.smtp))}",
+            "",
+            "[network]",
+            f"timeout = {cfg.network.timeout:g}",
+            f"nameservers = [{_toml(str(self.nameserver))}]",
+            f"ca_bundle = {_toml(str(self.ca_bundle))}",
+            "",
+            "# The secrets are read from these environment variables (values: see the lines printed apart):",
+        ]
+        for key, env in self.env_names().items():
+            lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
+        return "\n".join(lines) + "\n"
+
+    def export_lines(self, style: ShellStyle | None = None) -> str:
+        """Shell lines that set every secret's variable. THEY HOLD SECRET VALUES: ``ece-o365 sim`` only."""
+        style = style or ("cmd" if os.name == "nt" else "posix")
+        out = []
+        for key, env in self.env_names().items():
+            value = self.tenant.run_secrets.get(key)
+            if value is None:
+                continue
+            if style == "posix":
+                out.append(f"export {env}={shlex.quote(value)}")
+            elif style == "cmd":
+                out.append(f'set "{env}={value}"')
+            else:
+                out.append(f"$env:{env} = '{value}'")
+        return "\n".join(out) + "\n"
+
+
+def _toml(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a valid TOML basic string (Windows paths included)
+
+
+def start_simulator(
+    cfg: DeploymentConfig, scenario: str = "healthy", *, ports: Mapping[str, int] | None = None
+) -> RunningSimulator:
+    """Build the tenant for ``scenario`` and start every server; ready when this returns.
+
+    ``ports`` fixes a server's port (keys: ``SERVER_NAMES``); by default every port is ephemeral.
+    Raises :class:`~pytest_ece_o365.sim.tenant.ScenarioError` for a scenario the config cannot host and
+    :class:`OSError` (``SimBindError`` / ``MailServerBindError``) when a port cannot be bound; in both
+    cases nothing is left running.
+    """
+    unknown = set(ports or {}) - set(SERVER_NAMES)
+    if unknown:
+        raise ValueError(f"unknown server {sorted(unknown)[0]!r}; one of {', '.join(SERVER_NAMES)}")
+    tenant = Tenant.from_config(cfg, scenario)
+    simulator = RunningSimulator(cfg, tenant)
+    try:
+        simulator._start(ports or {})
+    except BaseException:
+        simulator.stop()
+        raise
+    return simulator
+
+
+def list_scenarios() -> list[tuple[str, str]]:
+    """Every scenario as ``(name, what it changes)``, in checklist order."""
+    return [(name, describe(name)) for name in SCENARIOS]
+
+
+def run_foreground(
+    cfg: DeploymentConfig,
+    scenario: str = "healthy",
+    out: TextIO = sys.stdout,
+    *,
+    until: threading.Event | None = None,
+) -> int:
+    """``ece-o365 sim``: start, print the config snippet and the secrets' export lines, wait for Ctrl-C.
+
+    This is the one place where secret values are printed — on purpose, to the terminal of whoever runs
+    the simulator by hand; they are throw-away values that die with the simulator. ``until`` (tests)
+    ends the wait like Ctrl-C does.
+    """
+    stop = until or threading.Event()
+    with start_simulator(cfg, scenario) as sim:
+        out.write(sim.config_snippet())
+        out.write("\n# --- Secret values of the SIMULATED tenant, for trying by hand only. Do not paste\n")
+        out.write("# --- them into tickets or files; they are useless once the simulator stops.\n")
+        out.write(sim.export_lines())
+        out.write(f"\nSimulator running (scenario {scenario}). Press Ctrl-C to stop.\n")
+        out.flush()
+        try:
+            while not stop.wait(0.5):  # short waits keep Ctrl-C responsive on Windows
+                pass
+        except KeyboardInterrupt:
+            pass
+    out.write("Simulator stopped.\n")
+    return 0

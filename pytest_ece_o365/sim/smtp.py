@@ -1,0 +1,80 @@
+"""Simulated Exchange Online SMTP submission server (smtp.office365.com:587-style, STARTTLS).
+
+Construction (same shape as the IMAP and POP3 servers)::
+
+    from pytest_ece_o365.sim.smtp import SmtpServer
+    server = SmtpServer(authority, ssl_context, host_name="smtp.office365.com",
+                        bind=("127.0.0.1", 0), recorder=recorder, hang=False, timeout=30.0)
+    server.start(); server.port; server.outbox; server.stop()
+
+The connection starts in plain text and is upgraded with STARTTLS using ``ssl_context``. Behaviour, in
+Office 365's words (``/work/shared/reference/o365-protocol.md``): greeting
+``220 <pod>.outlook.office365.com Microsoft ESMTP MAIL Service ready at <date>``; EHLO advertises
+STARTTLS before TLS and ``AUTH LOGIN XOAUTH2`` after it; AUTH before STARTTLS is refused (``504 5.7.4
+Unrecognized authentication type`` — what Exchange Online answers when AUTH is not on offer);
+``AUTH XOAUTH2`` inline or in two steps (``334 ``) gives ``235 2.7.0 Authentication successful`` when
+:attr:`MailLogin.ok`, the two ``535 5.7.139 … SmtpClientAuthentication is disabled for the
+Tenant/Mailbox`` lines for those refusals, ``535 5.7.3 Authentication unsuccessful`` otherwise; AUTH
+LOGIN (basic) always fails; MAIL FROM without AUTH gets ``530 5.7.57``; at the end of DATA a sender the
+token's account may not send as gets ``554 5.2.252 SendAsDenied``; an accepted message is kept in
+:attr:`SmtpServer.outbox` and acknowledged ``250 2.0.0 OK <id> [Hostname=…]``. DATA and BDAT are
+flagged as mutations in the recorder (they send mail).
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+
+from pytest_ece_o365.sim.authority import MailAuthority
+from pytest_ece_o365.sim.mailserver import Connection, MailServer, Recorder
+from pytest_ece_o365.sim.smtp_session import SentMessage, SmtpSession
+
+__all__ = ["SentMessage", "SmtpServer"]
+
+
+class SmtpServer(MailServer):
+    """Exchange Online SMTP submission on loopback with STARTTLS. See the module docstring."""
+
+    protocol = "smtp"
+
+    def __init__(
+        self,
+        authority: MailAuthority,
+        ssl_context: ssl.SSLContext,
+        *,
+        host_name: str = "smtp.office365.com",
+        bind: tuple[str, int] = ("127.0.0.1", 0),
+        recorder: Recorder | None = None,
+        hang: bool = False,
+        timeout: float = 30.0,
+        max_message_size: int = 10 * 1024 * 1024,
+    ) -> None:
+        super().__init__(
+            authority, ssl_context, host_name=host_name, bind=bind, recorder=recorder, hang=hang, timeout=timeout
+        )
+        self.max_message_size = max_message_size
+        domain = f"outlook.{host_name[5:]}" if host_name.startswith("smtp.") else host_name
+        #: The name the server gives itself (greeting, EHLO), e.g. AM6PR04CA0012.outlook.office365.com
+        self.fqdn = f"{self.pod}.{domain}"
+        #: The backend named in error brackets and in ``[Hostname=…]``.
+        self.backend = f"{self.pod}.{self.forest}.prod.outlook.com"
+        self._outbox: list[SentMessage] = []
+        self._outbox_lock = threading.Lock()
+
+    @property
+    def outbox(self) -> list[SentMessage]:
+        """Messages accepted so far (a copy)."""
+        with self._outbox_lock:
+            return list(self._outbox)
+
+    def clear_outbox(self) -> None:
+        with self._outbox_lock:
+            self._outbox.clear()
+
+    def deliver(self, message: SentMessage) -> None:
+        with self._outbox_lock:
+            self._outbox.append(message)
+
+    def serve_session(self, conn: Connection) -> None:
+        SmtpSession(self, conn).run()

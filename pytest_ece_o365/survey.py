@@ -1,0 +1,195 @@
+"""The concurrent survey: every observation the selected checks need, gathered once, in parallel.
+
+After collection the plugin asks each selected check for its needs and calls :meth:`Survey.gather`; the
+probes then run in a bounded thread pool, each need exactly once per run, and the checks read the
+cached observations with :meth:`Survey.get`. A blocked firewall costs one timeout, not one per check.
+
+A *need* is a hashable frozen dataclass with an ``observe(env)`` method (see :class:`Need`); this module
+defines the network ones. Later probes (tokens, mailbox sessions) add their own need types without
+touching the survey.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from pytest_ece_o365.config import DeploymentConfig, Endpoint
+from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
+
+
+@runtime_checkable
+class Need(Protocol):
+    """What a check asks the survey for: hashable, and able to observe itself."""
+
+    def observe(self, env: SurveyEnv) -> object: ...
+
+
+@dataclass(frozen=True)
+class SurveyEnv:
+    """What a probe may use: the deployment, the per-probe timeout, and the survey for sub-needs."""
+
+    config: DeploymentConfig
+    timeout: float
+    survey: Survey
+
+    def get(self, need: Hashable) -> Any:
+        """Another need's observation (computed here or awaited if another thread is computing it)."""
+        return self.survey.get(need)
+
+
+@dataclass(frozen=True)
+class HostNeed:
+    """A DNS lookup of ``host`` through the configured resolver."""
+
+    host: str
+
+    def observe(self, env: SurveyEnv) -> DnsObservation:
+        from pytest_ece_o365.probes.dns import resolve
+
+        return resolve(self.host, env.config.network.nameservers, env.timeout)
+
+
+@dataclass(frozen=True)
+class EndpointNeed:
+    """The chain DNS -> TCP -> TLS -> capabilities for one endpoint spoken to as ``protocol``."""
+
+    endpoint: Endpoint
+    protocol: str  # https | imap | pop3 | smtp
+
+    def observe(self, env: SurveyEnv) -> EndpointObservation:
+        from pytest_ece_o365.probes.endpoint import probe_endpoint
+
+        dns: DnsObservation = env.get(HostNeed(self.endpoint.host))
+        return probe_endpoint(self.endpoint, self.protocol, dns, env.config.network, env.timeout)
+
+
+@dataclass(frozen=True)
+class ProbeTiming:
+    """When one need's probe ran (``time.monotonic()``), so tests can assert overlap, not wall time."""
+
+    need: Hashable
+    started: float
+    ended: float
+    thread: str
+
+    @property
+    def duration(self) -> float:
+        return self.ended - self.started
+
+
+class _Slot:
+    """One need's result, claimed by the thread that computes it; others wait on ``done``."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: object = None
+        self.error: BaseException | None = None
+
+
+class Survey:
+    """Gathers observations concurrently, once each, and hands them to the checks.
+
+    Thread-safe. No thread and no socket exist until something is needed.
+    """
+
+    def __init__(self, config: DeploymentConfig, timeout: float, *, max_workers: int = 16) -> None:
+        self.config = config
+        self.timeout = timeout
+        self.max_workers = max_workers
+        self._env = SurveyEnv(config, timeout, self)
+        self._lock = threading.Lock()
+        self._slots: dict[Hashable, _Slot] = {}
+        self._submitted: dict[Hashable, Future[object]] = {}
+        self._timings: list[ProbeTiming] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    def gather(self, needs: Iterable[Hashable], *, wait_for_all: bool = True) -> None:
+        """Run the probes for ``needs`` concurrently (bounded pool); each need runs once per survey.
+
+        Needs already gathered or in flight are not run again. With ``wait_for_all`` (the default) this
+        returns when every one of them has its observation.
+        """
+        futures: list[Future[object]] = []
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the survey is closed")
+            for need in dict.fromkeys(needs):  # keep order, drop duplicates
+                _check_need(need)
+                if need in self._slots or need in self._submitted:
+                    future = self._submitted.get(need)
+                    if future is not None:
+                        futures.append(future)
+                    continue
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="ece-survey")
+                future = self._pool.submit(self._compute, need)
+                self._submitted[need] = future
+                futures.append(future)
+        if wait_for_all and futures:
+            wait(futures)
+
+    def get(self, need: Hashable) -> Any:
+        """The observation for ``need``: cached, awaited if in flight, or probed now in this thread."""
+        _check_need(need)
+        return self._compute(need)
+
+    def _compute(self, need: Hashable) -> object:
+        # A slot is created only by the thread that is about to compute it, never for a queued task: a
+        # thread waiting on a slot therefore waits on running work, and a full pool cannot deadlock.
+        with self._lock:
+            slot = self._slots.get(need)
+            owner = slot is None
+            if slot is None:
+                slot = self._slots[need] = _Slot()
+        if owner:
+            started = time.monotonic()
+            try:
+                slot.value = need.observe(self._env)  # type: ignore[attr-defined]
+            except BaseException as exc:  # a probe bug: re-raised to every reader, not swallowed
+                slot.error = exc
+            finally:
+                ended = time.monotonic()
+                with self._lock:
+                    self._timings.append(ProbeTiming(need, started, ended, threading.current_thread().name))
+                slot.done.set()
+        else:
+            slot.done.wait()
+        if slot.error is not None:
+            raise slot.error
+        return slot.value
+
+    @property
+    def accounting(self) -> tuple[ProbeTiming, ...]:
+        """Start and end of every probe run so far, in the order they ended."""
+        with self._lock:
+            return tuple(self._timings)
+
+    def observations(self) -> dict[Hashable, object]:
+        """Every observation gathered so far (for the report)."""
+        with self._lock:
+            return {need: slot.value for need, slot in self._slots.items() if slot.done.is_set() and not slot.error}
+
+    def close(self) -> None:
+        """Stop accepting work; probes already running end by their own deadlines."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Survey:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _check_need(need: Hashable) -> None:
+    if not isinstance(need, Need):
+        raise TypeError(f"{need!r} is not a survey need (it has no observe(env) method)")

@@ -1,0 +1,65 @@
+"""The HTML report: title, the findings summary on top, escaping, and what a browser shows."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import deployment_text
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+HOSTILE_NAME = "Contoso <script>alert(1)</script> & Co"
+
+
+@pytest.fixture
+def report(pytester: pytest.Pytester) -> Path:
+    (pytester.path / "prod.toml").write_text(
+        deployment_text(
+            name=HOSTILE_NAME,
+            specials='["ES1"]',
+            external_url="http://ece.example.com",
+            extra=(
+                '\n[[waivers]]\ncheck = "rights.access_model"\ntarget = "sales@example.com"\n'
+                'reason = "<b>CHG1</b>"\nexpires = 2999-01-01\n'
+            ),
+            sales_access="mailbox",
+        ),
+        encoding="utf-8",
+    )
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--html", "r.html",
+                                "--self-contained-html")  # fmt: skip
+    assert result.ret == 1
+    return pytester.path / "r.html"
+
+
+def test_title_and_summary_sit_above_the_table(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert "ECE ↔ Office 365 OAuth check — Contoso &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
+    assert "Findings by checklist section" in html
+    assert "What was seen" in html and "What to do" in html and "Who acts" in html
+    assert "External URL of Application" in html  # the setting's label for 12.6
+
+
+def test_every_value_is_escaped(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "<b>CHG1</b>" not in html
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs a Chromium binary (.ci/run installs Debian's chromium)")
+def test_a_browser_shows_summary_rows_and_statuses(report: Path, tmp_path: Path) -> None:
+    dom = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    # pytest-html builds its table with JavaScript: these rows exist only if the page ran.
+    assert 'class="col-ecestatus">failed' in dom
+    assert 'class="col-ecestatus">advisory' in dom
+    assert 'class="col-ecestatus">waived' in dom
+    assert "prod.toml::web_url.external_url" in dom
+    assert "uses http://, not https://" in dom
+    assert "<script>alert(1)</script>" not in dom

@@ -1,0 +1,253 @@
+"""The plugin as users drive it: pytester runs of the checklist on deployment files."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import deployment_text
+
+STATIC_IDS = {
+    "version.supported",
+    "version.engineering_special",
+    "version.latest_es",
+    "web_url.external_url",
+    "web_url.admin_console",
+    "azure_app.redirect_uri",
+    "rights.access_model",
+}
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def deployment(pytester: pytest.Pytester):
+    def write(text: str | None = None, name: str = "prod.toml", **changes: str | None) -> Path:
+        path = pytester.path / name
+        path.write_text(text if text is not None else deployment_text(**changes), encoding="utf-8")
+        return path
+
+    return write
+
+
+def results(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_without_a_deployment_file_pytest_runs_the_users_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_mine(): pass")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*deployment file*")
+
+
+def test_only_the_checklist_is_collected(pytester: pytest.Pytester, deployment) -> None:
+    pytester.makepyfile(test_users="def test_mine(): assert False")
+    deployment()
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "tests_do_not_exist/")
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["*deployment file prod.toml (from --ece-config)*"])
+    assert "test_mine" not in result.stdout.str()
+
+
+def test_runs_from_another_directory(pytester: pytest.Pytester, deployment) -> None:
+    path = deployment()
+    elsewhere = pytester.mkdir("elsewhere")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(elsewhere)
+        result = pytester.runpytest("--ece-config", str(path), "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 0
+    assert {row["check"] for row in results(elsewhere / "r.json")["results"]} == STATIC_IDS
+
+
+def test_done_when_12_5_with_es2_exits_1_naming_es3(pytester: pytest.Pytester, deployment) -> None:
+    deployment(version="12.5(1)", specials='["ES2"]')
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 1
+    rows = {row["check"]: row for row in results(pytester.path / "r.json")["results"]}
+    assert rows["version.engineering_special"]["status"] == "failed"
+    assert "ES3" in rows["version.engineering_special"]["remediation"]
+    result.stdout.fnmatch_lines(["*FAILED version.engineering_special (who acts: ece-admin)*", "*do:*ES3*"])
+
+
+def test_env_and_ini_name_the_file_and_the_header_says_which_won(
+    pytester: pytest.Pytester, deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment(name="from-ini.toml")
+    deployment(name="from-env.toml")
+    deployment(name="from-option.toml")
+    pytester.makeini("[pytest]\nece_config = from-ini.toml\n")
+    result = pytester.runpytest("-m", "static")
+    result.stdout.fnmatch_lines(["*deployment file from-ini.toml (from ece_config in *"])
+    monkeypatch.setenv("ECE_O365_CONFIG", "from-env.toml")
+    result = pytester.runpytest("-m", "static")
+    result.stdout.fnmatch_lines(["*deployment file from-env.toml (from ECE_O365_CONFIG)*"])
+    result = pytester.runpytest("-m", "static", "--ece-config", "from-option.toml")
+    result.stdout.fnmatch_lines(["*deployment file from-option.toml (from --ece-config)*"])
+
+
+def test_markers_are_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    for marker in ("services_server", "application_server", "ece_11_6", "ece_12_0", "ece_12_5", "ece_12_6",
+                   "ece_15_0", "static", "network", "oauth", "mailbox", "graph"):  # fmt: skip
+        result.stdout.fnmatch_lines([f"@pytest.mark.{marker}:*"])
+
+
+def test_strict_markers_and_static_selection(pytester: pytest.Pytester, deployment) -> None:
+    deployment()
+    result = pytester.runpytest("--ece-config", "prod.toml", "--strict-markers", "-m", "static", "-v")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*prod.toml::version.supported PASSED*"])
+
+
+def test_version_without_es_deselects_the_es_checks(pytester: pytest.Pytester, deployment) -> None:
+    deployment(version="15.0(1)", specials="[]")
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
+    result.assert_outcomes(passed=6, deselected=2)
+
+
+def test_11_5_fails_version_supported(pytester: pytest.Pytester, deployment) -> None:
+    deployment(version="11.5(1)", specials="[]")
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*FAILED version.supported*"])
+
+
+def test_role_comes_from_the_servers_entry_named_like_this_host(
+    pytester: pytest.Pytester, deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment()
+    monkeypatch.setattr(socket, "gethostname", lambda: "ECE-APP01")
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert "roles application (servers[1] (ece-app01.example.com) matches this host)" in result.stdout.str()
+    assert results(pytester.path / "r.json")["roles"] == ["application"]
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-role", "all")
+    result.stdout.fnmatch_lines(["*roles services, application (--ece-role)*"])
+
+
+def test_unknown_host_gets_all_roles(pytester: pytest.Pytester, deployment, monkeypatch) -> None:
+    deployment()
+    monkeypatch.setattr(socket, "gethostname", lambda: "laptop")
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
+    assert "roles services, application (this host is not among [[servers]])" in result.stdout.str()
+
+
+WAIVER = """
+[[waivers]]
+check = "azure_app.redirect_uri"
+reason = "Redirect host moves in CHG0012345"
+expires = {expires}
+"""
+
+
+def test_valid_waiver_waives_and_exits_0(pytester: pytest.Pytester, deployment) -> None:
+    deployment(redirect_uri="https://old.example.com/x", extra=WAIVER.format(expires="2999-12-31"))
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*1 waived*"])
+    row = next(r for r in results(pytester.path / "r.json")["results"] if r["check"] == "azure_app.redirect_uri")
+    assert row["status"] == "waived" and row["owner"] == "azure-admin"
+    assert "CHG0012345" in row["detail"]
+
+
+def test_expired_waiver_waives_nothing_and_says_so(pytester: pytest.Pytester, deployment) -> None:
+    deployment(redirect_uri="https://old.example.com/x", extra=WAIVER.format(expires="2020-01-31"))
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 1
+    row = next(r for r in results(pytester.path / "r.json")["results"] if r["check"] == "azure_app.redirect_uri")
+    assert row["status"] == "failed" and "expired on 2020-01-31" in row["detail"]
+
+
+def test_waiver_with_unknown_check_is_a_usage_error(pytester: pytest.Pytester, deployment) -> None:
+    deployment(extra=WAIVER.replace("azure_app.redirect_uri", "azure_app.redirect").format(expires="2999-01-01"))
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
+    assert result.ret == 4
+    assert 'prod.toml: waivers[0].check: "azure_app.redirect" is not a check id' in result.stderr.str()
+
+
+def test_advisory_shows_and_exits_0_unless_strict(pytester: pytest.Pytester, deployment) -> None:
+    deployment(specials='["ES1"]')
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*7 passed*1 advisory*"])
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-strict", "--ece-json", "r.json")
+    assert result.ret == 1
+    row = next(r for r in results(pytester.path / "r.json")["results"] if r["check"] == "version.latest_es")
+    assert row["status"] == "advisory" and row["owner"] == "ece-admin"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[ece]\nversion = "12.6(1)"\n[azure_ad]\ntenant = "t"\nclient_id = "c"\nclient_secret = "hunter2-hunter2"\n'
+         'redirect_uri = "https://e.example.com/x"\n', "*prod.toml: azure_ad.client_secret: a secret must not*"),
+        ("[ece\n", "*prod.toml: TOML syntax error*"),
+        ('[ece]\nversion = "12.6"\n', '*prod.toml: ece.version: "12.6" is not an ECE version*'),
+    ],
+)  # fmt: skip
+def test_bad_file_is_one_line_and_exit_4_also_for_static_runs(
+    pytester: pytest.Pytester, deployment, text: str, expected: str
+) -> None:
+    deployment(text=text)
+    result = pytester.runpytest_subprocess("--ece-config", "prod.toml", "-m", "static")
+    assert result.ret == 4
+    errors = [line for line in result.stderr.lines if line.strip()]
+    assert len(errors) == 1, errors
+    result.stderr.fnmatch_lines([f"ERROR: {expected}"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    assert "hunter2" not in result.stdout.str() + result.stderr.str()
+
+
+def test_help_and_version_work_whatever_the_file(pytester: pytest.Pytester, deployment, monkeypatch) -> None:
+    deployment(text="[ece\n")
+    monkeypatch.setenv("ECE_O365_CONFIG", "prod.toml")
+    assert pytester.runpytest("--help").ret == 0
+    assert pytester.runpytest("--version").ret == 0
+
+
+def test_results_file_shape(pytester: pytest.Pytester, deployment) -> None:
+    deployment(specials='["ES1"]', admin_console_url=None)
+    pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "out/r.json")
+    document = results(pytester.path / "out" / "r.json")
+    assert document["schema"] == "pytest-ece-o365/results/1"
+    assert document["tool"]["name"] == "pytest-ece-o365"
+    assert document["deployment"] == {
+        "name": "Contoso contact center (test)",
+        "ece_version": "12.6(1)",
+        "engineering_specials": ["ES1"],
+        "tenant": "example.onmicrosoft.com",
+    }
+    assert document["summary"] == {"passed": 6, "failed": 0, "advisory": 1, "waived": 0, "skipped": 1}
+    assert document["generated"].endswith("Z")
+    rows = document["results"]
+    assert {(row["check"], row["target"]) for row in rows if row["check"] == "rights.access_model"} == {
+        ("rights.access_model", "support@example.com"),
+        ("rights.access_model", "sales@example.com"),
+    }
+    skipped = next(row for row in rows if row["status"] == "skipped")
+    assert skipped["check"] == "web_url.admin_console" and "not given" in skipped["detail"]
+    advisory = next(row for row in rows if row["status"] == "advisory")
+    assert {"check", "target", "status", "section", "title", "detail", "remediation", "owner", "evidence",
+            "nodeid", "duration_s"} <= set(advisory)  # fmt: skip
+    assert advisory["section"] == "Minimum version"
+    assert all("owner" not in row for row in rows if row["status"] in ("passed", "skipped"))
+
+
+def test_junit_xml_carries_the_finding(pytester: pytest.Pytester, deployment) -> None:
+    deployment(external_url="http://ece.example.com")
+    pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--junitxml", "j.xml")
+    xml = (pytester.path / "j.xml").read_text()
+    assert "uses http://, not https://" in xml and "who acts:      ece-admin" in xml
+
+
+def test_importing_the_plugin_loads_nothing_heavy() -> None:
+    code = (
+        "import sys, pytest_ece_o365.plugin; "
+        "heavy = {'msal', 'dns', 'imapclient', 'jinja2', 'cryptography', 'aiosmtpd', 'dnslib', 'trustme', "
+        "'requests', 'jwt'}; print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
