@@ -49,6 +49,7 @@ _DNS_FIX = (
     "forwarder or hosts-file entry for {host}; `nslookup {host}` on this server must return its addresses."
 )
 _FIREWALL = "the firewall or proxy between this server and {scope} (TCP {port})"
+_OPEN_PORT = "Open TCP {port} from this server to {scope} in the firewall (and in any proxy in between)."
 
 TABLE: Final[dict[tuple[str, str], Diagnosis]] = {
     # --- network.dns ---------------------------------------------------------------------------
@@ -60,8 +61,8 @@ TABLE: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.dns", "dns-unavailable"): _row("This server's resolver could not get an answer for {host} (temporary failure).", _DNS_FIX),
     ("network.dns", "dns-error"): _row("Looking up {host} failed.", _DNS_FIX),
     # --- network.tcp ---------------------------------------------------------------------------
-    ("network.tcp", "refused"): _row("The connection to {endpoint} was refused: a firewall rejects it, or a proxy answers in place of Office 365.", "Open TCP {port} from this server to {scope} in " + _FIREWALL + "."),
-    ("network.tcp", "tcp-timeout"): _row("No answer to the connection to {endpoint} within {timeout} s: a firewall drops the packets.", "Open TCP {port} from this server to {scope} in " + _FIREWALL + "."),
+    ("network.tcp", "refused"): _row("The connection to {endpoint} was refused: a firewall rejects it, or a proxy answers in place of Office 365.", _OPEN_PORT),
+    ("network.tcp", "tcp-timeout"): _row("No answer to the connection to {endpoint} within {timeout} s: a firewall drops the packets.", _OPEN_PORT),
     ("network.tcp", "unreachable"): _row("{endpoint} is unreachable from this server: no route.", "Give this server a route to {scope} (default gateway, proxy or NAT), then open TCP {port}."),
     ("network.tcp", "tcp-error"): _row("The connection to {endpoint} failed.", "Check " + _FIREWALL + "."),
     # --- network.tls ---------------------------------------------------------------------------

@@ -163,7 +163,12 @@ class EceSession:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> ChecklistFile | None:
         if file_path != self.deployment.path:
             return None
-        node = ChecklistFile.from_parent(parent, path=file_path)
+        # pytest gives a file outside the rootdir an empty node id; name it by its file name then.
+        try:
+            nodeid = file_path.relative_to(parent.config.rootpath).as_posix()
+        except ValueError:
+            nodeid = file_path.name
+        node = ChecklistFile.from_parent(parent, path=file_path, nodeid=nodeid)
         node.ece = self
         return node
 

@@ -1,0 +1,252 @@
+"""The simulated Entra ID, driven by MSAL and requests (independent clients), on HTTPS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import msal
+import pytest
+from simclients import IMAP_SMTP, OUTLOOK, WebSim, example_config, web_sim
+
+from pytest_ece_o365.config import DeploymentConfig
+
+# MSAL recommends form_post; ECE's redirect (and the simulator's) use the query string.
+pytestmark = pytest.mark.filterwarnings("ignore:response_mode:UserWarning")
+
+RT0 = "mailboxes[0].refresh_token"
+RT1 = "mailboxes[1].refresh_token"
+
+
+@pytest.fixture(scope="module")
+def cfg() -> DeploymentConfig:
+    return example_config()
+
+
+@pytest.fixture
+def healthy(cfg: DeploymentConfig) -> Iterator[WebSim]:
+    with web_sim(cfg) as sim:
+        yield sim
+
+
+def verified_claims(sim: WebSim, token: str, audience: str) -> dict[str, Any]:
+    """Decode with pyjwt against the JWKS the simulator publishes (fetched over HTTPS)."""
+    jwks = sim.session.get(f"{sim.login}/{sim.tenant.default_domain}/discovery/v2.0/keys", timeout=10).json()
+    key = jwt.PyJWKSet.from_dict(jwks).keys[0]
+    assert jwt.get_unverified_header(token)["kid"] == key.key_id
+    return dict(jwt.decode(token, key.key, algorithms=["RS256"], audience=audience))
+
+
+def refresh(sim: WebSim, key: str = RT0, scopes: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    app = sim.msal_app(**kwargs)
+    result = app.acquire_token_by_refresh_token(sim.tenant.run_secrets[key], scopes or IMAP_SMTP)
+    return dict(result)
+
+
+def test_refresh_token_redeems_for_an_outlook_token_with_real_claims(healthy: WebSim) -> None:
+    result = refresh(healthy)
+    assert result["token_type"] == "Bearer"
+    claims = verified_claims(healthy, result["access_token"], OUTLOOK)
+    tenant = healthy.tenant
+    assert claims["upn"] == claims["unique_name"] == "support@example.com"
+    assert claims["scp"].split() == ["IMAP.AccessAsUser.All", "SMTP.Send"]
+    assert claims["tid"] == tenant.tenant_id
+    assert claims["oid"] == tenant.accounts["support@example.com"].object_id
+    assert claims["appid"] == "11111111-2222-3333-4444-555555555555"
+    assert claims["iss"] == f"https://sts.windows.net/{tenant.tenant_id}/"
+    assert claims["exp"] - claims["iat"] == 75 * 60
+    assert claims["nbf"] <= claims["iat"]
+    assert result["id_token_claims"]["preferred_username"] == "support@example.com"
+    assert result["refresh_token"] != tenant.run_secrets[RT0]  # a new one on each use
+
+
+def test_shared_mailbox_token_belongs_to_the_token_account(healthy: WebSim) -> None:
+    result = refresh(healthy, RT1, [f"{OUTLOOK}/POP.AccessAsUser.All", f"{OUTLOOK}/SMTP.Send"])
+    claims = verified_claims(healthy, result["access_token"], OUTLOOK)
+    assert claims["upn"] == "ece-mail@example.com"
+    assert claims["scp"].split() == ["POP.AccessAsUser.All", "SMTP.Send"]
+
+
+def test_discovery_names_the_simulated_host_and_port(healthy: WebSim) -> None:
+    doc = healthy.session.get(
+        f"{healthy.login}/{healthy.tenant.default_domain}/v2.0/.well-known/openid-configuration", timeout=10
+    ).json()
+    tid = healthy.tenant.tenant_id
+    assert doc["issuer"] == f"{healthy.login}/{tid}/v2.0"
+    assert doc["token_endpoint"] == f"{healthy.login}/{tid}/oauth2/v2.0/token"
+    assert doc["authorization_endpoint"] == f"{healthy.login}/{tid}/oauth2/v2.0/authorize"
+    assert doc["jwks_uri"].startswith(healthy.login)
+
+
+def test_tenant_is_accepted_by_guid(healthy: WebSim) -> None:
+    app = msal.ConfidentialClientApplication(
+        healthy.tenant.ece_client_id,
+        client_credential=healthy.tenant.run_secrets["azure_ad.client_secret"],
+        authority=f"{healthy.login}/{healthy.tenant.tenant_id}",
+        instance_discovery=False,
+        validate_authority=False,
+        http_client=healthy.session,
+    )
+    result = app.acquire_token_by_refresh_token(healthy.tenant.run_secrets[RT0], IMAP_SMTP)
+    assert "access_token" in result, result
+
+
+def test_unknown_tenant_is_aadsts90002(healthy: WebSim) -> None:
+    url = f"{healthy.login}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"
+    response = healthy.session.get(url, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error_codes"] == [90002]
+    with pytest.raises(ValueError):
+        msal.ConfidentialClientApplication(
+            "x", client_credential="y", authority=f"{healthy.login}/contoso.onmicrosoft.com",
+            instance_discovery=False, validate_authority=False, http_client=healthy.session,
+        )
+
+
+@pytest.mark.parametrize(
+    ("scenario", "key", "error", "code", "status"),
+    [
+        ("refresh-token-expired", RT0, "invalid_grant", 700082, 400),
+        ("refresh-token-revoked", RT0, "invalid_grant", 50173, 400),
+        ("client-secret-expired", RT0, "invalid_client", 7000222, 401),
+        ("client-secret-wrong", RT0, "invalid_client", 7000215, 401),
+        ("app-not-found", RT0, "unauthorized_client", 700016, 400),
+        ("consent-missing", RT0, "invalid_grant", 65001, 400),
+        ("mfa-required", RT0, "invalid_grant", 50076, 400),
+        ("conditional-access-blocked", RT1, "invalid_grant", 53003, 400),
+    ],
+)
+def test_fault_scenarios_answer_with_their_aadsts_code(
+    cfg: DeploymentConfig, scenario: str, key: str, error: str, code: int, status: int
+) -> None:
+    with web_sim(cfg, scenario) as sim:
+        result = refresh(sim, key)
+        assert result["error"] == error
+        assert result["error_codes"] == [code]
+        assert result["error_description"].startswith(f"AADSTS{code}: ")
+        assert "Trace ID: " in result["error_description"]
+        assert result["correlation_id"] and result["trace_id"]
+        # The HTTP status, seen without MSAL in between.
+        form = {
+            "grant_type": "refresh_token",
+            "client_id": sim.tenant.ece_client_id,
+            "client_secret": sim.tenant.run_secrets["azure_ad.client_secret"],
+            "refresh_token": sim.tenant.run_secrets[key],
+            "scope": " ".join([*IMAP_SMTP, "offline_access"]),
+        }
+        raw = sim.session.post(f"{sim.login}/{sim.tenant.default_domain}/oauth2/v2.0/token", data=form, timeout=10)
+        assert raw.status_code == status
+        body = raw.json()
+        assert body["error_uri"].endswith(f"error?code={code}")
+        assert set(body) >= {"error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id"}
+
+
+def test_client_secret_wrong_hands_the_run_the_secret_id(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "client-secret-wrong") as sim:
+        app = sim.tenant.app(sim.tenant.ece_client_id)
+        assert app is not None
+        assert sim.tenant.run_secrets["azure_ad.client_secret"] == app.secrets[0].key_id
+
+
+def test_wrong_token_user_token_is_the_admins(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "wrong-token-user") as sim:
+        claims = verified_claims(sim, refresh(sim)["access_token"], OUTLOOK)
+        assert claims["upn"] == "admin@example.com"
+
+
+def test_missing_imap_scope_token_lacks_it(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "missing-imap-scope") as sim:
+        result = refresh(sim)
+        claims = verified_claims(sim, result["access_token"], OUTLOOK)
+        assert claims["scp"].split() == ["SMTP.Send"]
+        assert "IMAP" not in result["scope"]
+
+
+def test_short_token_lifetime_is_30_minutes(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "short-token-lifetime") as sim:
+        claims = verified_claims(sim, refresh(sim)["access_token"], OUTLOOK)
+        assert claims["exp"] - claims["iat"] == 30 * 60
+
+
+def authorize(sim: WebSim, flow: dict[str, Any]) -> dict[str, str]:
+    response = sim.session.get(flow["auth_uri"], allow_redirects=False, timeout=10)
+    assert response.status_code == 302, response.text
+    location = urlsplit(response.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == flow["redirect_uri"]
+    return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+
+def test_auth_code_flow_signs_in_the_hinted_account(healthy: WebSim, cfg: DeploymentConfig) -> None:
+    app = healthy.msal_app()
+    flow = app.initiate_auth_code_flow(
+        IMAP_SMTP, redirect_uri=cfg.azure_ad.redirect_uri, login_hint="support@example.com", prompt="login"
+    )
+    reply = authorize(healthy, flow)
+    assert reply["state"] == flow["state"]
+    result = app.acquire_token_by_auth_code_flow(flow, reply)
+    assert "access_token" in result, result
+    assert result["id_token_claims"]["preferred_username"] == "support@example.com"
+    # The new refresh token works like the ones ECE stores.
+    again = app.acquire_token_by_refresh_token(result["refresh_token"], IMAP_SMTP)
+    assert "access_token" in again, again
+
+
+def test_auth_code_is_single_use_and_pkce_checked(healthy: WebSim, cfg: DeploymentConfig) -> None:
+    app = healthy.msal_app()
+    flow = app.initiate_auth_code_flow(IMAP_SMTP, redirect_uri=cfg.azure_ad.redirect_uri, login_hint="support@example.com")
+    reply = authorize(healthy, flow)
+    token_url = f"{healthy.login}/{healthy.tenant.tenant_id}/oauth2/v2.0/token"
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": healthy.tenant.ece_client_id,
+        "client_secret": healthy.tenant.run_secrets["azure_ad.client_secret"],
+        "code": reply["code"],
+        "redirect_uri": cfg.azure_ad.redirect_uri,
+        "code_verifier": "not-the-verifier",
+        "scope": " ".join(IMAP_SMTP),
+    }
+    bad = healthy.session.post(token_url, data=form, timeout=10).json()
+    assert bad["error_codes"] == [501481]
+    reused = healthy.session.post(token_url, data={**form, "code_verifier": flow["code_verifier"]}, timeout=10)
+    assert reused.json()["error_codes"] == [54005]
+
+
+def test_unregistered_redirect_uri_is_aadsts50011(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "redirect-uri-not-registered") as sim:
+        flow = sim.msal_app().initiate_auth_code_flow(IMAP_SMTP, redirect_uri=cfg.azure_ad.redirect_uri)
+        response = sim.session.get(flow["auth_uri"], allow_redirects=False, timeout=10)
+        assert response.status_code == 400
+        assert "AADSTS50011" in response.text
+        assert cfg.azure_ad.redirect_uri in response.text
+
+
+def test_sso_signs_in_the_workstation_user_unless_prompted(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "wrong-token-user") as sim:
+        app = sim.msal_app()
+        for prompt, expected in ((None, "admin@example.com"), ("login", "support@example.com")):
+            flow = app.initiate_auth_code_flow(
+                IMAP_SMTP, redirect_uri=cfg.azure_ad.redirect_uri, login_hint="support@example.com", prompt=prompt
+            )
+            result = app.acquire_token_by_auth_code_flow(flow, authorize(sim, flow))
+            assert result["id_token_claims"]["preferred_username"] == expected
+
+
+def test_client_credentials_needs_a_default_scope(healthy: WebSim) -> None:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": healthy.tenant.graph_client_id,
+        "client_secret": healthy.tenant.run_secrets["graph.client_secret"],
+        "scope": "https://graph.microsoft.com/User.Read",
+    }
+    response = healthy.session.post(f"{healthy.login}/{healthy.tenant.tenant_id}/oauth2/v2.0/token", data=form, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+    assert response.json()["error_codes"] == [1002012]
+
+
+def test_graph_token_has_the_readers_roles(healthy: WebSim) -> None:
+    claims = verified_claims(healthy, healthy.graph_token(), "https://graph.microsoft.com")
+    assert sorted(claims["roles"]) == ["Application.Read.All", "Directory.Read.All"]
+    assert claims["appid"] == healthy.tenant.graph_client_id

@@ -1,0 +1,148 @@
+"""The survey: needs gathered concurrently in a bounded pool, once each, cached, accounted for."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pytest_ece_o365.config import DeploymentConfig, Endpoint, load_config
+from pytest_ece_o365.survey import EndpointNeed, HostNeed, Survey, SurveyEnv
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "pytest_ece_o365" / "example_config.toml"
+_calls: Counter[str] = Counter()
+_calls_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SleepNeed:
+    name: str
+    seconds: float = 0.2
+
+    def observe(self, env: SurveyEnv) -> str:
+        with _calls_lock:
+            _calls[self.name] += 1
+        time.sleep(self.seconds)
+        return f"observed {self.name}"
+
+
+@dataclass(frozen=True)
+class BrokenNeed:
+    def observe(self, env: SurveyEnv) -> str:
+        raise RuntimeError("probe bug")
+
+
+@pytest.fixture
+def config() -> DeploymentConfig:
+    return load_config(EXAMPLE)
+
+
+@pytest.fixture
+def hanging_ports() -> Iterator[list[int]]:
+    """Ports that accept TCP and never say anything (the listen backlog accepts without our help)."""
+    sockets = []
+    for _ in range(6):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        sockets.append(sock)
+    yield [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+
+
+def test_no_needs_opens_no_socket_and_starts_no_thread(config: DeploymentConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket, "socket", forbidden)
+    threads = threading.active_count()
+    with Survey(config, 1.0) as survey:
+        survey.gather([])
+        assert threading.active_count() == threads
+        assert survey.accounting == ()
+
+
+def test_each_need_runs_once_across_gathers_and_gets(config: DeploymentConfig) -> None:
+    need = SleepNeed("once", 0.05)
+    with Survey(config, 1.0) as survey:
+        survey.gather([need, need, SleepNeed("once", 0.05)])
+        survey.gather([need])
+        assert survey.get(need) == "observed once"
+        assert survey.get(SleepNeed("once", 0.05)) == "observed once"
+    assert _calls["once"] == 1
+    assert len(survey.accounting) == 1
+
+
+def test_get_without_gather_probes_on_demand(config: DeploymentConfig) -> None:
+    with Survey(config, 1.0) as survey:
+        assert survey.get(SleepNeed("lazy", 0.0)) == "observed lazy"
+        assert survey.accounting[0].thread == threading.current_thread().name
+
+
+def test_get_waits_for_a_need_in_flight_instead_of_probing_again(config: DeploymentConfig) -> None:
+    need = SleepNeed("in-flight", 0.3)
+    with Survey(config, 1.0) as survey:
+        survey.gather([need], wait_for_all=False)
+        time.sleep(0.05)
+        assert survey.get(need) == "observed in-flight"
+    assert _calls["in-flight"] == 1
+
+
+def test_needs_overlap_and_the_pool_is_bounded(config: DeploymentConfig) -> None:
+    needs = [SleepNeed(f"bounded-{i}", 0.2) for i in range(6)]
+    with Survey(config, 1.0, max_workers=3) as survey:
+        survey.gather(needs)
+        timings = survey.accounting
+    assert len(timings) == 6
+    most = max(sum(1 for t in timings if t.started <= probe.started < t.ended) for probe in timings)
+    assert most == 3
+
+
+def test_a_probe_bug_is_raised_to_the_reader_not_swallowed(config: DeploymentConfig) -> None:
+    with Survey(config, 1.0) as survey:
+        survey.gather([BrokenNeed()])
+        with pytest.raises(RuntimeError, match="probe bug"):
+            survey.get(BrokenNeed())
+
+
+def test_anything_without_observe_is_not_a_need(config: DeploymentConfig) -> None:
+    with Survey(config, 1.0) as survey, pytest.raises(TypeError, match="not a survey need"):
+        survey.gather(["network.dns"])
+
+
+def test_every_port_hanging_costs_one_timeout_not_one_per_probe(config: DeploymentConfig, hanging_ports: list[int]) -> None:
+    timeout = 0.5
+    needs = [EndpointNeed(Endpoint("127.0.0.1", port), "imap") for port in hanging_ports]
+    with Survey(config, timeout) as survey:
+        survey.gather(needs)
+        chains = [t for t in survey.accounting if isinstance(t.need, EndpointNeed)]
+        observations = [survey.get(need) for need in needs]
+    assert all(o.tls is not None and o.tls.error == "read-timeout" for o in observations)
+    assert len(chains) == len(hanging_ports)
+    # every probe started before any ended: they ran side by side, so the survey took about one timeout
+    assert max(t.started for t in chains) < min(t.ended for t in chains)
+    assert all(t.duration < timeout + 0.5 for t in chains)
+    span = max(t.ended for t in chains) - min(t.started for t in chains)
+    assert span / timeout < 2
+
+
+def test_endpoints_on_one_host_share_one_lookup(config: DeploymentConfig, hanging_ports: list[int]) -> None:
+    needs = [EndpointNeed(Endpoint("localhost", port), "pop3") for port in hanging_ports[:3]]
+    with Survey(config, 0.3, max_workers=1) as survey:  # one worker: the DNS dependency must not deadlock
+        survey.gather(needs)
+        lookups = [t for t in survey.accounting if isinstance(t.need, HostNeed)]
+    assert len(lookups) == 1
+
+
+def test_closed_survey_refuses_new_work(config: DeploymentConfig) -> None:
+    survey = Survey(config, 1.0)
+    survey.close()
+    with pytest.raises(RuntimeError):
+        survey.gather([SleepNeed("late")])
