@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# Loaded here, before any in-process pytester run: pytester restores sys.modules after each run, and
+# cryptography's Rust core cannot be imported a second time in one process ("Algorithm must be a
+# registered hash algorithm"), so modules the simulator needs must already be in the snapshot.
+import pytest_ece_o365.sim.runner  # noqa: F401
+
 BASE_DEPLOYMENT = """\
 [deployment]
 name = "{name}"

@@ -252,3 +252,22 @@ def test_importing_the_plugin_loads_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_static_run_opens_no_socket(pytester: pytest.Pytester, deployment, monkeypatch) -> None:
+    deployment()
+    opened: list[str] = []
+
+    def record(name: str):
+        def refuse(*args, **kwargs):
+            opened.append(name)
+            raise OSError(f"{name} called during a static run")
+
+        return refuse
+
+    monkeypatch.setattr(socket.socket, "connect", record("connect"))
+    monkeypatch.setattr(socket, "getaddrinfo", record("getaddrinfo"))
+    monkeypatch.setattr(socket, "gethostbyaddr", record("gethostbyaddr"))
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
+    assert result.ret == 0
+    assert opened == []

@@ -32,11 +32,10 @@ import selectors
 import socket
 import ssl
 import threading
-from dataclasses import dataclass
 from types import TracebackType
 
-from pytest_ece_o365 import redact
 from pytest_ece_o365.sim.authority import MailAuthority, MailProtocol
+from pytest_ece_o365.sim.recorder import RecordedLine, Recorder
 
 __all__ = [
     "Connection",
@@ -53,72 +52,6 @@ __all__ = [
 MAX_LINE = 64 * 1024
 
 _session_ids = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class RecordedLine:
-    """One line of a session: ``direction`` is ``"C"`` (client command) or ``"S"`` (server reply)."""
-
-    protocol: MailProtocol
-    session_id: int
-    direction: str
-    line: str
-    mutation: bool = False
-
-
-class Recorder:
-    """Thread-safe log of what clients sent (and what the servers answered), secrets masked."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lines: list[RecordedLine] = []
-
-    def command(self, protocol: MailProtocol, session_id: int, line: str, *, mutation: bool = False) -> None:
-        """Record a client command line; ``redact.redact`` is applied here, once for every caller."""
-        entry = RecordedLine(protocol, session_id, "C", redact.redact(line), mutation)
-        with self._lock:
-            self._lines.append(entry)
-
-    def reply(self, protocol: MailProtocol, session_id: int, line: str) -> None:
-        """Record a server reply line (for transcripts)."""
-        entry = RecordedLine(protocol, session_id, "S", redact.redact(line))
-        with self._lock:
-            self._lines.append(entry)
-
-    def lines(self) -> list[RecordedLine]:
-        """Every recorded line, both directions, in order."""
-        with self._lock:
-            return list(self._lines)
-
-    def commands(self, protocol: MailProtocol | None = None) -> list[tuple[MailProtocol, int, str]]:
-        """Client commands as ``(protocol, session_id, line)``, optionally for one protocol."""
-        return [
-            (e.protocol, e.session_id, e.line)
-            for e in self.lines()
-            if e.direction == "C" and (protocol is None or e.protocol == protocol)
-        ]
-
-    def mutations(self) -> list[tuple[MailProtocol, int, str]]:
-        """The client commands that could change a mailbox or send mail (SELECT, STORE, DELE, DATA…)."""
-        return [(e.protocol, e.session_id, e.line) for e in self.lines() if e.direction == "C" and e.mutation]
-
-    def transcript(self, protocol: MailProtocol, session_id: int) -> list[str]:
-        """One session as ``"C: …"`` / ``"S: …"`` lines."""
-        return [
-            f"{e.direction}: {e.line}" for e in self.lines() if e.protocol == protocol and e.session_id == session_id
-        ]
-
-    def sessions(self, protocol: MailProtocol | None = None) -> list[int]:
-        """Session ids seen, in order of first appearance."""
-        seen: dict[int, None] = {}
-        for e in self.lines():
-            if protocol is None or e.protocol == protocol:
-                seen.setdefault(e.session_id, None)
-        return list(seen)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._lines.clear()
 
 
 class MailServerBindError(OSError):
@@ -164,6 +97,9 @@ class Connection:
         self, sock: socket.socket, protocol: MailProtocol, session_id: int, recorder: Recorder, timeout: float
     ) -> None:
         self.sock = sock
+        # A duplicate descriptor of the same socket, for abort(): wrap_socket() detaches ``sock`` during
+        # a TLS upgrade, and a thread stuck in the handshake must still be wakeable.
+        self._waker = sock.dup()
         self.protocol: MailProtocol = protocol
         self.session_id = session_id
         self.recorder = recorder
@@ -229,14 +165,15 @@ class Connection:
 
     def abort(self) -> None:
         """Wake a thread blocked in recv (called from stop()); must not touch the TLS object's state."""
-        # socket.socket.shutdown, not SSLSocket.shutdown: the latter tears down the SSL object
-        # under the reading thread's feet.
+        # shutdown() acts on the socket, not the descriptor, so the duplicate wakes the reader; and it
+        # leaves the SSL object alone (SSLSocket.shutdown would tear it down under the reader's feet).
         with contextlib.suppress(OSError, ValueError):
-            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+            self._waker.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+        self._waker.close()
 
 
 class MailServer:

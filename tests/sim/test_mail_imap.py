@@ -71,7 +71,9 @@ def test_sasl_ir_authenticate_on_the_wire(server: ImapServer, client_context: ss
     raw = RawClient(server.port, client_context, server_hostname="outlook.office365.com")
     try:
         assert raw.line().startswith("* OK The Microsoft Exchange IMAP4 service is ready.")
-        assert raw.ask(f"A01 AUTHENTICATE XOAUTH2 {xoauth2_b64(SUPPORT, GOOD_TOKEN)}") == "A01 OK AUTHENTICATE completed."
+        assert (
+            raw.ask(f"A01 AUTHENTICATE XOAUTH2 {xoauth2_b64(SUPPORT, GOOD_TOKEN)}") == "A01 OK AUTHENTICATE completed."
+        )
         assert raw.ask("A02 NOOP") == "A02 OK NOOP completed."
         assert raw.ask("A03 LOGOUT") == "* BYE Microsoft Exchange Server IMAP4 server signing off."
         assert raw.line() == "A03 OK LOGOUT completed."
@@ -165,7 +167,9 @@ def test_commands_in_the_wrong_state(server: ImapServer, client_context: ssl.SSL
         assert raw.ask('A03 LOGIN support@example.com "hunter2!"') == "A03 NO LOGIN failed."
         assert raw.ask("A04 FROBNICATE") == "A04 BAD Command Error. 10"
         assert raw.ask("A05 AUTHENTICATE PLAIN AHN1cHBvcnQAaHVudGVyMg==") == "A05 NO AUTHENTICATE failed."
-        assert raw.ask(f"A06 AUTHENTICATE XOAUTH2 {xoauth2_b64(SUPPORT, GOOD_TOKEN)}") == "A06 OK AUTHENTICATE completed."
+        assert (
+            raw.ask(f"A06 AUTHENTICATE XOAUTH2 {xoauth2_b64(SUPPORT, GOOD_TOKEN)}") == "A06 OK AUTHENTICATE completed."
+        )
         assert raw.ask("A07 AUTHENTICATE XOAUTH2 =") == "A07 BAD Command received in Invalid state."
         assert raw.ask("A08 FETCH 1 FLAGS") == "A08 BAD Command received in Invalid state."
     finally:
@@ -178,7 +182,9 @@ def test_two_step_cancel_and_literal(server: ImapServer, client_context: ssl.SSL
         raw.line()
         assert raw.ask("A01 AUTHENTICATE XOAUTH2") == "+ "
         assert raw.ask("*") == "A01 BAD Command Argument Error. 12"
-        assert raw.ask(f"A02 AUTHENTICATE XOAUTH2 {xoauth2_b64(SUPPORT, GOOD_TOKEN)}") == "A02 OK AUTHENTICATE completed."
+        assert (
+            raw.ask(f"A02 AUTHENTICATE XOAUTH2 {xoauth2_b64(SUPPORT, GOOD_TOKEN)}") == "A02 OK AUTHENTICATE completed."
+        )
         assert raw.ask("A03 EXAMINE {5}") == "+ Ready for additional command text."
         assert raw.ask("INBOX") == "* 3 EXISTS"
     finally:
@@ -201,9 +207,7 @@ def test_select_and_store_are_mutations_examine_is_not(imap: imaplib.IMAP4_SSL, 
     ]
 
 
-def test_store_in_a_read_only_mailbox_is_refused_but_recorded(
-    imap: imaplib.IMAP4_SSL, recorder: Recorder
-) -> None:
+def test_store_in_a_read_only_mailbox_is_refused_but_recorded(imap: imaplib.IMAP4_SSL, recorder: Recorder) -> None:
     login(imap, SUPPORT, GOOD_TOKEN)
     imap.select("INBOX", readonly=True)
     typ, _ = imap.store("1", "+FLAGS", "\\Deleted")

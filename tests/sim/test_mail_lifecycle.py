@@ -98,7 +98,7 @@ def test_plain_tcp_client_on_a_tls_port_does_not_break_the_server(
     with Pop3Server(authority, server_context, timeout=1) as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=2) as sock:
             sock.sendall(b"CAPA\r\n")
-            assert sock.recv(100) in (b"",) or True  # whatever the TLS layer answers, then close
+            sock.recv(100)  # a TLS alert or EOF: the session ends, the server carries on
         raw = RawClient(server.port, client_context)
         assert raw.line().startswith("+OK The Microsoft Exchange POP3 service is ready.")
         raw.close()
@@ -108,15 +108,15 @@ def test_one_recorder_for_three_servers(
     authority: FakeAuthority, server_context: ssl.SSLContext, client_context: ssl.SSLContext
 ) -> None:
     recorder = Recorder()
-    with ImapServer(authority, server_context, recorder=recorder) as imap, Pop3Server(
-        authority, server_context, recorder=recorder
-    ) as pop:
+    with (
+        ImapServer(authority, server_context, recorder=recorder) as imap,
+        Pop3Server(authority, server_context, recorder=recorder) as pop,
+    ):
         for port in (imap.port, pop.port):
             raw = RawClient(port, client_context)
             raw.line()
             raw.send("CAPA" if port == pop.port else "a CAPABILITY")
             raw.close()
-    time.sleep(0)
     protocols = {p for p, _, _ in recorder.commands()}
     assert protocols <= {"imap", "pop3"}
     assert len(recorder.sessions()) == 2

@@ -39,7 +39,9 @@ def auth_two_step(client: poplib.POP3_SSL, user: str, token: str) -> bytes:
 
 
 def test_greeting_and_capa(pop: poplib.POP3_SSL) -> None:
-    match = re.fullmatch(rb"\+OK The Microsoft Exchange POP3 service is ready\. \[([A-Za-z0-9+/=]+)\]", pop.getwelcome())
+    match = re.fullmatch(
+        rb"\+OK The Microsoft Exchange POP3 service is ready\. \[([A-Za-z0-9+/=]+)\]", pop.getwelcome()
+    )
     assert match
     assert base64.b64decode(match.group(1)).decode("utf-16-le").endswith(".prod.exchangelabs.com")
     assert pop.capa() == {"TOP": [], "UIDL": [], "SASL": ["PLAIN", "XOAUTH2"], "USER": []}
