@@ -7,6 +7,9 @@ or ``--ece-simulate`` asks for it. Without them pytest behaves as if the plugin 
 
 from __future__ import annotations
 
+import argparse
+import re
+
 import pytest
 
 from pytest_ece_o365.catalog import KINDS
@@ -37,6 +40,22 @@ _MARKER_HELP = {
 }
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 600 seconds")
+    return value
+
+
+def _address(text: str) -> str:
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an e-mail address")
+    return text
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ece-o365", "ECE <-> Office 365 OAuth checklist")
     group.addoption("--ece-config", metavar="PATH", help=CONFIG_HELP)
@@ -45,13 +64,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ece-simulate", nargs="?", const="healthy", default=None, metavar="SCENARIO", help=SIMULATE_HELP)
     group.addoption(
         "--ece-timeout",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
         help="bound for each network probe (default 10, or [network] timeout).",
     )
     group.addoption("--ece-strict", action="store_true", help="advisories count as failures (exit 1).")
     group.addoption(
         "--ece-send-test-mail",
+        type=_address,
         metavar="ADDRESS",
         help="opt-in: each mailbox sends one test message to ADDRESS. Nothing is sent without it.",
     )

@@ -128,6 +128,7 @@ class EceSession:
         self.context = CheckContext(deployment, roles, options, secrets=secrets)
         self.rows: list[ResultRow] = []
         self._session: pytest.Session | None = None
+        self.json_error = ""
         self.info = RunInfo(
             host=socket.gethostname(),
             roles=roles,
@@ -269,13 +270,20 @@ class EceSession:
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         write_findings(terminalreporter, self.rows)
         json_path = config.getoption("ece_json")
-        if json_path:
+        if self.json_error:
+            terminalreporter.write_line(f"ece-o365: {self.json_error}", red=True, bold=True)
+        elif json_path:
             terminalreporter.write_line(f"ece-o365: results written to {json_path}")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         json_path = session.config.getoption("ece_json")
         if json_path:
-            write_results(session.config.invocation_params.dir / json_path, self.info, self.rows)
+            try:
+                write_results(session.config.invocation_params.dir / json_path, self.info, self.rows)
+            except OSError as exc:
+                self.json_error = f"cannot write the results file {json_path}: {exc.strerror or exc}"
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+                return
         strict = self.context.options.strict
         if strict and summarize(self.rows)["advisory"] and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED

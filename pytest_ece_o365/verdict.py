@@ -49,6 +49,7 @@ def failed(
     setting: str | None = None,
     evidence: tuple[str, ...] = (),
 ) -> Verdict:
+    """A finding that fails the check: what was seen, what to do, who must do it."""
     return Verdict("failed", detail, remediation, owner, setting, evidence)
 
 
@@ -60,7 +61,8 @@ def advisory(
     setting: str | None = None,
     evidence: tuple[str, ...] = (),
 ) -> Verdict:
-    return Verdict("advisory", detail, remediation, owner, setting, evidence)
+    """A finding worth acting on that does not fail the run (unless ``--ece-strict``)."""
+    return replace(failed(detail, remediation, owner, setting=setting, evidence=evidence), status="advisory")
 
 
 def cannot_tell(reason: str, *, evidence: tuple[str, ...] = ()) -> Verdict:

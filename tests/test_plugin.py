@@ -271,3 +271,27 @@ def test_static_run_opens_no_socket(pytester: pytest.Pytester, deployment, monke
     result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
     assert result.ret == 0
     assert opened == []
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--ece-timeout=0", "argument --ece-timeout: 0 is not between 0 and 600 seconds"),
+        ("--ece-timeout=soon", "argument --ece-timeout: 'soon' is not a number of seconds"),
+        ("--ece-role=database", "argument --ece-role: invalid choice: 'database'"),
+        ("--ece-send-test-mail=nobody", "argument --ece-send-test-mail: 'nobody' is not an e-mail address"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, deployment, option: str, message: str) -> None:
+    deployment()
+    result = pytester.runpytest_subprocess("--ece-config", "prod.toml", option)
+    assert result.ret == 4
+    assert message in result.stderr.str()
+
+
+def test_unwritable_results_file_is_reported_and_exits_4(pytester: pytest.Pytester, deployment) -> None:
+    deployment()
+    (pytester.path / "file").write_text("not a folder")
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "file/r.json")
+    assert result.ret == 4
+    result.stdout.fnmatch_lines(["ece-o365: cannot write the results file file/r.json: *"])

@@ -57,7 +57,9 @@ def hanging_ports() -> Iterator[list[int]]:
         sock.close()
 
 
-def test_no_needs_opens_no_socket_and_starts_no_thread(config: DeploymentConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_needs_opens_no_socket_and_starts_no_thread(
+    config: DeploymentConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("a socket was opened")
 
@@ -117,7 +119,9 @@ def test_anything_without_observe_is_not_a_need(config: DeploymentConfig) -> Non
         survey.gather(["network.dns"])
 
 
-def test_every_port_hanging_costs_one_timeout_not_one_per_probe(config: DeploymentConfig, hanging_ports: list[int]) -> None:
+def test_every_port_hanging_costs_one_timeout_not_one_per_probe(
+    config: DeploymentConfig, hanging_ports: list[int]
+) -> None:
     timeout = 0.5
     needs = [EndpointNeed(Endpoint("127.0.0.1", port), "imap") for port in hanging_ports]
     with Survey(config, timeout) as survey:

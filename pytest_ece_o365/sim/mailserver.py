@@ -33,6 +33,7 @@ import socket
 import ssl
 import threading
 from types import TracebackType
+from typing import TypeVar
 
 from pytest_ece_o365.sim.authority import MailAuthority, MailProtocol
 from pytest_ece_o365.sim.recorder import RecordedLine, Recorder
@@ -52,6 +53,7 @@ __all__ = [
 MAX_LINE = 64 * 1024
 
 _session_ids = itertools.count(1)
+_ServerT = TypeVar("_ServerT", bound="MailServer")
 
 
 class MailServerBindError(OSError):
@@ -186,7 +188,7 @@ class MailServer:
         authority: MailAuthority,
         ssl_context: ssl.SSLContext,
         *,
-        host_name: str,
+        host_name: str = "outlook.office365.com",
         bind: tuple[str, int] = ("127.0.0.1", 0),
         recorder: Recorder | None = None,
         hang: bool = False,
@@ -261,7 +263,7 @@ class MailServer:
         with self._lock:
             self._sessions.clear()
 
-    def __enter__(self) -> MailServer:
+    def __enter__(self: _ServerT) -> _ServerT:
         self.start()
         return self
 

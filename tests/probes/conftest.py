@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 from localdns import LocalDns
-from netfaults import Handler, LocalServer
-
-HOST = "mail.test"  # the name the certificates are for; probes get its address from a recorded DNS answer
+from netfaults import HOST, Handler, LocalServer
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,11 @@ import contextlib
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import trustme
+
+HOST = "mail.test"  # the name the certificates are for; probes get its address from a recorded DNS answer
 
 Handler = Callable[[socket.socket, threading.Event], None]
 
@@ -75,11 +75,6 @@ def server_context(cert: trustme.LeafCert, *, max_tls10: bool = False) -> ssl.SS
     return context
 
 
-def write_bundle(ca: trustme.CA, path: Path) -> Path:
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
 # --- Handlers ----------------------------------------------------------------------------------------
 
 
@@ -111,9 +106,13 @@ def imap_server(xoauth2: bool = True) -> Handler:
         for line in _lines(conn):
             tag, _, command = line.decode().partition(" ")
             if command.upper() == "CAPABILITY":
-                conn.sendall(f"* CAPABILITY IMAP4 IMAP4rev1{auth} SASL-IR UIDPLUS ID\r\n{tag} OK CAPABILITY completed.\r\n".encode())
+                conn.sendall(
+                    f"* CAPABILITY IMAP4 IMAP4rev1{auth} SASL-IR UIDPLUS ID\r\n{tag} OK CAPABILITY completed.\r\n".encode()
+                )
             elif command.upper() == "LOGOUT":
-                conn.sendall(f"* BYE Microsoft Exchange Server IMAP4 server signing off.\r\n{tag} OK LOGOUT completed.\r\n".encode())
+                conn.sendall(
+                    f"* BYE Microsoft Exchange Server IMAP4 server signing off.\r\n{tag} OK LOGOUT completed.\r\n".encode()
+                )
                 return
 
     return handler
@@ -137,7 +136,9 @@ def smtp_server(context: ssl.SSLContext, *, offer_starttls: bool = True) -> Hand
             verb = line.split(b" ")[0].upper()
             if verb == b"EHLO":
                 ext = b"250-AUTH LOGIN XOAUTH2\r\n" if secure else (b"250-STARTTLS\r\n" if offer_starttls else b"")
-                conn.sendall(b"250-outlook.office365.com Hello [127.0.0.1]\r\n250-SIZE 157286400\r\n" + ext + b"250 SMTPUTF8\r\n")
+                conn.sendall(
+                    b"250-outlook.office365.com Hello [127.0.0.1]\r\n250-SIZE 157286400\r\n" + ext + b"250 SMTPUTF8\r\n"
+                )
             elif verb == b"STARTTLS" and not secure:
                 conn.sendall(b"220 2.0.0 SMTP server ready\r\n")
                 with context.wrap_socket(conn, server_side=True) as tls:
@@ -177,7 +178,3 @@ def drip(payload: bytes, interval: float = 1.0) -> Handler:
 def garbage(conn: socket.socket, stopping: threading.Event) -> None:
     conn.sendall(b"\x00\x17\xfe\xfe garbage \x9c\x01\x02 HTTP/1.1 400 Bad Request\r\n")
     stopping.wait(5)
-
-
-def wait_briefly() -> None:
-    time.sleep(0.05)

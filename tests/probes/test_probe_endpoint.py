@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import HOST
 from netfaults import (
+    HOST,
     LocalServer,
     closed_port,
     drip,
@@ -172,7 +172,9 @@ def test_server_that_hangs_before_tls_ends_within_the_timeout(serve: Serve, bund
     assert judge_tcp(seen, 0.5).status == "passed"
 
 
-def test_server_dripping_one_byte_a_second_ends_within_the_timeout(serve: Serve, good_cert: trustme.LeafCert, bundle: Path) -> None:
+def test_server_dripping_one_byte_a_second_ends_within_the_timeout(
+    serve: Serve, good_cert: trustme.LeafCert, bundle: Path
+) -> None:
     server = serve(drip(b"220 smtp.office365.com Microsoft ESMTP MAIL Service ready\r\n", interval=0.2))
     started = time.monotonic()
     seen = probe(server.port, "smtp", bundle, timeout=1.0)
@@ -181,7 +183,9 @@ def test_server_dripping_one_byte_a_second_ends_within_the_timeout(serve: Serve,
     assert any("(incomplete)" in line for line in seen.transcript)  # what did arrive is evidence
 
 
-def test_greeting_drip_over_tls_ends_within_the_timeout(serve: Serve, good_cert: trustme.LeafCert, bundle: Path) -> None:
+def test_greeting_drip_over_tls_ends_within_the_timeout(
+    serve: Serve, good_cert: trustme.LeafCert, bundle: Path
+) -> None:
     server = serve(implicit_tls(server_context(good_cert), drip(b"* OK The Microsoft Exchange IMAP4 service\r\n", 0.2)))
     started = time.monotonic()
     seen = probe(server.port, "imap", bundle, timeout=1.0)

@@ -34,9 +34,15 @@ def run_network_checks(scenario: str, roles: tuple[str, ...] = ("services", "app
         ]
         survey = Survey(config, TIMEOUT)
         context = CheckContext(config, roles, RunOptions(timeout=TIMEOUT), survey=survey)
-        needs = [need for check_id, target in items for need in (REGISTRY[check_id].needs or (lambda c, t: []))(context, target)]
+        needs = [
+            need
+            for check_id, target in items
+            for need in (REGISTRY[check_id].needs or (lambda c, t: []))(context, target)
+        ]
         survey.gather(needs)
-        results = {(check_id, str(target.param_id)): REGISTRY[check_id].run(context, target) for check_id, target in items}
+        results = {
+            (check_id, str(target.param_id)): REGISTRY[check_id].run(context, target) for check_id, target in items
+        }
         survey.close()
     return results, survey
 
@@ -68,7 +74,10 @@ def test_healthy_passes_all_four_checks_for_both_roles() -> None:
 def test_dns_nxdomain_fails_network_dns_for_the_smtp_host_only() -> None:
     results, _ = run_network_checks("dns-nxdomain")
     failing = {key for key, status in findings(results).items() if status == "failed"}
-    assert failing == {("network.dns", "services-smtp.office365.com"), ("network.dns", "application-smtp.office365.com")}
+    assert failing == {
+        ("network.dns", "services-smtp.office365.com"),
+        ("network.dns", "application-smtp.office365.com"),
+    }
     verdict = results[("network.dns", "services-smtp.office365.com")]
     assert "smtp.office365.com" in verdict.detail and verdict.owner == "network"
     assert "nslookup smtp.office365.com" in verdict.remediation

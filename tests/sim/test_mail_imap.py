@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import imaplib
 import re
 import ssl
@@ -30,15 +31,13 @@ def server(authority: FakeAuthority, server_context: ssl.SSLContext, recorder: R
 def imap(server: ImapServer, client_context: ssl.SSLContext) -> Iterator[imaplib.IMAP4_SSL]:
     client = imaplib.IMAP4_SSL("127.0.0.1", server.port, ssl_context=client_context, timeout=5)
     yield client
-    try:
+    with contextlib.suppress(OSError):
         client.shutdown()
-    except OSError:
-        pass
 
 
 def login(client: imaplib.IMAP4_SSL, user: str, token: str) -> tuple[str, list[bytes]]:
     typ, data = client.authenticate("XOAUTH2", lambda _: xoauth2(user, token).encode())
-    return typ, data
+    return typ, list(data)
 
 
 def test_greeting_names_a_backend_in_utf16(imap: imaplib.IMAP4_SSL) -> None:
@@ -63,7 +62,7 @@ def test_two_step_authenticate_then_examine_inbox(imap: imaplib.IMAP4_SSL, recor
     assert any(re.fullmatch(r"\w+ OK \[READ-ONLY\] EXAMINE completed\.", r) for r in replies)
     assert {"* 3 EXISTS", "* 0 RECENT"} <= set(replies)
     typ, data = imap.fetch("1:*", "(UID RFC822.SIZE FLAGS)")
-    assert typ == "OK" and len(data) == 3 and b"RFC822.SIZE 4115" in data[0]
+    assert typ == "OK" and len(data) == 3 and b"RFC822.SIZE 4115" in str(data[0]).encode()
     assert imap.logout() == ("BYE", [b"Microsoft Exchange Server IMAP4 server signing off."])
 
 
@@ -101,9 +100,11 @@ def test_refused_token_gets_no_authenticate_failed(imap: imaplib.IMAP4_SSL, toke
 
 
 def test_imapclient_sees_refusal_as_login_error(server: ImapServer, client_context: ssl.SSLContext) -> None:
-    with IMAPClient("127.0.0.1", port=server.port, ssl_context=client_context, timeout=5) as client:
-        with pytest.raises(LoginError, match="AUTHENTICATE failed"):
-            client.oauth2_login(SUPPORT, "not-a-token")
+    with (
+        IMAPClient("127.0.0.1", port=server.port, ssl_context=client_context, timeout=5) as client,
+        pytest.raises(LoginError, match="AUTHENTICATE failed"),
+    ):
+        client.oauth2_login(SUPPORT, "not-a-token")
 
 
 def trap_transcript(server: ImapServer, context: ssl.SSLContext, user: str, token: str) -> list[str]:
