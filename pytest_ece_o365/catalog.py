@@ -12,7 +12,7 @@ from typing import Final, Literal
 from pytest_ece_o365.knowledge import ES_VERSION_MARKERS, ROLES, VERSION_MARKERS
 
 Kind = Literal["static", "network", "oauth", "mailbox", "graph"]
-TargetKind = Literal["deployment", "mailbox", "shared_mailbox", "host", "endpoint"]
+TargetKind = Literal["deployment", "mailbox", "shared_mailbox", "host", "endpoint", "mail_endpoint"]
 
 KINDS: Final = ("static", "network", "oauth", "mailbox", "graph")
 
@@ -71,7 +71,7 @@ CATALOG: Final[tuple[CheckSpec, ...]] = (
     CheckSpec("network.dns", 8, "Host name resolves", "network", BOTH, ALL_VERSIONS, "host"),
     CheckSpec("network.tcp", 8, "TCP connection opens", "network", BOTH, ALL_VERSIONS, "endpoint"),
     CheckSpec("network.tls", 8, "TLS handshake and certificate", "network", BOTH, ALL_VERSIONS, "endpoint"),
-    CheckSpec("network.xoauth2", 8, "Server offers XOAUTH2", "network", BOTH, ALL_VERSIONS, "endpoint"),
+    CheckSpec("network.xoauth2", 8, "Server offers XOAUTH2", "network", BOTH, ALL_VERSIONS, "mail_endpoint"),
 )  # fmt: skip
 
 CHECKS: Final[dict[str, CheckSpec]] = {spec.id: spec for spec in CATALOG}

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from deployments import deployment_text
 
-from conftest import deployment_text
 from pytest_ece_o365.config import ConfigError, EceVersion, Endpoint, load_config
 from pytest_ece_o365.knowledge import EsLevel
 from pytest_ece_o365.secret import Secret, SecretSource, SecretUnavailable

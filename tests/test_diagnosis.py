@@ -13,9 +13,9 @@ PRODUCED = {
     "network.dns": ["nxdomain", "servfail", "dns-refused", "dns-timeout", "dns-unavailable", "no-answer", "dns-error"],
     "network.tcp": ["refused", "tcp-timeout", "unreachable", "tcp-error"],
     "network.tls": [
-        "tls-untrusted", "tls-inspection-untrusted", "tls-inspection", "tls-expired", "tls-wrong-name",
+        "tls-untrusted", "tls-inspection-untrusted", "tls-inspection", "tls-expired", "tls-not-yet-valid", "tls-wrong-name",
         "tls-old-protocol", "tls-handshake", "no-starttls", "starttls-refused", "read-timeout", "garbage",
-        "closed", "rejected",
+        "closed", "rejected", "ca-bundle-invalid",
     ],
     "network.xoauth2": ["no-xoauth2", "read-timeout", "garbage", "closed", "rejected"],
 }  # fmt: skip

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import deployment_text
+from deployments import deployment_text
 
 STATIC_IDS = {
     "version.supported",
@@ -106,8 +105,12 @@ def test_strict_markers_and_static_selection(pytester: pytest.Pytester, deployme
 
 def test_version_without_es_deselects_the_es_checks(pytester: pytest.Pytester, deployment) -> None:
     deployment(version="15.0(1)", specials="[]")
-    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static")
-    result.assert_outcomes(passed=6, deselected=2)
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    result.assert_outcomes(passed=6)
+    checks = {row["check"] for row in results(pytester.path / "r.json")["results"]}
+    assert checks == STATIC_IDS - {"version.engineering_special", "version.latest_es"}
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--collect-only", "-q")
+    assert "version.latest_es" not in result.stdout.str()
 
 
 def test_11_5_fails_version_supported(pytester: pytest.Pytester, deployment) -> None:

@@ -14,11 +14,12 @@ from collections.abc import Hashable, Iterable
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.diagnosis import verdict_for
-from pytest_ece_o365.probes.issuers import is_microsoft_issuer
+from pytest_ece_o365.knowledge import is_microsoft_issuer
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.survey import EndpointNeed, HostNeed
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
+_NO_SURVEY = "no network survey in this run (a static-only run opens no connection)"
 _PROTOCOL_NAMES = {"https": "HTTPS", "imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 
 
@@ -34,15 +35,12 @@ def endpoint_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     return [EndpointNeed(target.endpoint, target.protocol)]
 
 
-def xoauth2_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
-    """As :func:`endpoint_needs`, except for the HTTPS login endpoint, which has no XOAUTH2 to offer."""
-    return [] if target.protocol == "https" else endpoint_needs(ctx, target)
-
-
 @check("network.dns", needs=host_needs)
 def dns(ctx: CheckContext, target: Target) -> Verdict:
     if target.endpoint is None:
         return cannot_tell("no host to look up")
+    if ctx.survey is None:
+        return cannot_tell(_NO_SURVEY)
     observation: DnsObservation = ctx.survey.get(HostNeed(target.endpoint.host))
     return judge_dns(observation, ctx.options.timeout)
 
@@ -59,13 +57,9 @@ def tls(ctx: CheckContext, target: Target) -> Verdict:
     return observation if isinstance(observation, Verdict) else judge_tls(observation, ctx.options.timeout)
 
 
-@check("network.xoauth2", needs=xoauth2_needs)
+@check("network.xoauth2", needs=endpoint_needs)
 def xoauth2(ctx: CheckContext, target: Target) -> Verdict:
-    if target.protocol == "https":
-        return cannot_tell(
-            f"{target.label} is the HTTPS login endpoint: XOAUTH2 is offered by the mail protocols "
-            "(IMAP, POP3, SMTP) only"
-        )
+    # Its targets are the mail endpoints only (catalog: "mail_endpoint"): HTTPS has no XOAUTH2.
     observation = _endpoint(ctx, target)
     return observation if isinstance(observation, Verdict) else judge_xoauth2(observation, ctx.options.timeout)
 
@@ -73,6 +67,8 @@ def xoauth2(ctx: CheckContext, target: Target) -> Verdict:
 def _endpoint(ctx: CheckContext, target: Target) -> EndpointObservation | Verdict:
     if target.endpoint is None or target.protocol is None:
         return cannot_tell("no endpoint to probe")
+    if ctx.survey is None:
+        return cannot_tell(_NO_SURVEY)
     observation: EndpointObservation = ctx.survey.get(EndpointNeed(target.endpoint, target.protocol))
     return observation
 

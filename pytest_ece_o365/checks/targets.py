@@ -39,6 +39,8 @@ def targets_for(spec: CheckSpec, config: DeploymentConfig) -> list[Target]:
     for role in ROLES:
         seen: set[str] = set()
         for protocol, endpoint in role_endpoints(config, role):
+            if spec.target == "mail_endpoint" and protocol == "https":
+                continue  # XOAUTH2 is a mail protocols' SASL mechanism; the login host has none
             label = endpoint.host if spec.target == "host" else str(endpoint)
             if label in seen:
                 continue

@@ -89,7 +89,9 @@ def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadli
             if addresses:
                 break
             return observation("dns-error", f"looking up {host} through {listed} failed: {exc}")
-        answered_by = f"{answer.nameserver}:{answer.port}" if answer.port != 53 else str(answer.nameserver)
+        server = str(answer.nameserver)
+        port = answer.port or 53
+        answered_by = str(Endpoint(server, port)) if port != 53 else server
         found = [item.to_text() for item in answer.rrset] if answer.rrset is not None else []
         chain = chain or _cname_chain(host, answer.response)
         for name in chain[1:]:

@@ -9,8 +9,8 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 - DNS: ``nxdomain``, ``servfail``, ``dns-refused``, ``dns-timeout``, ``dns-unavailable`` (the system
   resolver's "try again"), ``no-answer``, ``dns-error``.
 - TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``.
-- TLS: ``tls-untrusted``, ``tls-expired``, ``tls-wrong-name``, ``tls-old-protocol``, ``tls-handshake``,
-  ``no-starttls``, ``starttls-refused``.
+- TLS: ``tls-untrusted``, ``tls-expired``, ``tls-not-yet-valid``, ``tls-wrong-name``, ``tls-old-protocol``,
+  ``tls-handshake``, ``no-starttls``, ``starttls-refused``, ``ca-bundle-invalid``.
 - Any conversation: ``read-timeout``, ``garbage``, ``closed``, ``rejected`` (the server said no).
 """
 

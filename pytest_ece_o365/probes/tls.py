@@ -20,7 +20,7 @@ from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObs
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
 
 # OpenSSL X509_V_ERR_* codes that have a finding of their own; every other verify failure is "untrusted".
-_EXPIRED = {9: "not yet valid", 10: "expired"}
+_VALIDITY = {9: ("tls-not-yet-valid", "not valid yet"), 10: ("tls-expired", "expired")}
 _WRONG_NAME = {62, 64}  # HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH
 _MODERN = ("TLSv1.2", "TLSv1.3")
 
@@ -32,6 +32,13 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     if ca_bundle is not None:
         context.load_verify_locations(cafile=str(ca_bundle))
     return context
+
+
+def _trust(ca_bundle: Path | None) -> ssl.SSLContext:
+    try:
+        return verifying_context(ca_bundle)
+    except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: say so, do not crash the run
+        raise ProbeError("ca-bundle-invalid", f"[network] ca_bundle {ca_bundle} cannot be loaded: {exc}") from None
 
 
 def _reading_context(legacy: bool) -> ssl.SSLContext:
@@ -65,7 +72,7 @@ def secure(
             greeting = _starttls(LineReader(sock, deadline, transcript, what))
         trust = "the system store" + (f" + {ca_bundle.name}" if ca_bundle else "")
         transcript.note(f"TLS handshake, SNI {endpoint.host}, verifying against {trust}")
-        tls_sock = _handshake(sock, endpoint.host, verifying_context(ca_bundle), deadline, what)
+        tls_sock = _handshake(sock, endpoint.host, _trust(ca_bundle), deadline, what)
         version, cipher = tls_sock.version() or "", (tls_sock.cipher() or ("",))[0]
         cert = certificate = certificate_info(tls_sock.getpeercert(binary_form=True))
         transcript.note(f"{version} {cipher}; certificate for {cert.subject_cn}, issued by {cert.issuer}")
@@ -124,8 +131,9 @@ def _do_handshake(tls_sock: ssl.SSLSocket, host: str, deadline: Deadline, what: 
         tls_sock.do_handshake()
     except ssl.SSLCertVerificationError as exc:
         code = exc.verify_code
-        if code in _EXPIRED:
-            error, text = "tls-expired", f"the certificate is {_EXPIRED[code]}"
+        if code in _VALIDITY:
+            error, state = _VALIDITY[code]
+            text = f"the certificate is {state}"
         elif code in _WRONG_NAME:
             error, text = "tls-wrong-name", f"the certificate is not valid for {host}"
         else:
@@ -154,7 +162,7 @@ def _diagnose(
 ) -> tuple[str, CertificateInfo | None]:
     """After a failed handshake, read what the findings need: the certificate, or the old version."""
     transcript.note(exc.message)
-    if exc.error in ("tls-expired", "tls-wrong-name", "tls-untrusted"):
+    if exc.error in ("tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-untrusted"):
         version, certificate = _peek(endpoint, protocol, address, deadline, legacy=False)
         if certificate is not None:
             names = ", ".join(certificate.names) or certificate.subject_cn

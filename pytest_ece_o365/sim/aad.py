@@ -14,7 +14,8 @@ import threading
 import uuid
 from urllib.parse import urlencode
 
-from pytest_ece_o365.sim.entra import AadError, AuthCode, Issuer
+from pytest_ece_o365.sim.aadsts import AadError, aadsts
+from pytest_ece_o365.sim.entra import AuthCode, Issuer
 from pytest_ece_o365.sim.https import Request, Response, json_response
 from pytest_ece_o365.sim.tenant import Tenant
 
@@ -46,14 +47,7 @@ class AadApp:
         if rest in ("discovery/v2.0/keys", "discovery/keys"):
             return json_response(200, self.tenant.key.jwks())
         if not self.tenant.knows_tenant(tenant_name):
-            error = AadError(
-                400,
-                "invalid_tenant",
-                90002,
-                f"Tenant '{tenant_name}' not found. Check to make sure you have the correct tenant ID and are "
-                "signing into the correct cloud. Check with your subscription administrator, this may happen if "
-                "there are no active subscriptions for the tenant.",
-            )
+            error = aadsts(90002, tenant=tenant_name)
             return json_response(error.status, error.body(self.login_base, correlation))
         if rest == "v2.0/.well-known/openid-configuration" and request.method == "GET":
             return json_response(200, self.discovery())
@@ -107,19 +101,14 @@ class AadApp:
         grant_type = form.get("grant_type", "")
         try:
             if not grant_type:
-                raise AadError(
-                    400,
-                    "invalid_request",
-                    900144,
-                    "The request body must contain the following parameter: 'grant_type'.",
-                )
+                raise aadsts(900144, parameter="grant_type")
             handlers = {
                 "refresh_token": self.issuer.refresh_token_grant,
                 "authorization_code": self.issuer.authorization_code_grant,
                 "client_credentials": self.issuer.client_credentials_grant,
             }
             if grant_type not in handlers:
-                raise AadError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+                raise aadsts(70003)
             app = self.issuer.authenticate(form, _basic(request.headers.get("authorization", "")))
             with self._lock:
                 payload = handlers[grant_type](app, form)
@@ -135,23 +124,9 @@ class AadApp:
             app = self.issuer.client(client_id)
             registered = app.web_redirect_uris + app.spa_redirect_uris + app.public_client_redirect_uris
             if redirect_uri not in registered:
-                raise AadError(
-                    400,
-                    "invalid_request",
-                    50011,
-                    f"The redirect URI '{redirect_uri}' specified in the request does not match the "
-                    f"redirect URIs configured for the application '{client_id}'. Make sure the "
-                    "redirect URI sent in the request matches one added to your application in the "
-                    "Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more "
-                    "about how to fix this.",
-                )
+                raise aadsts(50011, redirect_uri=redirect_uri, client_id=client_id)
             if query.get("response_type") != "code":
-                raise AadError(
-                    400,
-                    "unsupported_response_type",
-                    700054,
-                    "response_type 'id_token' is not enabled for the application.",
-                )
+                raise aadsts(700054, response_type=query.get("response_type", ""))
         except AadError as error:
             return _error_page(error)
         account = self._signed_in(query)

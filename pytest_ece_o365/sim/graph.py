@@ -13,8 +13,9 @@ from urllib.parse import unquote
 
 import jwt
 
+from pytest_ece_o365.sim.directory import GRAPH_APP_ID, SCOPE_IDS, AppRegistration, now_utc
 from pytest_ece_o365.sim.https import Request, Response, json_response
-from pytest_ece_o365.sim.tenant import GRAPH_APP_ID, SCOPE_IDS, AppRegistration, Tenant, now_utc
+from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = ["GraphApp"]
 

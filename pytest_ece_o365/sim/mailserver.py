@@ -28,6 +28,7 @@ import binascii
 import contextlib
 import itertools
 import random
+import select
 import selectors
 import socket
 import ssl
@@ -105,7 +106,8 @@ class Connection:
         self.protocol: MailProtocol = protocol
         self.session_id = session_id
         self.recorder = recorder
-        self._buf = b""
+        # A bytearray: deleting consumed bytes from its front is cheap, so long DATA stays linear.
+        self._buf = bytearray()
         sock.settimeout(timeout)
 
     @property
@@ -118,7 +120,7 @@ class Connection:
     def start_tls(self, context: ssl.SSLContext) -> None:
         """Upgrade to TLS (implicit TLS at connect, or after STARTTLS)."""
         # Anything the client pipelined before the handshake must not be trusted afterwards.
-        self._buf = b""
+        self._buf.clear()
         try:
             self.sock = context.wrap_socket(self.sock, server_side=True)
         except (OSError, ValueError) as exc:
@@ -135,18 +137,22 @@ class Connection:
 
     def read_line(self) -> str:
         """One line without its CRLF (bare LF accepted); latin-1 so every byte survives."""
-        while b"\n" not in self._buf:
+        searched = 0
+        while (end := self._buf.find(b"\n", searched)) < 0:
             if len(self._buf) > MAX_LINE:
                 raise ConnectionClosed("line too long")
+            searched = len(self._buf)
             self._fill()
-        raw, _, self._buf = self._buf.partition(b"\n")
+        raw = bytes(self._buf[:end])
+        del self._buf[: end + 1]
         return raw.rstrip(b"\r").decode("latin-1")
 
     def read_exact(self, size: int) -> bytes:
         """Exactly ``size`` bytes (IMAP literals, SMTP BDAT chunks)."""
         while len(self._buf) < size:
             self._fill()
-        data, self._buf = self._buf[:size], self._buf[size:]
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
         return data
 
     def send(self, *lines: str) -> None:
@@ -215,6 +221,12 @@ class MailServer:
         if self._listener is None:
             raise RuntimeError(f"{type(self).__name__} is not started")
         return int(self._listener.getsockname()[1])
+
+    @property
+    def session_count(self) -> int:
+        """Client connections open right now (sessions being served, plus connections held in hang mode)."""
+        with self._lock:
+            return len(self._sessions)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -297,6 +309,7 @@ class MailServer:
         conn = Connection(sock, self.protocol, session_id, self.recorder, self.timeout)
         if self.hang:
             # server-hangs: hold the TCP connection, say nothing, not even a TLS ServerHello.
+            self._prune_hung()
             with self._lock:
                 self._sessions[session_id] = (None, conn)
             return
@@ -309,6 +322,22 @@ class MailServer:
         with self._lock:
             self._sessions[session_id] = (thread, conn)
         thread.start()
+
+    def _prune_hung(self) -> None:
+        """Forget held connections whose client has gone, so a long hang run does not pile up sockets."""
+        with self._lock:
+            held = [(sid, conn) for sid, (thread, conn) in self._sessions.items() if thread is None]
+        for sid, conn in held:
+            try:
+                # Readable with nothing to peek at means EOF; select() is the portable non-blocking check.
+                readable, _, _ = select.select([conn.sock], [], [], 0)
+                gone = bool(readable) and conn.sock.recv(1, socket.MSG_PEEK) == b""
+            except (OSError, ValueError):
+                gone = True
+            if gone:
+                conn.close()
+                with self._lock:
+                    self._sessions.pop(sid, None)
 
     def _run_session(self, conn: Connection) -> None:
         try:

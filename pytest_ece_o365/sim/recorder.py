@@ -8,6 +8,7 @@ SASL payloads (XOAUTH2 blobs, passwords) with ``[redacted]`` before recording, s
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 from pytest_ece_o365 import redact
@@ -30,9 +31,11 @@ class RecordedLine:
 class Recorder:
     """Thread-safe log of what clients sent (and what the servers answered), secrets masked."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_lines: int = 200_000) -> None:
+        # Bounded so that a simulator left running by hand (``ece-o365 sim``) cannot grow without end;
+        # the oldest lines go first.
         self._lock = threading.Lock()
-        self._lines: list[RecordedLine] = []
+        self._lines: deque[RecordedLine] = deque(maxlen=max_lines)
 
     def command(self, protocol: MailProtocol, session_id: int, line: str, *, mutation: bool = False) -> None:
         """Record a client command line; ``redact.redact`` is applied here, once for every caller."""

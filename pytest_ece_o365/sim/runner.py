@@ -30,11 +30,15 @@ from pytest_ece_o365.sim.aad import AadApp
 from pytest_ece_o365.sim.dns import DnsServer
 from pytest_ece_o365.sim.graph import GraphApp
 from pytest_ece_o365.sim.https import HttpsServer, SimBindError
+from pytest_ece_o365.sim.imap import ImapServer
 from pytest_ece_o365.sim.mailserver import Recorder
+from pytest_ece_o365.sim.pop3 import Pop3Server
 from pytest_ece_o365.sim.scenarios import SCENARIOS, describe
+from pytest_ece_o365.sim.smtp import SmtpServer
 from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = [
+    "SERVER_NAMES",
     "RunningSimulator",
     "SimBindError",
     "SimEndpoints",
@@ -92,10 +96,6 @@ class RunningSimulator:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def _start(self, ports: Mapping[str, int]) -> None:
-        from pytest_ece_o365.sim.imap import ImapServer
-        from pytest_ece_o365.sim.pop3 import Pop3Server
-        from pytest_ece_o365.sim.smtp import SmtpServer
-
         tenant, hosts = self.tenant, self.tenant.hosts
         authority = pki.authority(tenant.tls_chain)
         self.ca_bundle.write_bytes(authority.root_pem)

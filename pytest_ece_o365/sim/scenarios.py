@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from pytest_ece_o365.config import Mailbox
-from pytest_ece_o365.sim.tenant import AppRegistration, ScenarioError, Tenant, now_utc
+from pytest_ece_o365.sim.directory import AppRegistration, now_utc
+from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
 __all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "describe"]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import trustme
-from localdns import LocalDns
-from netfaults import HOST, Handler, LocalServer
+
+from probes.localdns import LocalDns
+from probes.netfaults import HOST, Handler, LocalServer
 
 
 @pytest.fixture(scope="session")

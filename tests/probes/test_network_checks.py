@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.network import judge_dns, judge_tcp, judge_tls, judge_xoauth2
+from pytest_ece_o365.checks.targets import targets_for
 from pytest_ece_o365.config import Endpoint, load_config
 from pytest_ece_o365.probes.observation import (
     CapabilityObservation,
@@ -133,8 +135,15 @@ def test_registered_checks_declare_and_read_their_needs(check_id: str, context: 
     assert check.run(context, target).status == "passed"
 
 
-def test_xoauth2_needs_nothing_for_the_login_host_and_skips_it(context: CheckContext) -> None:
-    login = Endpoint("login.microsoftonline.com", 443)
-    target = Target(str(login), ("services",), endpoint=login, protocol="https")
-    assert list(REGISTRY["network.xoauth2"].needs(context, target)) == []  # type: ignore[misc]
-    assert REGISTRY["network.xoauth2"].run(context, target).status == "skipped"
+def test_xoauth2_has_no_target_on_the_https_login_host() -> None:
+    config = load_config(EXAMPLE)
+    protocols = {target.protocol for target in targets_for(CHECKS["network.xoauth2"], config)}
+    assert protocols == {"imap", "pop3", "smtp"}
+    assert "https" in {target.protocol for target in targets_for(CHECKS["network.tls"], config)}
+
+
+def test_without_a_survey_the_checks_skip_instead_of_crashing() -> None:
+    context = CheckContext(load_config(EXAMPLE), ("services",), RunOptions(timeout=10))
+    target = Target(str(IMAP), ("services",), endpoint=IMAP, protocol="imap")
+    for check_id in ("network.dns", "network.tcp", "network.tls", "network.xoauth2"):
+        assert REGISTRY[check_id].run(context, target).status == "skipped"

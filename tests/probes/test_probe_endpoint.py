@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import trustme
-from netfaults import (
+
+from probes.netfaults import (
     HOST,
     LocalServer,
     closed_port,
@@ -21,7 +23,6 @@ from netfaults import (
     server_context,
     smtp_server,
 )
-
 from pytest_ece_o365.checks.network import judge_tcp, judge_tls, judge_xoauth2
 from pytest_ece_o365.config import Endpoint, Network
 from pytest_ece_o365.probes.endpoint import probe_endpoint
@@ -211,3 +212,24 @@ def test_garbage_instead_of_an_imap_greeting(serve: Serve, good_cert: trustme.Le
     server = serve(implicit_tls(server_context(good_cert), garbage))
     seen = probe(server.port, "imap", bundle)
     assert seen.tls is not None and seen.tls.error == "garbage", seen.tls.message
+
+
+def test_a_ca_bundle_that_is_not_pem_is_reported_not_raised(
+    serve: Serve, good_cert: trustme.LeafCert, tmp_path: Path
+) -> None:
+    server = serve(implicit_tls(server_context(good_cert), imap_server()))
+    broken = tmp_path / "corp-root.pem"
+    broken.write_bytes(b"\x30\x82 this is DER or worse")
+    seen = probe(server.port, "imap", broken)
+    assert seen.tls is not None and seen.tls.error == "ca-bundle-invalid"
+    verdict = judge_tls(seen, TIMEOUT)
+    assert verdict.status == "failed" and verdict.owner == "ece-admin" and "PEM" in verdict.remediation
+
+
+def test_certificate_not_valid_yet(serve: Serve, ca: trustme.CA, bundle: Path) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    future = ca.issue_cert(HOST, not_before=now + dt.timedelta(days=2), not_after=now + dt.timedelta(days=90))
+    server = serve(implicit_tls(server_context(future), imap_server()))
+    seen = probe(server.port, "imap", bundle)
+    assert seen.tls is not None and seen.tls.error == "tls-not-yet-valid", seen.tls.message
+    assert "clock" in judge_tls(seen, TIMEOUT).remediation

@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import msal
-import pytest_ece_o365
 import requests
 from requests.adapters import HTTPAdapter
 
+import pytest_ece_o365
 from pytest_ece_o365.config import DeploymentConfig, load_config
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp

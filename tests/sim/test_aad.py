@@ -100,8 +100,12 @@ def test_unknown_tenant_is_aadsts90002(healthy: WebSim) -> None:
     assert response.json()["error_codes"] == [90002]
     with pytest.raises(ValueError):
         msal.ConfidentialClientApplication(
-            "x", client_credential="y", authority=f"{healthy.login}/contoso.onmicrosoft.com",
-            instance_discovery=False, validate_authority=False, http_client=healthy.session,
+            "x",
+            client_credential="y",
+            authority=f"{healthy.login}/contoso.onmicrosoft.com",
+            instance_discovery=False,
+            validate_authority=False,
+            http_client=healthy.session,
         )
 
 
@@ -195,7 +199,9 @@ def test_auth_code_flow_signs_in_the_hinted_account(healthy: WebSim, cfg: Deploy
 
 def test_auth_code_is_single_use_and_pkce_checked(healthy: WebSim, cfg: DeploymentConfig) -> None:
     app = healthy.msal_app()
-    flow = app.initiate_auth_code_flow(IMAP_SMTP, redirect_uri=cfg.azure_ad.redirect_uri, login_hint="support@example.com")
+    flow = app.initiate_auth_code_flow(
+        IMAP_SMTP, redirect_uri=cfg.azure_ad.redirect_uri, login_hint="support@example.com"
+    )
     reply = authorize(healthy, flow)
     token_url = f"{healthy.login}/{healthy.tenant.tenant_id}/oauth2/v2.0/token"
     form = {
@@ -240,7 +246,9 @@ def test_client_credentials_needs_a_default_scope(healthy: WebSim) -> None:
         "client_secret": healthy.tenant.run_secrets["graph.client_secret"],
         "scope": "https://graph.microsoft.com/User.Read",
     }
-    response = healthy.session.post(f"{healthy.login}/{healthy.tenant.tenant_id}/oauth2/v2.0/token", data=form, timeout=10)
+    response = healthy.session.post(
+        f"{healthy.login}/{healthy.tenant.tenant_id}/oauth2/v2.0/token", data=form, timeout=10
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_scope"
     assert response.json()["error_codes"] == [1002012]

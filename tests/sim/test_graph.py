@@ -34,7 +34,9 @@ def application(sim: WebSim) -> dict[str, object]:
     return dict(value[0])
 
 
-def test_registration_is_a_web_app_with_the_redirect_uri_and_permissions(healthy: WebSim, cfg: DeploymentConfig) -> None:
+def test_registration_is_a_web_app_with_the_redirect_uri_and_permissions(
+    healthy: WebSim, cfg: DeploymentConfig
+) -> None:
     app = application(healthy)
     assert app["appId"] == ECE_APP
     assert app["web"]["redirectUris"] == [cfg.azure_ad.redirect_uri]  # type: ignore[index]

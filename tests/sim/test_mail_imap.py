@@ -8,15 +8,18 @@ import imaplib
 import re
 import ssl
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from mailfakes import DELEGATE_TOKEN, GOOD_TOKEN, NO_IMAP_TOKEN, FakeAuthority, RawClient, xoauth2, xoauth2_b64
+from mailfixtures import *  # noqa: F403  (pytest fixtures: authority, server_context, recorder, ...)
 
 from pytest_ece_o365.sim.imap import CAPABILITIES, ImapServer
 from pytest_ece_o365.sim.mailserver import Recorder
 
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 SUPPORT = "support@example.com"
 SHARED = "sales@example.com"
 
@@ -37,7 +40,7 @@ def imap(server: ImapServer, client_context: ssl.SSLContext) -> Iterator[imaplib
 
 def login(client: imaplib.IMAP4_SSL, user: str, token: str) -> tuple[str, list[bytes]]:
     typ, data = client.authenticate("XOAUTH2", lambda _: xoauth2(user, token).encode())
-    return typ, list(data)
+    return typ, cast(list[bytes], data)  # typeshed says str; imaplib returns a list of bytes
 
 
 def test_greeting_names_a_backend_in_utf16(imap: imaplib.IMAP4_SSL) -> None:

@@ -11,12 +11,14 @@ import time
 
 import pytest
 from mailfakes import GOOD_TOKEN, FakeAuthority, RawClient, xoauth2_b64
+from mailfixtures import *  # noqa: F403  (pytest fixtures: authority, server_context, recorder, ...)
 
 from pytest_ece_o365.sim.imap import ImapServer
 from pytest_ece_o365.sim.mailserver import MailServer, MailServerBindError, Recorder, parse_xoauth2
 from pytest_ece_o365.sim.pop3 import Pop3Server
 from pytest_ece_o365.sim.smtp import SmtpServer
 
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 SERVERS: list[type[MailServer]] = [ImapServer, Pop3Server, SmtpServer]
 
 
@@ -37,6 +39,19 @@ def test_hang_accepts_tcp_and_never_greets(
                 imaplib.IMAP4_SSL("127.0.0.1", server.port, ssl_context=client_context, timeout=0.3)
         assert sim_threads() == [f"sim-{cls.protocol}-accept-{server.port}"]  # hung sessions need no thread
     assert sim_threads() == []
+
+
+def test_hang_forgets_clients_that_left(authority: FakeAuthority, server_context: ssl.SSLContext) -> None:
+    with SmtpServer(authority, server_context, hang=True) as server:
+        for _ in range(3):
+            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+        time.sleep(0.1)
+        keep = socket.create_connection(("127.0.0.1", server.port), timeout=1)
+        deadline = time.monotonic() + 2
+        while server.session_count != 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.session_count == 1
+        keep.close()
 
 
 @pytest.mark.parametrize("cls", SERVERS, ids=lambda c: c.protocol)

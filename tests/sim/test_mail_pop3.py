@@ -11,10 +11,12 @@ from typing import cast
 
 import pytest
 from mailfakes import DELEGATE_TOKEN, GOOD_TOKEN, FakeAuthority, RawClient, xoauth2_b64
+from mailfixtures import *  # noqa: F403  (pytest fixtures: authority, server_context, recorder, ...)
 
 from pytest_ece_o365.sim.mailserver import Recorder
 from pytest_ece_o365.sim.pop3 import Pop3Server
 
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 SUPPORT = "support@example.com"
 SHARED = "sales@example.com"
 AUTH_FAILED = b"-ERR Authentication failure: unknown user name or bad password."

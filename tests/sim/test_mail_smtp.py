@@ -6,13 +6,16 @@ import re
 import smtplib
 import ssl
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from mailfakes import DELEGATE_TOKEN, GOOD_TOKEN, NO_IMAP_TOKEN, FakeAuthority, RawClient, xoauth2, xoauth2_b64
+from mailfixtures import *  # noqa: F403  (pytest fixtures: authority, server_context, recorder, ...)
 
 from pytest_ece_o365.sim.mailserver import Recorder
 from pytest_ece_o365.sim.smtp import SmtpServer
 
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 SUPPORT = "support@example.com"
 SHARED = "sales@example.com"
 MESSAGE = b"From: support@example.com\r\nTo: someone@example.net\r\nSubject: test\r\n\r\nHello\r\n"
@@ -38,12 +41,18 @@ def tls_smtp(smtp: smtplib.SMTP, client_context: ssl.SSLContext) -> smtplib.SMTP
     return smtp
 
 
+def error_text(error: smtplib.SMTPResponseException) -> bytes:
+    return cast(bytes, error.smtp_error)
+
+
 def auth(client: smtplib.SMTP, user: str, token: str, *, inline: bool = True) -> tuple[int, bytes]:
     return client.auth("XOAUTH2", lambda challenge=None: xoauth2(user, token), initial_response_ok=inline)
 
 
-def test_greeting_names_an_outlook_backend_and_a_date(smtp: smtplib.SMTP) -> None:
-    code, text = smtp.connect("127.0.0.1", smtp.sock.getpeername()[1])  # a second session, to read its greeting
+def test_greeting_names_an_outlook_backend_and_a_date(server: SmtpServer) -> None:
+    client = smtplib.SMTP(timeout=5)
+    code, text = client.connect("127.0.0.1", server.port)
+    client.close()
     assert code == 220
     assert re.fullmatch(
         rb"[A-Z0-9]+\.outlook\.office365\.com Microsoft ESMTP MAIL Service ready at "
@@ -93,15 +102,15 @@ def test_smtp_auth_disabled_for_the_tenant(tls_smtp: smtplib.SMTP, authority: Fa
     assert re.fullmatch(
         rb"5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant\. "
         rb"Visit https://aka\.ms/smtp_auth_disabled for more information\. \[\S+\.prod\.outlook\.com \S+Z [0-9A-F]{16}\]",
-        err.value.smtp_error,
-    ), err.value.smtp_error
+        error_text(err.value),
+    ), error_text(err.value)
 
 
 def test_smtp_auth_disabled_for_the_mailbox(tls_smtp: smtplib.SMTP, authority: FakeAuthority) -> None:
     authority.smtp_auth_disabled_mailboxes.add(SUPPORT)
     with pytest.raises(smtplib.SMTPAuthenticationError) as err:
         auth(tls_smtp, SUPPORT, GOOD_TOKEN, inline=False)
-    assert (err.value.smtp_code, err.value.smtp_error) == (
+    assert (err.value.smtp_code, error_text(err.value)) == (
         535,
         b"5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. "
         b"Visit https://aka.ms/smtp_auth_disabled for more information.",
@@ -113,7 +122,7 @@ def test_bad_token_is_5_7_3(tls_smtp: smtplib.SMTP, token: str) -> None:
     with pytest.raises(smtplib.SMTPAuthenticationError) as err:
         auth(tls_smtp, SUPPORT, token)
     assert err.value.smtp_code == 535
-    assert re.fullmatch(rb"5\.7\.3 Authentication unsuccessful \[\S+\.prod\.outlook\.com\]", err.value.smtp_error)
+    assert re.fullmatch(rb"5\.7\.3 Authentication unsuccessful \[\S+\.prod\.outlook\.com\]", error_text(err.value))
 
 
 def test_basic_auth_login_is_off(tls_smtp: smtplib.SMTP, recorder: Recorder) -> None:
@@ -139,7 +148,7 @@ def test_send_as_denied_at_end_of_data(tls_smtp: smtplib.SMTP, server: SmtpServe
     with pytest.raises(smtplib.SMTPDataError) as err:
         tls_smtp.sendmail(SHARED, ["someone@example.net"], MESSAGE.replace(SUPPORT.encode(), SHARED.encode()))
     assert err.value.smtp_code == 554
-    assert err.value.smtp_error.startswith(
+    assert error_text(err.value).startswith(
         b"5.2.252 SendAsDenied; support@example.com not allowed to send as sales@example.com; "
         b"STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; "
         b"Failed to process message due to a permanent exception with message "

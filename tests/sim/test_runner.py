@@ -113,18 +113,21 @@ def test_port_blocked_refuses_pop3_connections(cfg: DeploymentConfig) -> None:
 
 
 def test_server_hangs_accepts_and_never_greets(cfg: DeploymentConfig) -> None:
-    with start_simulator(cfg, "server-hangs") as sim:
-        with socket.create_connection(("127.0.0.1", sim.endpoints.imap.port), timeout=1) as sock:
-            sock.settimeout(0.3)
-            with pytest.raises(TimeoutError):
-                sock.recv(1)
+    with (
+        start_simulator(cfg, "server-hangs") as sim,
+        socket.create_connection(("127.0.0.1", sim.endpoints.imap.port), timeout=1) as sock,
+    ):
+        sock.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            sock.recv(1)
 
 
 def peer_issuer(sim: RunningSimulator, host: str, port: int) -> dict[str, str]:
     context = ssl.create_default_context(cafile=str(sim.ca_bundle))
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as raw, context.wrap_socket(
-        raw, server_hostname=host
-    ) as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=2) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
         cert = tls.getpeercert()
         assert tls.version() in ("TLSv1.2", "TLSv1.3")
     assert cert is not None
@@ -153,7 +156,7 @@ def test_snippet_is_toml_without_secret_values(cfg: DeploymentConfig) -> None:
         exports = sim.export_lines("posix")
         assert all(value in exports for value in values)
         assert "export ECE_O365_CLIENT_SECRET=" in exports
-        assert "set \"ECE_O365_GRAPH_SECRET=" in sim.export_lines("cmd")
+        assert 'set "ECE_O365_GRAPH_SECRET=' in sim.export_lines("cmd")
 
 
 def test_run_foreground_prints_and_stops_on_request(cfg: DeploymentConfig) -> None:

@@ -72,6 +72,16 @@ def test_the_run_gets_one_secret_per_secret_ref(cfg: DeploymentConfig) -> None:
     assert str(tenant.run_secret("azure_ad.client_secret")) == "[redacted]"
 
 
+def test_a_config_without_graph_or_with_a_guid_tenant_builds(cfg: DeploymentConfig) -> None:
+    guid = "0b9e5f4c-1111-4222-8333-944445555666"
+    other = dataclasses.replace(cfg, graph=None, azure_ad=dataclasses.replace(cfg.azure_ad, tenant=guid))
+    tenant = Tenant.from_config(other, "broken")
+    assert tenant.tenant_id == guid
+    assert tenant.knows_tenant("example.com")
+    assert tenant.graph_client_id is None
+    assert set(tenant.run_secrets) == {ref.key_path for ref in other.secret_refs()}
+
+
 def test_client_secret_wrong_gives_the_secret_id(cfg: DeploymentConfig) -> None:
     tenant = Tenant.from_config(cfg, "client-secret-wrong")
     uuid.UUID(tenant.run_secrets["azure_ad.client_secret"])
@@ -109,7 +119,13 @@ def test_another_accounts_mailbox_is_authenticated_but_not_opened(cfg: Deploymen
         ("pop-disabled", "pop3", "sales@example.com", "mailboxes[1].refresh_token", "protocol-disabled"),
         ("no-full-access", "pop3", "sales@example.com", "mailboxes[1].refresh_token", "no-full-access"),
         ("wrong-token-user", "imap", "support@example.com", "mailboxes[0].refresh_token", "wrong-account"),
-        ("smtp-auth-disabled", "smtp", "support@example.com", "mailboxes[0].refresh_token", "smtp-auth-disabled-tenant"),
+        (
+            "smtp-auth-disabled",
+            "smtp",
+            "support@example.com",
+            "mailboxes[0].refresh_token",
+            "smtp-auth-disabled-tenant",
+        ),
     ],
 )
 def test_mailbox_faults_accept_the_token_and_refuse_the_mailbox(

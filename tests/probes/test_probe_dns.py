@@ -8,8 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from localdns import LocalDns
-
+from probes.localdns import LocalDns
 from pytest_ece_o365.checks.network import judge_dns
 from pytest_ece_o365.config import Endpoint, load_config
 from pytest_ece_o365.probes.dns import resolve

@@ -1,4 +1,9 @@
-"""Fixtures for the simulated mail servers: a throw-away CA, TLS contexts and a test-only MailAuthority."""
+"""Pytest fixtures for the mail-server tests: a throw-away CA, TLS contexts, a test-only MailAuthority.
+
+Not a conftest.py on purpose: tests elsewhere do ``from conftest import ...`` (tests/conftest.py), and a
+second conftest module here would take that name in ``sys.modules`` whenever this folder is collected
+first. The test modules pull these in with ``from mailfixtures import *``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,15 @@ import trustme
 from mailfakes import ALL_SCOPES, DELEGATE_TOKEN, GOOD_TOKEN, NO_IMAP_TOKEN, FakeAuthority
 
 from pytest_ece_o365.sim.mailserver import Recorder
+
+__all__ = [
+    "authority",
+    "ca",
+    "client_context",
+    "no_leaked_threads",
+    "recorder",
+    "server_context",
+]
 
 
 @pytest.fixture
@@ -50,9 +64,9 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def no_leaked_threads() -> Iterator[None]:
-    """Every test must leave no simulator thread behind."""
+    """The test must leave no simulator thread behind (the mail-server test modules use it for every test)."""
     yield
     leaked = [t.name for t in threading.enumerate() if t.name.startswith("sim-")]
     assert leaked == [], f"leaked threads: {leaked}"

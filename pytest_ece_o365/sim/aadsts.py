@@ -1,0 +1,108 @@
+"""The AADSTS errors the simulated Entra ID answers with: Microsoft's wording, OAuth error and HTTP status.
+
+A table, so that the simulator speaks exactly the messages the diagnosis must recognise (protocol
+reference, "Entra ID token endpoint"), and adding one is a one-line change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pytest_ece_o365.sim.directory import now_utc
+
+__all__ = ["MESSAGES", "AadError", "aadsts"]
+
+#: code → (HTTP status, OAuth error, message template)
+MESSAGES: dict[int, tuple[int, str, str]] = {
+    28000: (400, "invalid_scope", "Provided value for the input parameter scope is not valid because it contains "
+            "more than one resource. Scope {scope} is not valid."),
+    50011: (400, "invalid_request", "The redirect URI '{redirect_uri}' specified in the request does not match the "
+            "redirect URIs configured for the application '{client_id}'. Make sure the redirect URI sent in the "
+            "request matches one added to your application in the Azure portal. Navigate to "
+            "https://aka.ms/redirectUriMismatchError to learn more about how to fix this."),
+    50034: (400, "invalid_grant", "The user account {upn} does not exist in the {domain} directory. To sign into "
+            "this application, the account must be added to the directory."),
+    50076: (400, "invalid_grant", "Due to a configuration change made by your administrator, or because you moved "
+            "to a new location, you must use multi-factor authentication to access "
+            "'00000002-0000-0ff1-ce00-000000000000'."),
+    50173: (400, "invalid_grant", "The provided grant has expired due to it being revoked, a fresh auth token is "
+            "needed. The user might have changed or reset their password. The grant was issued on '{issued}' and "
+            "the TokensValidFrom date (before which tokens are not valid) for this user is '{valid_from}'."),
+    53003: (400, "invalid_grant", "Access has been blocked by Conditional Access policies. The access policy does "
+            "not allow token issuance."),
+    54005: (400, "invalid_grant", "OAuth2 Authorization code was already redeemed, please retry with a new valid "
+            "code or use an existing refresh token."),
+    65001: (400, "invalid_grant", "The user or administrator has not consented to use the application with ID "
+            "'{client_id}' named '{name}'. Send an interactive authorization request for this user and resource."),
+    70000: (400, "invalid_grant", "Provided grant is invalid or malformed."),
+    70003: (400, "unsupported_grant_type", "The app requested an unsupported grant type."),
+    90002: (400, "invalid_tenant", "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID "
+            "and are signing into the correct cloud. Check with your subscription administrator, this may happen "
+            "if there are no active subscriptions for the tenant."),
+    500011: (400, "invalid_resource", "The resource principal named {resource} was not found in the tenant named "
+             "{tenant}. This can happen if the application has not been installed by the administrator of the "
+             "tenant or consented to by any user in the tenant. You might have sent your authentication request "
+             "to the wrong tenant."),
+    500112: (400, "invalid_grant", "The reply address does not match the reply address provided when requesting "
+             "Authorization code."),
+    501481: (400, "invalid_grant", "The Code_Verifier does not match the code_challenge supplied in the "
+             "authorization request."),
+    700016: (400, "unauthorized_client", "Application with identifier '{client_id}' was not found in the directory "
+             "'{tenant}'. This can happen if the application has not been installed by the administrator of the "
+             "tenant or consented to by any user in the tenant. You may have sent your authentication request to "
+             "the wrong tenant."),
+    700054: (400, "unsupported_response_type", "response_type '{response_type}' is not enabled for the "
+             "application."),
+    700082: (400, "invalid_grant", "The refresh token has expired due to inactivity. The token was issued on "
+             "{issued} and was inactive for 90.00:00:00."),
+    900144: (400, "invalid_request", "The request body must contain the following parameter: '{parameter}'."),
+    1002012: (400, "invalid_scope", "The provided value for scope {scope} is not valid. Client credential flows "
+              "must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+    7000215: (401, "invalid_client", "Invalid client secret provided. Ensure the secret being sent in the request "
+              "is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+    7000218: (401, "invalid_client", "The request body must contain the following parameter: 'client_assertion' "
+              "or 'client_secret'."),
+    7000222: (401, "invalid_client", "The provided client secret keys for app '{client_id}' are expired. Visit the "
+              "Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using "
+              "certificate credentials for added security: https://aka.ms/certCreds."),
+}  # fmt: skip
+
+# Extra members Entra adds to some errors (MSAL reads ``suberror`` and ``claims``).
+_EXTRA: dict[int, dict[str, str]] = {
+    50076: {"suberror": "basic_action", "claims": '{"access_token":{"capolids":{"essential":true}}}'},
+    53003: {"suberror": "message_only"},
+    65001: {"suberror": "consent_required"},
+}
+
+
+class AadError(Exception):
+    """An AADSTS error: HTTP status, OAuth ``error``, AADSTS code and message."""
+
+    def __init__(self, status: int, error: str, code: int, message: str, **extra: Any) -> None:
+        super().__init__(f"AADSTS{code}: {message}")
+        self.status, self.error, self.code, self.message, self.extra = status, error, code, message, extra
+
+    def body(self, login_base: str, correlation_id: str | None = None) -> dict[str, Any]:
+        """Entra's error JSON, with trace and correlation ids and a timestamp."""
+        trace_id = str(uuid.uuid4())
+        correlation_id = correlation_id or str(uuid.uuid4())
+        stamp = now_utc().strftime("%Y-%m-%d %H:%M:%SZ")
+        body: dict[str, Any] = {
+            "error": self.error,
+            "error_description": f"AADSTS{self.code}: {self.message} Trace ID: {trace_id} "
+            f"Correlation ID: {correlation_id} Timestamp: {stamp}",
+            "error_codes": [self.code],
+            "timestamp": stamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+            "error_uri": f"{login_base}/error?code={self.code}",
+        }
+        body.update(self.extra)
+        return body
+
+
+def aadsts(code: int, **values: str) -> AadError:
+    """The error for ``code``, its message filled with ``values``."""
+    status, error, template = MESSAGES[code]
+    return AadError(status, error, code, template.format(**values), **_EXTRA.get(code, {}))
