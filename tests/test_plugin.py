@@ -298,3 +298,31 @@ def test_unwritable_results_file_is_reported_and_exits_4(pytester: pytest.Pytest
     result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "file/r.json")
     assert result.ret == 4
     result.stdout.fnmatch_lines(["ece-o365: cannot write the results file file/r.json: *"])
+
+
+def test_role_deselects_the_other_roles_targets(pytester: pytest.Pytester, deployment) -> None:
+    deployment()
+    result = pytester.runpytest("--ece-config", "prod.toml", "--ece-role", "application", "-m", "network",
+                                "--collect-only", "-q")  # fmt: skip
+    collected = [line for line in result.stdout.lines if "::network." in line]
+    assert collected == [
+        "prod.toml::network.dns[application-login.microsoftonline.com]",
+        "prod.toml::network.dns[application-smtp.office365.com]",
+        "prod.toml::network.tcp[application-login.microsoftonline.com:443]",
+        "prod.toml::network.tcp[application-smtp.office365.com:587]",
+        "prod.toml::network.tls[application-login.microsoftonline.com:443]",
+        "prod.toml::network.tls[application-smtp.office365.com:587]",
+        "prod.toml::network.xoauth2[application-smtp.office365.com:587]",
+    ]
+
+
+def test_both_roles_probe_a_shared_endpoint_once(pytester: pytest.Pytester, deployment) -> None:
+    deployment()
+    result = pytester.runpytest("--ece-config", "prod.toml", "--ece-role", "all", "-m", "network", "--collect-only", "-q")
+    collected = [line for line in result.stdout.lines if "::network.tcp" in line]
+    assert collected == [
+        "prod.toml::network.tcp[services-login.microsoftonline.com:443]",
+        "prod.toml::network.tcp[services-outlook.office365.com:993]",
+        "prod.toml::network.tcp[services-outlook.office365.com:995]",
+        "prod.toml::network.tcp[services-smtp.office365.com:587]",
+    ]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import itertools
 import random
 import select
@@ -37,6 +36,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from pytest_ece_o365.sim.authority import MailAuthority, MailProtocol
+from pytest_ece_o365.sim.mailconn import Connection, ConnectionClosed
 from pytest_ece_o365.sim.recorder import RecordedLine, Recorder
 
 __all__ = [
@@ -50,19 +50,12 @@ __all__ = [
     "parse_xoauth2",
 ]
 
-#: Longest command line accepted; a longer one ends the session (a client gone wrong, not a real one).
-MAX_LINE = 64 * 1024
-
 _session_ids = itertools.count(1)
 _ServerT = TypeVar("_ServerT", bound="MailServer")
 
 
 class MailServerBindError(OSError):
     """The server could not listen on the requested address (message names host:port)."""
-
-
-class ConnectionClosed(Exception):
-    """The client went away, timed out, or the server is stopping: end the session quietly."""
 
 
 def parse_xoauth2(blob: str) -> tuple[str, str] | None:
@@ -91,97 +84,6 @@ def backend_host(seed: str) -> tuple[str, str]:
     pod = f"{region}{number:02d}CA{rng.randint(1, 999):04d}"
     forest = {"AM6PR": "eurprd", "DB8PR": "eurprd", "SI2PR": "apcprd"}.get(region, "namprd")
     return pod, f"{forest}{number:02d}"
-
-
-class Connection:
-    """A client connection: CRLF line I/O with a read timeout, recording, and an in-place TLS upgrade."""
-
-    def __init__(
-        self, sock: socket.socket, protocol: MailProtocol, session_id: int, recorder: Recorder, timeout: float
-    ) -> None:
-        self.sock = sock
-        # A duplicate descriptor of the same socket, for abort(): wrap_socket() detaches ``sock`` during
-        # a TLS upgrade, and a thread stuck in the handshake must still be wakeable.
-        self._waker = sock.dup()
-        self.protocol: MailProtocol = protocol
-        self.session_id = session_id
-        self.recorder = recorder
-        # A bytearray: deleting consumed bytes from its front is cheap, so long DATA stays linear.
-        self._buf = bytearray()
-        sock.settimeout(timeout)
-
-    @property
-    def peer_ip(self) -> str:
-        try:
-            return str(self.sock.getpeername()[0])
-        except OSError:
-            return "127.0.0.1"
-
-    def start_tls(self, context: ssl.SSLContext) -> None:
-        """Upgrade to TLS (implicit TLS at connect, or after STARTTLS)."""
-        # Anything the client pipelined before the handshake must not be trusted afterwards.
-        self._buf.clear()
-        try:
-            self.sock = context.wrap_socket(self.sock, server_side=True)
-        except (OSError, ValueError) as exc:
-            raise ConnectionClosed(f"TLS handshake failed: {exc}") from None
-
-    def _fill(self) -> None:
-        try:
-            chunk = self.sock.recv(65536)
-        except (OSError, ValueError) as exc:  # timeout, reset, TLS error, socket closed by stop()
-            raise ConnectionClosed(str(exc)) from None
-        if not chunk:
-            raise ConnectionClosed("client closed the connection")
-        self._buf += chunk
-
-    def read_line(self) -> str:
-        """One line without its CRLF (bare LF accepted); latin-1 so every byte survives."""
-        searched = 0
-        while (end := self._buf.find(b"\n", searched)) < 0:
-            if len(self._buf) > MAX_LINE:
-                raise ConnectionClosed("line too long")
-            searched = len(self._buf)
-            self._fill()
-        raw = bytes(self._buf[:end])
-        del self._buf[: end + 1]
-        return raw.rstrip(b"\r").decode("latin-1")
-
-    def read_exact(self, size: int) -> bytes:
-        """Exactly ``size`` bytes (IMAP literals, SMTP BDAT chunks)."""
-        while len(self._buf) < size:
-            self._fill()
-        data = bytes(self._buf[:size])
-        del self._buf[:size]
-        return data
-
-    def send(self, *lines: str) -> None:
-        """Send reply lines (each gets CRLF) and record them."""
-        for line in lines:
-            self.recorder.reply(self.protocol, self.session_id, line)
-        self.send_raw("".join(f"{line}\r\n" for line in lines).encode("utf-8"))
-
-    def send_raw(self, data: bytes) -> None:
-        """Send bytes unrecorded (message bodies)."""
-        try:
-            self.sock.sendall(data)
-        except (OSError, ValueError) as exc:
-            raise ConnectionClosed(str(exc)) from None
-
-    def record(self, line: str, *, mutation: bool = False) -> None:
-        self.recorder.command(self.protocol, self.session_id, line, mutation=mutation)
-
-    def abort(self) -> None:
-        """Wake a thread blocked in recv (called from stop()); must not touch the TLS object's state."""
-        # shutdown() acts on the socket, not the descriptor, so the duplicate wakes the reader; and it
-        # leaves the SSL object alone (SSLSocket.shutdown would tear it down under the reader's feet).
-        with contextlib.suppress(OSError, ValueError):
-            self._waker.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
-        self._waker.close()
 
 
 class MailServer:
