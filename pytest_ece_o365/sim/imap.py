@@ -63,5 +63,6 @@ class ImapServer(MailServer):
         return f"* OK The Microsoft Exchange IMAP4 service is ready. [{tag}]"
 
     def serve_session(self, conn: Connection) -> None:
+        """Implicit TLS first, then the IMAP dialogue."""
         conn.start_tls(self.ssl_context)
         ImapSession(self, conn).run()

@@ -71,7 +71,12 @@ def _quote(name: str) -> str:
 
 
 class ImapSession(SelectedCommands):
-    """Talks IMAP to one client over ``conn`` until LOGOUT, the trap, a timeout or server stop."""
+    """Talks IMAP to one client over ``conn`` until LOGOUT, the trap, a timeout or server stop.
+
+    Each command ``X`` is handled by ``cmd_x(tag, args) -> bool`` (False ends the session), after
+    :meth:`dispatch` has recorded it and checked the state; commands without a handler that pass the state
+    check are acknowledged ``OK X completed.`` and change nothing.
+    """
 
     def __init__(self, server: ImapServer, conn: Connection) -> None:
         self.server = server
@@ -100,6 +105,7 @@ class ImapSession(SelectedCommands):
         return "".join(parts)
 
     def run(self) -> None:
+        """Greet, then serve commands until LOGOUT/QUIT, a fatal reply, a timeout or server stop."""
         self.conn.send(self.server.greeting)
         while self.dispatch(self.read_command()):
             pass
@@ -114,6 +120,9 @@ class ImapSession(SelectedCommands):
             mech, _, ir = args.partition(" ")
             # The SASL initial response carries the token: never recorded, not even redacted.
             self.conn.record(f"{tag} {name} {mech}" + (" [redacted]" if ir else ""))
+        elif cmd == "LOGIN":
+            user = (split_args(args) or [""])[0]
+            self.conn.record(f"{tag} {name} {user} [redacted]")  # basic auth is refused, but never keep a password
         else:
             sub = args.partition(" ")[0].upper()
             mutation = cmd in MUTATING or (cmd == "UID" and sub in UID_MUTATING)

@@ -41,6 +41,7 @@ class Connection:
 
     @property
     def peer_ip(self) -> str:
+        """The client's address, for SMTP's ``Hello [ip]``."""
         try:
             return str(self.sock.getpeername()[0])
         except OSError:
@@ -98,6 +99,7 @@ class Connection:
             raise ConnectionClosed(str(exc)) from None
 
     def record(self, line: str, *, mutation: bool = False) -> None:
+        """Record a client line; callers mask SASL payloads and passwords before calling."""
         self.recorder.command(self.protocol, self.session_id, line, mutation=mutation)
 
     def abort(self) -> None:
@@ -108,6 +110,7 @@ class Connection:
             self._waker.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        """Close the connection (both descriptors); safe to call twice."""
         with contextlib.suppress(OSError):
             self.sock.close()
         self._waker.close()

@@ -132,6 +132,7 @@ class MailServer:
 
     @property
     def address(self) -> tuple[str, int]:
+        """``(host, port)`` actually listened on."""
         return self.bind[0], self.port
 
     def start(self) -> None:

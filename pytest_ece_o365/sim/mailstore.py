@@ -27,6 +27,7 @@ class StoredMessage:
 
     @property
     def size(self) -> int:
+        """Octets on the wire, CRLF line ends (POP3 LIST, IMAP RFC822.SIZE)."""
         return len(self.data)
 
     @property

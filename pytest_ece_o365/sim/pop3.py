@@ -64,6 +64,7 @@ class Pop3Server(MailServer):
         return f"+OK The Microsoft Exchange POP3 service is ready. [{tag}]"
 
     def serve_session(self, conn: Connection) -> None:
+        """Implicit TLS first, then the POP3 dialogue."""
         conn.start_tls(self.ssl_context)
         Pop3Session(self, conn).run()
 
@@ -79,6 +80,7 @@ class Pop3Session:
         self.deleted: set[int] = set()
 
     def run(self) -> None:
+        """Greet, then serve commands until LOGOUT/QUIT, a fatal reply, a timeout or server stop."""
         self.conn.send(self.server.greeting)
         while self.dispatch(self.conn.read_line()):
             pass

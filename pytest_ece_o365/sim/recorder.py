@@ -81,5 +81,6 @@ class Recorder:
         return list(seen)
 
     def clear(self) -> None:
+        """Forget everything recorded so far."""
         with self._lock:
             self._lines.clear()

@@ -69,6 +69,7 @@ class SmtpServer(MailServer):
             return list(self._outbox)
 
     def clear_outbox(self) -> None:
+        """Forget the messages accepted so far."""
         with self._outbox_lock:
             self._outbox.clear()
 
@@ -77,4 +78,5 @@ class SmtpServer(MailServer):
             self._outbox.append(message)
 
     def serve_session(self, conn: Connection) -> None:
+        """Plain text until the client asks for STARTTLS (the session handles the upgrade)."""
         SmtpSession(self, conn).run()

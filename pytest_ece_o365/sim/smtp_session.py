@@ -50,7 +50,11 @@ class SentMessage:
 
 
 class SmtpSession:
-    """Talks SMTP to one client until QUIT, a timeout or server stop."""
+    """Talks SMTP to one client until QUIT, a timeout or server stop.
+
+    Each command ``X`` is handled by ``cmd_x(args) -> bool`` (False ends the session) after :meth:`dispatch`
+    has recorded it; an unknown command gets ``500 5.3.3 Unrecognized command``.
+    """
 
     def __init__(self, server: SmtpServer, conn: Connection) -> None:
         self.server = server
@@ -66,6 +70,7 @@ class SmtpSession:
         self.mail_from, self.rcpt_to, self.chunks = None, [], []
 
     def run(self) -> None:
+        """Greet, then serve commands until the client quits."""
         self.conn.send(f"220 {self.server.fqdn} Microsoft ESMTP MAIL Service ready at {smtp_date()}")
         while self.dispatch(self.conn.read_line()):
             pass

@@ -162,7 +162,7 @@ def test_trap_no_full_access_on_shared_mailbox(
     assert authority.calls == [("imap", SHARED)]
 
 
-def test_commands_in_the_wrong_state(server: ImapServer, client_context: ssl.SSLContext) -> None:
+def test_commands_in_the_wrong_state(server: ImapServer, client_context: ssl.SSLContext, recorder: Recorder) -> None:
     raw = RawClient(server.port, client_context)
     try:
         raw.line()
@@ -178,6 +178,7 @@ def test_commands_in_the_wrong_state(server: ImapServer, client_context: ssl.SSL
         assert raw.ask("A08 FETCH 1 FLAGS") == "A08 BAD Command received in Invalid state."
     finally:
         raw.close()
+    assert "hunter2" not in str(recorder.lines()) and "AHN1cHBvcnQ" not in str(recorder.lines())
 
 
 def test_two_step_cancel_and_literal(server: ImapServer, client_context: ssl.SSLContext) -> None:
