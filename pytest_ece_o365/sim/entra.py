@@ -91,6 +91,8 @@ class Issuer:
             valid_from = grant.issued_at + dt.timedelta(days=7)
             raise aadsts(50173, issued=_stamp(grant.issued_at), valid_from=_stamp(valid_from))
         self.check_user(grant.account, interactive=False)
+        # The response carries a new refresh token; the used one stays valid, as with Entra (no rotation
+        # revocation), so a run may redeem the same token several times.
         return self._user_tokens(app, grant.account, form.get("scope", ""), nonce=None)
 
     def authorization_code_grant(self, app: AppRegistration, form: dict[str, str]) -> dict[str, Any]:

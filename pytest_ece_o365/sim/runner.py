@@ -13,11 +13,12 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -27,11 +28,12 @@ from pytest_ece_o365.config import DeploymentConfig, Endpoint
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp
+from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.dns import DnsServer
 from pytest_ece_o365.sim.graph import GraphApp
 from pytest_ece_o365.sim.https import HttpsServer, SimBindError
 from pytest_ece_o365.sim.imap import ImapServer
-from pytest_ece_o365.sim.mailserver import Recorder
+from pytest_ece_o365.sim.mailserver import MailServer, Recorder
 from pytest_ece_o365.sim.pop3 import Pop3Server
 from pytest_ece_o365.sim.scenarios import SCENARIOS, describe
 from pytest_ece_o365.sim.smtp import SmtpServer
@@ -111,8 +113,13 @@ class RunningSimulator:
         graph = self._run(HttpsServer("graph", graph_app, context, port=ports.get("graph", 0)))
         graph_app.set_base(f"https://{hosts.graph}:{graph.port}")
         mail_ports: dict[str, int] = {}
-        for name, cls in (("imap", ImapServer), ("pop3", Pop3Server), ("smtp", SmtpServer)):
-            if tenant.behaviour[name] == "blocked":  # type: ignore[index]
+        mail: tuple[tuple[MailProtocol, type[MailServer]], ...] = (
+            ("imap", ImapServer),
+            ("pop3", Pop3Server),
+            ("smtp", SmtpServer),
+        )
+        for name, cls in mail:
+            if tenant.behaviour[name] == "blocked":
                 mail_ports[name] = self._reserve_dead_port()
                 continue
             server = cls(
@@ -121,7 +128,7 @@ class RunningSimulator:
                 host_name=getattr(hosts, name),
                 bind=("127.0.0.1", ports.get(name, 0)),
                 recorder=self.recorder,
-                hang=tenant.behaviour[name] == "hang",  # type: ignore[index]
+                hang=tenant.behaviour[name] == "hang",
                 timeout=timeout,
             )
             mail_ports[name] = self._run(server).port
@@ -276,6 +283,26 @@ def run_foreground(
     ends the wait like Ctrl-C does.
     """
     stop = until or threading.Event()
+    restore = _stop_on_sigterm(stop)
+    try:
+        return _foreground(cfg, scenario, out, stop)
+    finally:
+        restore()
+
+
+def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
+    """Make SIGTERM end the wait like Ctrl-C, so that the servers stop and the temp files go away."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
+def _foreground(cfg: DeploymentConfig, scenario: str, out: TextIO, stop: threading.Event) -> int:
     with start_simulator(cfg, scenario) as sim:
         out.write(sim.config_snippet())
         out.write("\n# --- Secret values of the SIMULATED tenant, for trying by hand only. Do not paste\n")

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from pytest_ece_o365.config import Mailbox
-from pytest_ece_o365.sim.directory import AppRegistration, now_utc
+from pytest_ece_o365.sim.authority import MailProtocol
+from pytest_ece_o365.sim.directory import AppRegistration, Behaviour, now_utc
 from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
 __all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "describe"]
@@ -165,10 +166,10 @@ def _dns_nxdomain(tenant: Tenant) -> None:
     tenant.nxdomain.add(tenant.hosts.smtp)
 
 
-def _behaviour(name: str, protocol: str, inbound: str, behaviour: str) -> Callable[[Tenant], None]:
+def _behaviour(name: str, protocol: MailProtocol, inbound: str, behaviour: Behaviour) -> Callable[[Tenant], None]:
     def flip(tenant: Tenant) -> None:
         _first(tenant, name, f'a mailbox with inbound = "{inbound}"', lambda b: b.inbound == inbound)
-        tenant.behaviour[protocol] = behaviour  # type: ignore[index,assignment]
+        tenant.behaviour[protocol] = behaviour
 
     return flip
 

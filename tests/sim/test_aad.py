@@ -144,6 +144,8 @@ def test_fault_scenarios_answer_with_their_aadsts_code(
         assert raw.status_code == status
         body = raw.json()
         assert body["error_uri"].endswith(f"error?code={code}")
+        # Errors never echo what was sent: the secret or the refresh token.
+        assert form["client_secret"] not in raw.text and form["refresh_token"] not in raw.text
         assert set(body) >= {"error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id"}
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -178,3 +180,31 @@ def test_list_scenarios_names_and_explains_each() -> None:
     listed = list_scenarios()
     assert [name for name, _ in listed] == list(SCENARIOS)
     assert dict(listed)["broken"].startswith("several faults at once")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_sigterm_stops_the_foreground_simulator_cleanly() -> None:
+    code = (
+        "import sys\n"
+        "from pytest_ece_o365.config import load_config\n"
+        "from pytest_ece_o365.sim.runner import run_foreground\n"
+        f"sys.exit(run_foreground(load_config({str(example_config().path)!r})))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        bundle = Path(tomllib.loads("".join(lines).split("# The secrets")[0])["network"]["ca_bundle"])
+        assert bundle.exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert "Simulator stopped." in proc.stdout.read()
+        assert not bundle.parent.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
