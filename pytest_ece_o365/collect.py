@@ -68,7 +68,8 @@ class CheckItem(pytest.Item):
         verdict = self.ece.judge(self.check, self.target)
         self.verdict = verdict
         if verdict.status == "skipped":
-            pytest.skip(verdict.detail)
+            # Reported at the deployment file, not at this module's line.
+            raise pytest.skip.Exception(verdict.detail, _use_item_location=True)
         if verdict.status == "failed":
             raise CheckFailed(verdict)
 
@@ -78,9 +79,9 @@ class CheckItem(pytest.Item):
         # A bug in the check itself: show it, scrubbed, so that it can be reported.
         return redact(str(super().repr_failure(excinfo, style=style)))
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:
+    def reportinfo(self) -> tuple[Any, int, str]:
         # The title in the domain also keeps pytest from showing the id's dots as "::".
-        return self.path, None, f"{self.name}: {self.check.spec.title}"
+        return self.path, 0, f"{self.name}: {self.check.spec.title}"
 
     @property
     def context(self) -> CheckContext:
@@ -103,7 +104,7 @@ def applies_to_version(check: Check, version_marker: str | None) -> bool:
     return version_marker in versions
 
 
-def format_verdict(verdict: Verdict) -> str:
+def format_verdict(verdict: Verdict, *, with_evidence: bool = True) -> str:
     """A finding as the terminal and JUnit XML show it."""
     lines = [f"what was seen: {verdict.detail}"]
     if verdict.remediation:
@@ -112,7 +113,7 @@ def format_verdict(verdict: Verdict) -> str:
         lines.append(f"who acts:      {verdict.owner}")
     if verdict.setting:
         lines.append(f"ECE setting:   {verdict.setting}")
-    if verdict.evidence:
+    if verdict.evidence and with_evidence:
         lines.append("evidence:")
         lines.extend(f"  {line}" for line in verdict.evidence)
     return redact("\n".join(lines))

@@ -40,6 +40,7 @@ refresh_token = {{ file = "tokens/ece-mail.rt" }}
 {extra}
 """
 
+
 def deployment_text(
     *,
     name: str = "Contoso contact center (test)",

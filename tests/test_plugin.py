@@ -318,7 +318,9 @@ def test_role_deselects_the_other_roles_targets(pytester: pytest.Pytester, deplo
 
 def test_both_roles_probe_a_shared_endpoint_once(pytester: pytest.Pytester, deployment) -> None:
     deployment()
-    result = pytester.runpytest("--ece-config", "prod.toml", "--ece-role", "all", "-m", "network", "--collect-only", "-q")
+    result = pytester.runpytest(
+        "--ece-config", "prod.toml", "--ece-role", "all", "-m", "network", "--collect-only", "-q"
+    )
     collected = [line for line in result.stdout.lines if "::network.tcp" in line]
     assert collected == [
         "prod.toml::network.tcp[services-login.microsoftonline.com:443]",

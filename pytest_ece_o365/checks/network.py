@@ -125,7 +125,7 @@ def _upstream(observation: EndpointObservation, upto: str) -> Verdict | None:
     host = observation.endpoint.host
     if not observation.dns.ok:
         return cannot_tell(
-            f"skipped: network.dns failed for {host} ({observation.dns.error}): {observation.dns.message}",
+            f"not tried: network.dns failed for {host} ({observation.dns.error}): {observation.dns.message}",
             evidence=observation.dns.transcript,
         )
     if upto == "tcp":
@@ -133,14 +133,14 @@ def _upstream(observation: EndpointObservation, upto: str) -> Verdict | None:
     if observation.tcp is None or not observation.tcp.ok:
         reason = observation.tcp.message if observation.tcp is not None else "not attempted"
         return cannot_tell(
-            f"skipped: network.tcp failed for {observation.endpoint}: {reason}", evidence=observation.transcript
+            f"not tried: network.tcp failed for {observation.endpoint}: {reason}", evidence=observation.transcript
         )
     if upto == "tls":
         return None
     if observation.tls is None or not observation.tls.ok:
         reason = observation.tls.message if observation.tls is not None else "not attempted"
         return cannot_tell(
-            f"skipped: network.tls failed for {observation.endpoint}: {reason}", evidence=observation.transcript
+            f"not tried: network.tls failed for {observation.endpoint}: {reason}", evidence=observation.transcript
         )
     return None
 
@@ -170,7 +170,7 @@ def judge_tls(observation: EndpointObservation, timeout: float) -> Verdict:
         return skipped
     step = observation.tls
     if step is None:
-        return cannot_tell(f"skipped: no TLS attempt was recorded for {observation.endpoint}")
+        return cannot_tell(f"no TLS attempt was recorded for {observation.endpoint}")
     facts = _facts(observation, timeout)
     evidence = (*(observation.tcp.transcript if observation.tcp else ()), *step.transcript)
     certificate = step.certificate
@@ -191,7 +191,7 @@ def judge_xoauth2(observation: EndpointObservation, timeout: float) -> Verdict:
         return skipped
     step = observation.capabilities
     if step is None:
-        return cannot_tell(f"skipped: {observation.endpoint} ({observation.protocol}) has no capability list to read")
+        return cannot_tell(f"{observation.endpoint} ({observation.protocol}) has no capability list to read")
     facts = _facts(observation, timeout)
     if not step.ok:
         return verdict_for("network.xoauth2", step.error, facts, seen=step.message, evidence=step.transcript)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_ece_o365.collect import CheckItem, format_verdict
+from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.summary import report_title, summary_html
 from pytest_ece_o365.verdict import Verdict
 
@@ -39,14 +40,23 @@ class HtmlSummary:
         cells.insert(1, f'<td class="col-ecestatus">{escape(status)}</td>')
         cells.insert(2, f'<td class="col-eceowner">{escape(owner)}</td>')
 
+    def pytest_html_results_table_html(self, report: Any, data: list[str]) -> None:
+        """The row's log: the finding (what was seen, what to do, who acts) instead of a traceback."""
+        verdict: Verdict | None = getattr(report, "ece_verdict", None)
+        if verdict is None:
+            return
+        if report.longreprtext and data:
+            del data[0]  # pytest-html's rendering of the failure or skip: the finding replaces it
+        data[:] = [entry for entry in data if entry != "No log output captured."]
+        data.insert(0, escape(format_verdict(verdict, with_evidence=False)) + "\n")
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         verdict = item.verdict if isinstance(item, CheckItem) and call.when == "call" else None
-        # A failure's finding is already the row's log; other rows get theirs (and the evidence) here.
-        if verdict is not None and verdict.status != "failed":
+        if verdict is not None and verdict.evidence:
             from pytest_html import extras
 
-            text = format_verdict(verdict)
-            report.extras = [*getattr(report, "extras", []), extras.html(f"<pre>{escape(text)}</pre>")]
+            evidence = escape(redact("\n".join(verdict.evidence)))
+            report.extras = [*getattr(report, "extras", []), extras.html(f"<pre>Evidence:\n{evidence}</pre>")]
         return report

@@ -204,14 +204,17 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
 }
 
 #: What ``broken`` combines: common faults that do not mask each other's checks (a dead refresh token
-#: would hide the mailbox faults of the same account, so none is included). Faults the configuration
-#: cannot host (no shared mailbox, say) are left out rather than failing the scenario.
+#: would hide the mailbox faults of the same account, so none is included; the SMTP host's DNS failure
+#: hides no SMTP fault, as none is included). Faults the configuration cannot host (no shared mailbox,
+#: say) are left out rather than failing the scenario.
 BROKEN: tuple[str, ...] = (
     "imap-disabled",
     "no-full-access",
     "no-license",
     "client-secret-expiring",
     "short-token-lifetime",
+    "dns-nxdomain",
+    "tls-inspection",
 )
 
 #: Every scenario name, in checklist order.

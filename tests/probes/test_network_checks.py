@@ -82,7 +82,7 @@ def test_tcp_timeout_names_the_timeout_and_the_fix() -> None:
     assert verdict.status == "failed" and "within 10 s" in verdict.detail
     assert "Open TCP 993" in verdict.remediation
     assert judge_xoauth2(chain(tcp=tcp, tls=None, capabilities=None), 10).detail.startswith(
-        "skipped: network.tcp failed"
+        "not tried: network.tcp failed"
     )
 
 
