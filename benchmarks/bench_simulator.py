@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
 
-    # --- 50 concurrent IMAP sessions: added by the mail-server benchmark (see sim/imap.py) ---
+    # 50 concurrent IMAP sessions against the whole simulator: benchmarks/bench_mail_servers.py --full
 
     width = max(len(name) for name, _ in rows)
     print(f"{'measure'.ljust(width)}  value")

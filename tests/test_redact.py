@@ -1,0 +1,61 @@
+"""The second net for secrets: token-shaped strings and every revealed secret are masked."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from pytest_ece_o365.redact import REDACTED, redact
+from pytest_ece_o365.secret import Secret
+
+JWT = (
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9."
+    "eyJ1cG4iOiJzdXBwb3J0QGV4YW1wbGUuY29tIiwic2NwIjoiSU1BUC5BY2Nlc3NBc1VzZXIuQWxsIn0."
+    "c2lnbmF0dXJlLWJ5dGVz"
+)
+XOAUTH2 = f"user=support@example.com\x01auth=Bearer {JWT}\x01\x01"
+XOAUTH2_B64 = base64.b64encode(XOAUTH2.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"C: A01 AUTHENTICATE XOAUTH2 {XOAUTH2_B64}",
+        f"C: AUTH XOAUTH2 {XOAUTH2_B64}",
+        XOAUTH2,
+        f"Authorization: Bearer {JWT}",
+        json.dumps({"access_token": JWT, "refresh_token": "0.AyijOsd0UjByDLHFNyfO46BW", "token_type": "Bearer"}),
+        "grant_type=refresh_token&refresh_token=0.AyijOsd0UjByDLHFNyfO46BW&client_secret=ful8Q~Mdoh",
+        "https://ece.example.com/system/oauth?code=0.AVYA-abcdef123456&state=xyz",
+    ],
+)
+def test_token_shaped_strings_are_masked(text: str) -> None:
+    masked = redact(text)
+    for secret in (JWT, XOAUTH2_B64, "0.AyijOsd0UjByDLHFNyfO46BW", "ful8Q~Mdoh", "0.AVYA-abcdef123456"):
+        assert secret not in masked
+    assert REDACTED in masked
+
+
+def test_a_revealed_secret_is_masked_wherever_it_appears() -> None:
+    secret = Secret("Sx8Q~plain-looking-secret-value")
+    assert secret.reveal() == "Sx8Q~plain-looking-secret-value"
+    assert redact("server said: bad secret Sx8Q~plain-looking-secret-value!") == f"server said: bad secret {REDACTED}!"
+
+
+def test_ordinary_evidence_is_left_readable() -> None:
+    text = (
+        "S: * OK The Microsoft Exchange IMAP4 service is ready.\n"
+        "S: A02 BAD User is authenticated but not connected.\n"
+        "AADSTS700082: The refresh token has expired due to inactivity. support@example.com\n"
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
+    )
+    assert redact(text) == text
+
+
+def test_secret_cannot_be_pickled() -> None:
+    import pickle
+
+    with pytest.raises(TypeError):
+        pickle.dumps(Secret("do-not-serialise-me"))
