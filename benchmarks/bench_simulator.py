@@ -25,7 +25,8 @@ from pathlib import Path
 
 import requests
 
-from pytest_ece_o365.config import DeploymentConfig, Mailbox, load_config
+from pytest_ece_o365.config import load_config
+from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.secret import SecretRef
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 from pytest_ece_o365.sim.tenant import Tenant

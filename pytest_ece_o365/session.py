@@ -18,7 +18,8 @@ import pytest
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.collect import CheckItem, ChecklistFile, applies_to_version
-from pytest_ece_o365.config import ConfigError, DeploymentConfig, load_config
+from pytest_ece_o365.config import ConfigError, load_config
+from pytest_ece_o365.deployment import DeploymentConfig
 from pytest_ece_o365.knowledge import ROLES, release_for
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize, write_results

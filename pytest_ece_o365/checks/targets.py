@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_ece_o365.catalog import CheckSpec
 from pytest_ece_o365.checks.base import Target
-from pytest_ece_o365.config import DeploymentConfig, Endpoint
+from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.knowledge import ROLES
 
 

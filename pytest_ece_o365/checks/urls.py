@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
+
+from pytest_ece_o365.deployment import is_ip_literal
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def external_url_problems(url: str) -> list[str]:
     if parts.scheme.lower() != "https":
         problems.append(f"uses {parts.scheme}://, not https://")
     host = parts.hostname
-    if _is_ip_literal(host):
+    if is_ip_literal(host):
         problems.append(f"names the IP address {host}, not a fully qualified host name")
     elif host.lower() == "localhost" or "." not in host:
         problems.append(f'names "{host}", not a fully qualified host name (e.g. ece.example.com)')
@@ -56,11 +57,3 @@ def external_url_problems(url: str) -> list[str]:
     if parts.fragment:
         problems.append("has a fragment (#...)")
     return problems
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

@@ -7,33 +7,24 @@ environment and must stay cheap.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 from typing import Any
 
-from pytest_ece_o365.config import Endpoint
+from pytest_ece_o365.deployment import Endpoint, is_ip_literal
 from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
 
 
 def resolve(host: str, nameservers: tuple[Endpoint, ...], timeout: float) -> DnsObservation:
     """Look ``host`` up (A and AAAA); never raises for a DNS failure and ends within ``timeout``."""
     deadline = Deadline(timeout)
-    if _is_ip_literal(host):
+    if is_ip_literal(host):
         return DnsObservation(
             host, "none (IP address)", (host,), message=f"{host} is an IP address; nothing to resolve"
         )
     if nameservers:
         return _resolve_with(host, nameservers, deadline)
     return _resolve_system(host, deadline)
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 # --- Through the configured nameservers (dnspython) ---------------------------------------------------

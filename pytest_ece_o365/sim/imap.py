@@ -26,12 +26,8 @@ recorder (SELECT counts: it opens read-write).
 
 from __future__ import annotations
 
-import base64
-import ssl
-
-from pytest_ece_o365.sim.authority import MailAuthority
 from pytest_ece_o365.sim.imap_session import CAPABILITIES, POST_AUTH_CAPABILITIES, ImapSession
-from pytest_ece_o365.sim.mailserver import Connection, MailServer, Recorder
+from pytest_ece_o365.sim.mailserver import Connection, MailServer
 
 __all__ = ["CAPABILITIES", "POST_AUTH_CAPABILITIES", "ImapServer"]
 
@@ -41,26 +37,9 @@ class ImapServer(MailServer):
 
     protocol = "imap"
 
-    def __init__(
-        self,
-        authority: MailAuthority,
-        ssl_context: ssl.SSLContext,
-        *,
-        host_name: str = "outlook.office365.com",
-        bind: tuple[str, int] = ("127.0.0.1", 0),
-        recorder: Recorder | None = None,
-        hang: bool = False,
-        timeout: float = 30.0,
-    ) -> None:
-        super().__init__(
-            authority, ssl_context, host_name=host_name, bind=bind, recorder=recorder, hang=hang, timeout=timeout
-        )
-
     @property
     def greeting(self) -> str:
-        backend = f"{self.pod}.{self.forest}.prod.exchangelabs.com"
-        tag = base64.b64encode(backend.encode("utf-16-le")).decode("ascii")
-        return f"* OK The Microsoft Exchange IMAP4 service is ready. [{tag}]"
+        return f"* OK The Microsoft Exchange IMAP4 service is ready. [{self.backend_tag}]"
 
     def serve_session(self, conn: Connection) -> None:
         """Implicit TLS first, then the IMAP dialogue."""

@@ -116,6 +116,12 @@ class MailServer:
         self._lock = threading.Lock()
         self._sessions: dict[int, tuple[threading.Thread | None, Connection]] = {}
 
+    @property
+    def backend_tag(self) -> str:
+        """Exchange's greeting tag: the backend host name, UTF-16LE, base64 — as Office 365 sends it."""
+        backend = f"{self.pod}.{self.forest}.prod.exchangelabs.com"
+        return base64.b64encode(backend.encode("utf-16-le")).decode("ascii")
+
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def port(self) -> int:

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from pytest_ece_o365.deployment import is_ip_literal
+
 __all__ = ["CHAINS", "CertificateAuthority", "ServerCertificate", "authority"]
 
 #: Chain flavours: Microsoft's public issuer (healthy), and a corporate TLS-inspection proxy.
@@ -125,7 +127,7 @@ class CertificateAuthority:
                 alt_names.append(x509.IPAddress(ipaddress.ip_address(host)))
             except ValueError:
                 alt_names.append(x509.DNSName(host))
-        dns_names = [h for h in hosts if not _is_ip(h)]
+        dns_names = [h for h in hosts if not is_ip_literal(h)]
         common_name = dns_names[0] if dns_names else hosts[0]
         subject = x509.Name(
             [
@@ -188,14 +190,6 @@ class CertificateAuthority:
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False
             )
         return builder.sign(signing_key, hashes.SHA256())
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 _authorities: dict[str, CertificateAuthority] = {}

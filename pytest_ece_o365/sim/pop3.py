@@ -19,12 +19,8 @@ DELE is answered ``+OK`` for the session only and flagged as a mutation in the r
 
 from __future__ import annotations
 
-import base64
-import ssl
-
 from pytest_ece_o365.sim import mailstore
-from pytest_ece_o365.sim.authority import MailAuthority
-from pytest_ece_o365.sim.mailserver import Connection, MailServer, Recorder, parse_xoauth2
+from pytest_ece_o365.sim.mailserver import Connection, MailServer, parse_xoauth2
 
 __all__ = ["Pop3Server"]
 
@@ -42,26 +38,9 @@ class Pop3Server(MailServer):
 
     protocol = "pop3"
 
-    def __init__(
-        self,
-        authority: MailAuthority,
-        ssl_context: ssl.SSLContext,
-        *,
-        host_name: str = "outlook.office365.com",
-        bind: tuple[str, int] = ("127.0.0.1", 0),
-        recorder: Recorder | None = None,
-        hang: bool = False,
-        timeout: float = 30.0,
-    ) -> None:
-        super().__init__(
-            authority, ssl_context, host_name=host_name, bind=bind, recorder=recorder, hang=hang, timeout=timeout
-        )
-
     @property
     def greeting(self) -> str:
-        backend = f"{self.pod}.{self.forest}.prod.exchangelabs.com"
-        tag = base64.b64encode(backend.encode("utf-16-le")).decode("ascii")
-        return f"+OK The Microsoft Exchange POP3 service is ready. [{tag}]"
+        return f"+OK The Microsoft Exchange POP3 service is ready. [{self.backend_tag}]"
 
     def serve_session(self, conn: Connection) -> None:
         """Implicit TLS first, then the POP3 dialogue."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, TextIO, TypeVar
 
-from pytest_ece_o365.config import DeploymentConfig, Endpoint
+from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pytest_ece_o365.config import Mailbox
+from pytest_ece_o365.deployment import Mailbox
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.directory import AppRegistration, Behaviour, now_utc
 from pytest_ece_o365.sim.tenant import ScenarioError, Tenant

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from pytest_ece_o365.config import DeploymentConfig, Mailbox
+from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim.authority import MailLogin, MailProtocol
 from pytest_ece_o365.sim.directory import (

@@ -9,7 +9,8 @@ import pytest
 
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.targets import targets_for
-from pytest_ece_o365.config import DeploymentConfig, load_config
+from pytest_ece_o365.config import load_config
+from pytest_ece_o365.deployment import DeploymentConfig
 from pytest_ece_o365.survey import Survey
 from pytest_ece_o365.verdict import Verdict
 

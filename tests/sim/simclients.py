@@ -20,7 +20,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import pytest_ece_o365
-from pytest_ece_o365.config import DeploymentConfig, load_config
+from pytest_ece_o365.config import load_config
+from pytest_ece_o365.deployment import DeploymentConfig
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp
 from pytest_ece_o365.sim.graph import GraphApp

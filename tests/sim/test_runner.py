@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from simclients import example_config
 
-from pytest_ece_o365.config import DeploymentConfig
+from pytest_ece_o365.deployment import DeploymentConfig
 from pytest_ece_o365.sim.runner import RunningSimulator, list_scenarios, run_foreground, start_simulator
 from pytest_ece_o365.sim.tenant import SCENARIOS, ScenarioError
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from simclients import example_config
 
-from pytest_ece_o365.config import DeploymentConfig
+from pytest_ece_o365.deployment import DeploymentConfig
 from pytest_ece_o365.sim.entra import Issuer
 from pytest_ece_o365.sim.scenarios import BROKEN, describe
 from pytest_ece_o365.sim.tenant import SCENARIOS, ScenarioError, Tenant

@@ -1,0 +1,213 @@
+"""The deployment, as typed and immutable values: what a deployment file says once it is read.
+
+:mod:`pytest_ece_o365.config` reads and validates the file into these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pytest_ece_o365.knowledge import EsLevel
+from pytest_ece_o365.secret import SecretRef
+
+Inbound = Literal["imap", "pop3"]
+Access = Literal["mailbox", "shared"]
+
+
+def is_ip_literal(host: str) -> bool:
+    """Whether ``host`` is an IP address rather than a host name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+# --- Value types ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class EceVersion:
+    """An ECE version as ECE shows it, ``12.6(1)``; ``12.6.1`` is read the same."""
+
+    major: int
+    minor: int
+    maintenance: int
+
+    _PATTERN = re.compile(r"^\s*(\d+)\.(\d+)(?:\((\d+)\)|\.(\d+))\s*$")
+
+    @classmethod
+    def parse(cls, text: str) -> EceVersion:
+        match = cls._PATTERN.match(text)
+        if not match:
+            raise ValueError(f'"{text}" is not an ECE version; write it as ECE shows it, e.g. "12.6(1)"')
+        major, minor, paren, dotted = match.groups()
+        return cls(int(major), int(minor), int(paren if paren is not None else dotted))
+
+    @property
+    def family(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}({self.maintenance})"
+
+
+_ES_PATTERN = re.compile(r"^ES(\d+)(?:_ET(\d+))?$", re.IGNORECASE)
+
+
+def parse_es(text: str) -> EsLevel:
+    match = _ES_PATTERN.match(text.strip())
+    if not match:
+        raise ValueError(f'"{text}" is not an Engineering Special; write "ES12" or "ES12_ET1"')
+    return EsLevel(int(match.group(1)), int(match.group(2) or 0))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @classmethod
+    def parse(cls, text: str, default_port: int | None = None) -> Endpoint:
+        match = re.match(r"^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$|^([^:\[\]\s]+)(?::(\d+))?$", text.strip())
+        if not match:
+            raise ValueError(f'"{text}" is not host:port')
+        host = match.group(1) or match.group(3)
+        port_text = match.group(2) or match.group(4)
+        if port_text is None:
+            if default_port is None:
+                raise ValueError(f'"{text}" has no port; write host:port')
+            return cls(host, default_port)
+        port = int(port_text)
+        if not 1 <= port <= 65535:
+            raise ValueError(f'"{text}": port {port} is outside 1-65535')
+        return cls(host, port)
+
+
+# --- The configuration ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ece:
+    version: EceVersion
+    engineering_specials: tuple[EsLevel, ...] = ()
+    external_url: str | None = None
+    admin_console_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AzureAd:
+    tenant: str
+    client_id: str
+    client_secret: SecretRef
+    redirect_uri: str
+
+
+@dataclass(frozen=True)
+class GraphReader:
+    client_id: str
+    client_secret: SecretRef
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    address: str
+    inbound: Inbound
+    access: Access = "mailbox"
+    token_account: str | None = None
+    refresh_token: SecretRef | None = None
+
+    @property
+    def token_user(self) -> str:
+        """The account whose token serves this mailbox (its own, or the delegate's when shared)."""
+        if self.access == "shared" and self.token_account:
+            return self.token_account
+        return self.address
+
+
+@dataclass(frozen=True)
+class O365:
+    cloud: str
+    login: str
+    imap: Endpoint
+    pop3: Endpoint
+    smtp: Endpoint
+    graph: str
+    outlook_resource: str
+
+    @property
+    def login_endpoint(self) -> Endpoint:
+        return _url_endpoint(self.login)
+
+    @property
+    def graph_endpoint(self) -> Endpoint:
+        return _url_endpoint(self.graph)
+
+
+@dataclass(frozen=True)
+class Network:
+    timeout: float = 10.0
+    nameservers: tuple[Endpoint, ...] = ()
+    ca_bundle: Path | None = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check: str
+    reason: str
+    expires: dt.date
+    target: str | None = None
+
+    def covers(self, check: str, target: str) -> bool:
+        return self.check == check and (self.target is None or self.target.lower() == target.lower())
+
+    def valid_on(self, day: dt.date) -> bool:
+        return day <= self.expires
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    path: Path
+    name: str
+    ece: Ece
+    azure_ad: AzureAd
+    o365: O365
+    network: Network
+    servers: tuple[Server, ...] = ()
+    graph: GraphReader | None = None
+    mailboxes: tuple[Mailbox, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    def secret_refs(self) -> Iterator[SecretRef]:
+        """Every secret the file names, in file order."""
+        yield self.azure_ad.client_secret
+        if self.graph is not None:
+            yield self.graph.client_secret
+        for mailbox in self.mailboxes:
+            if mailbox.refresh_token is not None:
+                yield mailbox.refresh_token
+
+    def with_endpoints(self, o365: O365, network: Network) -> DeploymentConfig:
+        return replace(self, o365=o365, network=network)
+
+
+def _url_endpoint(url: str) -> Endpoint:
+    parts = urlsplit(url)
+    return Endpoint(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
