@@ -204,7 +204,7 @@ class EceSession:
             if needs:
                 from pytest_ece_o365.survey import Survey
 
-                survey = Survey(self.deployment, self.context.options.timeout)
+                survey = Survey(self.deployment, self.context.options.timeout, secrets=self.context.secrets)
                 self.context.survey = survey
                 survey.gather(needs)
         try:

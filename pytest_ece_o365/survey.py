@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
+from pytest_ece_o365.secret import SecretSource
 
 
 @runtime_checkable
@@ -31,11 +32,13 @@ class Need(Protocol):
 
 @dataclass(frozen=True)
 class SurveyEnv:
-    """What a probe may use: the deployment, the per-probe timeout, and the survey for sub-needs."""
+    """What a probe may use: the deployment, the per-probe timeout, the run's secrets, and the survey
+    for sub-needs."""
 
     config: DeploymentConfig
     timeout: float
     survey: Survey
+    secrets: SecretSource
 
     def get(self, need: Hashable) -> Any:
         """Another need's observation (computed here or awaited if another thread is computing it)."""
@@ -97,11 +100,18 @@ class Survey:
     Thread-safe. No thread and no socket exist until something is needed.
     """
 
-    def __init__(self, config: DeploymentConfig, timeout: float, *, max_workers: int = 16) -> None:
+    def __init__(
+        self,
+        config: DeploymentConfig,
+        timeout: float,
+        *,
+        secrets: SecretSource | None = None,
+        max_workers: int = 16,
+    ) -> None:
         self.config = config
         self.timeout = timeout
         self.max_workers = max_workers
-        self._env = SurveyEnv(config, timeout, self)
+        self._env = SurveyEnv(config, timeout, self, secrets if secrets is not None else SecretSource())
         self._lock = threading.Lock()
         self._slots: dict[Hashable, _Slot] = {}
         self._submitted: dict[Hashable, Future[object]] = {}

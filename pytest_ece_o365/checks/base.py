@@ -14,6 +14,7 @@ from typing import Any
 from pytest_ece_o365.catalog import CHECKS, CheckSpec
 from pytest_ece_o365.deployment import DeploymentConfig, Endpoint, Mailbox
 from pytest_ece_o365.knowledge import ROLES
+from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
 
 
@@ -47,7 +48,7 @@ class CheckContext:
     options: RunOptions = field(default_factory=RunOptions)
     today: dt.date = field(default_factory=dt.date.today)
     survey: Any = None  # the run's Survey (live checks); None in a static-only run
-    secrets: Any = None  # where secrets come from (a SecretSource); None: read env and files
+    secrets: SecretSource = field(default_factory=SecretSource)  # env and files, or the simulator's
 
 
 CheckFunction = Callable[[CheckContext, Target], Verdict]

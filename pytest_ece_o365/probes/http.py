@@ -1,0 +1,155 @@
+"""HTTPS the way every probe connects (contract §2): the run's resolver, the host name as SNI, the
+certificate verified against the system store plus ``[network] ca_bundle``.
+
+:class:`ResolvingHttpClient` is what MSAL gets as its ``http_client`` (MSAL's default, ``requests``,
+would let ``REQUESTS_CA_BUNDLE`` override the trust anchors and would ask the system resolver), and
+what the Graph probes use. Standard library only. Every request and reply is recorded, redacted, in
+the client's transcript, so the token and Graph checks can show their evidence.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from pytest_ece_o365.deployment import Network
+from pytest_ece_o365.probes.observation import Transcript
+from pytest_ece_o365.probes.tls import verifying_context
+
+#: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
+_EVIDENCE_BODY = 600
+
+
+class HttpProbeError(OSError):
+    """The request could not be made or answered: ``error`` classifies it like the network probes do
+    (nxdomain, refused, tcp-timeout, tls-untrusted, read-timeout, …)."""
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+
+
+@dataclass
+class HttpResponse:
+    """What MSAL expects of a response: ``status_code``, ``text``, ``headers``, ``raise_for_status``."""
+
+    status_code: int
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise HttpProbeError("http-error", f"HTTP {self.status_code}: {self.text[:200]}")
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class ResolvingHttpClient:
+    """A small HTTPS client bound to one run's network settings and per-request timeout."""
+
+    def __init__(self, network: Network, timeout: float, transcript: Transcript | None = None) -> None:
+        self.network = network
+        self.timeout = timeout
+        self.transcript = transcript if transcript is not None else Transcript()
+        self._context: ssl.SSLContext | None = None
+
+    def get(self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+            **_: Any) -> HttpResponse:  # fmt: skip
+        return self.request("GET", _with_params(url, params), headers=headers)
+
+    def post(self, url: str, params: dict[str, Any] | None = None, data: Any = None,
+             headers: dict[str, str] | None = None, **_: Any) -> HttpResponse:  # fmt: skip
+        headers = dict(headers or {})
+        if isinstance(data, dict):
+            data = urlencode(data)
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        body = data.encode() if isinstance(data, str) else data
+        return self.request("POST", _with_params(url, params), body=body, headers=headers)
+
+    def close(self) -> None:
+        """Nothing to release: every request uses its own connection."""
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> HttpResponse:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise HttpProbeError("bad-url", f"{url} is not an https:// URL")
+        host, port = parts.hostname, parts.port or 443
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        self.transcript.client(f"{method} https://{host}{'' if port == 443 else f':{port}'}{path}")
+        deadline = time.monotonic() + self.timeout
+        connection = _Connection(host, port, self._address(host), self._trust(), self.timeout)
+        try:
+            connection.request(method, path, body=body, headers={"Host": parts.netloc, **(headers or {})})
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except HttpProbeError:
+            raise
+        except ssl.SSLCertVerificationError as exc:
+            raise self._failed("tls-untrusted", f"the certificate of {host}:{port} failed verification: "
+                               f"{exc.verify_message}") from None  # fmt: skip
+        except TimeoutError:
+            raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s") from None
+        except ConnectionRefusedError:
+            raise self._failed("refused", f"{host}:{port} refused the connection") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._failed("http-error", f"{method} {host}:{port} failed: {exc}") from None
+        finally:
+            connection.close()
+        if time.monotonic() > deadline:
+            raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s")
+        reply = HttpResponse(response.status, text, {k.lower(): v for k, v in response.getheaders()})
+        shown = " ".join(text.split())
+        self.transcript.server(f"HTTP {response.status} {shown[:_EVIDENCE_BODY]}")
+        return reply
+
+    def _address(self, host: str) -> str:
+        from pytest_ece_o365.probes.dns import resolve
+
+        observation = resolve(host, self.network.nameservers, self.timeout)
+        if not observation.ok or not observation.addresses:
+            raise self._failed(observation.error or "dns-error", observation.message or f"{host} did not resolve")
+        return observation.addresses[0]
+
+    def _trust(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = verifying_context(self.network.ca_bundle)
+        return self._context
+
+    def _failed(self, error: str, message: str) -> HttpProbeError:
+        self.transcript.note(message)
+        return HttpProbeError(error, message)
+
+
+class _Connection(http.client.HTTPSConnection):
+    """Connects to the resolved ``address`` while TLS (SNI, certificate name) speaks of ``host``."""
+
+    def __init__(self, host: str, port: int, address: str, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._address = address
+        self._tls_context = context
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        try:
+            self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+
+
+def _with_params(url: str, params: dict[str, Any] | None) -> str:
+    if not params:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
