@@ -56,10 +56,11 @@ def token_need_for(config: DeploymentConfig, mailbox: Mailbox) -> TokenNeed | No
         return None
     # Mailboxes whose refresh token comes from the same variable or file share one token (and one
     # request): the shared-account model, where one delegate's token serves several mailboxes.
+    source = (ref.env, ref.file)
     same_token = [
         other
         for other in config.mailboxes
-        if other.refresh_token is not None and (other.refresh_token.env, other.refresh_token.file) == (ref.env, ref.file)
+        if other.refresh_token is not None and (other.refresh_token.env, other.refresh_token.file) == source
     ]
     names = {SMTP_SCOPE} | {INBOUND_SCOPES[other.inbound] for other in same_token}
     resource = config.o365.outlook_resource
