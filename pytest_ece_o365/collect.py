@@ -69,7 +69,7 @@ class CheckItem(pytest.Item):
         self.verdict = verdict
         if verdict.status == "skipped":
             # Reported at the deployment file, not at this module's line.
-            raise pytest.skip.Exception(verdict.detail, _use_item_location=True)
+            raise pytest.skip.Exception(redact(verdict.detail), _use_item_location=True)
         if verdict.status == "failed":
             raise CheckFailed(verdict)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, TypeVar, cast
 
 from pytest_ece_o365.secret import SecretRef
@@ -21,7 +21,8 @@ class ConfigError(Exception):
         self.key_path = key_path
         self.problem = problem
         where = f"{self.source}: {key_path}" if key_path else self.source
-        super().__init__(f"{where}: {problem}")
+        # One line, always: a value with a line break in it is shown escaped.
+        super().__init__(f"{where}: {problem}".replace("\r", "\\r").replace("\n", "\\n"))
 
 
 class Table:
@@ -149,8 +150,11 @@ class Table:
 
 
 def relative_to(source: Path, text: str) -> Path:
-    path = Path(text)
-    return path if path.is_absolute() else (source.parent / path).resolve()
+    """``text`` as a path relative to the deployment file; absolute paths — Windows ones (``C:\\…``,
+    ``\\\\server\\share``) too, whatever system reads the file — are kept as they are."""
+    if PureWindowsPath(text).is_absolute() or PurePosixPath(text).is_absolute():
+        return Path(text)
+    return (source.parent / text).resolve()
 
 
 def type_name(value: object) -> str:

@@ -55,6 +55,10 @@ class EceVersion:
     def family(self) -> tuple[int, int]:
         return (self.major, self.minor)
 
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.major, self.minor, self.maintenance)
+
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}({self.maintenance})"
 

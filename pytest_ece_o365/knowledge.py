@@ -70,9 +70,15 @@ VERSION_MARKERS: Final = tuple(release.marker for release in RELEASES)
 ES_VERSION_MARKERS: Final = tuple(r.marker for r in RELEASES if r.oauth_es is not None)
 
 
-def release_for(family: tuple[int, int]) -> Release | None:
-    """The known release of a version family (major, minor), or None."""
-    return next((release for release in RELEASES if release.family == family), None)
+def release_for(version: tuple[int, int, int]) -> Release | None:
+    """The known release (major, minor, maintenance), or None: ES numbering is per maintenance release,
+    so 12.6(2) does not borrow 12.6(1)'s figures."""
+    return next((release for release in RELEASES if (*release.family, 1) == version), None)
+
+
+def version_marker(family: tuple[int, int]) -> str | None:
+    """The pytest marker of a version family (12.6(x) -> ece_12_6), or None for an unknown family."""
+    return next((release.marker for release in RELEASES if release.family == family), None)
 
 
 def web_url_label(family: tuple[int, int]) -> str:
@@ -164,3 +170,63 @@ def is_microsoft_issuer(organization: str, common_name: str) -> bool:
 # --- Who acts -------------------------------------------------------------------------------------------
 
 OWNERS: Final = ("ece-admin", "azure-admin", "exchange-admin", "network")
+
+
+# --- Microsoft Graph: delegated permissions, licences (the directory checks) ----------------------------
+# Checked on 2026-11-29. Sources: the project's protocol reference (o365-protocol.md, "Microsoft Graph"),
+# which took the permission ids from Microsoft Graph permission dumps (they are resolved by name from
+# Graph's own service principal at run time; these are the fallback), and Microsoft's "Product names and
+# service plan identifiers for licensing" (learn.microsoft.com) for the SKU part numbers and plans.
+
+#: appId of Microsoft Graph: the resource ECE's IMAP/POP/SMTP delegated permissions are requested under.
+GRAPH_APP_ID: Final = "00000003-0000-0000-c000-000000000000"
+
+#: Delegated Microsoft Graph permissions ECE's app needs (name -> permission id).
+GRAPH_DELEGATED_PERMISSION_IDS: Final[dict[str, str]] = {
+    "IMAP.AccessAsUser.All": "652390e4-393a-48de-9484-05f9b1212954",
+    "POP.AccessAsUser.All": "d7b7f2d9-0f45-4ea1-9d42-e50810c06991",
+    "SMTP.Send": "258f6531-6087-4cc4-bb90-092c5fb3ed3f",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+}
+
+#: Application permissions the [graph] reader app needs, and what each one lets it read.
+GRAPH_READER_PERMISSIONS: Final = ("Application.Read.All", "Directory.Read.All")
+
+#: Exchange Online service plans (servicePlanName -> servicePlanId). Plan 2 is what E3/E5 include.
+EXCHANGE_PLAN_2: Final = "EXCHANGE_S_ENTERPRISE"
+EXCHANGE_PLAN_1: Final = "EXCHANGE_S_STANDARD"
+EXCHANGE_SERVICE_PLANS: Final[dict[str, str]] = {
+    EXCHANGE_PLAN_2: "efb87545-963c-4e0d-99df-69c6916d9eb0",
+    EXCHANGE_PLAN_1: "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
+}
+
+#: SKUs that are "E3 or better" in the TAC checklist's sense (skuPartNumber -> product name).
+E3_OR_BETTER_SKUS: Final[dict[str, str]] = {
+    "ENTERPRISEPACK": "Office 365 E3",
+    "ENTERPRISEPREMIUM": "Office 365 E5",
+    "SPE_E3": "Microsoft 365 E3",
+    "SPE_E5": "Microsoft 365 E5",
+}
+
+#: Product names of other SKUs a mailbox commonly has, to name them in findings.
+SKU_NAMES: Final[dict[str, str]] = {
+    **E3_OR_BETTER_SKUS,
+    "EXCHANGEENTERPRISE": "Exchange Online (Plan 2)",
+    "EXCHANGESTANDARD": "Exchange Online (Plan 1)",
+    "STANDARDPACK": "Office 365 E1",
+    "SPB": "Microsoft 365 Business Premium",
+    "O365_BUSINESS_PREMIUM": "Microsoft 365 Business Standard",
+    "O365_BUSINESS_ESSENTIALS": "Microsoft 365 Business Basic",
+}
+
+#: skuId -> skuPartNumber, for the assignedLicenses fallback (only the ids the reference confirms).
+SKU_PART_NUMBERS: Final[dict[str, str]] = {
+    "6fd2c87f-b296-42f0-b197-1e91e994b900": "ENTERPRISEPACK",
+    "05e9a617-0261-4cee-bb44-138d3ef5d965": "SPE_E3",
+}
+
+#: A client secret expiring within this many days is an advisory (rotate it before ECE stops fetching mail).
+SECRET_EXPIRY_WARNING_DAYS: Final = 30
+
+#: Microsoft lets a shared mailbox up to this size go without a licence (Exchange Online limits).
+SHARED_MAILBOX_UNLICENSED_GB: Final = 50

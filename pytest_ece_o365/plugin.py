@@ -46,7 +46,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 600 seconds")
+        raise argparse.ArgumentTypeError(f"{text}: must be more than 0 and at most 600 seconds")
     return value
 
 

@@ -26,13 +26,22 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # XOAUTH2 strings in the clear and base64-encoded ("user=" encodes as "dXNlcj").
     re.compile(r"(auth=Bearer\s+)[^\s\x01]+", re.IGNORECASE),
     re.compile(r"dXNlcj[A-Za-z0-9+/]{8,}={0,2}"),
-    # OAuth form fields and JSON members that carry secrets.
+    # Bearer and Basic credentials, with or without an "Authorization:" header name before them.
+    re.compile(r"(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
+    # OAuth form fields and query parameters (k=v up to & or white space); "code" only as a parameter.
     re.compile(
-        r"((?:refresh_token|access_token|id_token|client_secret|code|code_verifier|assertion)"
-        r"[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,}]+",
+        r"((?<![A-Za-z0-9_])(?:refresh_token|access_token|id_token|client_secret|code_verifier|assertion"
+        r"|client_assertion|password)=)[^\s&\"'\\]+",
         re.IGNORECASE,
     ),
-    re.compile(r"(Authorization:\s*Bearer\s+)\S+", re.IGNORECASE),
+    # (A number is an error code, as in ".../error?code=700082", not an authorization code.)
+    re.compile(r"((?:[?&]|^)code=)(?![0-9]+(?:[\s&\"'\\]|$))[^\s&\"'\\]+", re.IGNORECASE | re.MULTILINE),
+    # The same names as JSON members or "name: value" text: the value runs to its closing quote.
+    re.compile(
+        r"((?:refresh_token|access_token|id_token|client_secret|code_verifier|assertion|password)"
+        r"[\"']?\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s,}]+)",
+        re.IGNORECASE,
+    ),
 )
 
 
@@ -59,4 +68,7 @@ def redact(text: str) -> str:
 
 def _keep_prefix(match: re.Match[str]) -> str:
     prefix = match.group(1) if match.re.groups else ""
-    return f"{prefix}{REDACTED}"
+    value = match.group(2) if match.re.groups >= 2 else ""
+    # A quoted JSON value keeps its quotes, so that redacted JSON stays JSON.
+    quote = value[0] if value[:1] in ("\"", "'") else ""
+    return f"{prefix}{quote}{REDACTED}{quote}"

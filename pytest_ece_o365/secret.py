@@ -40,6 +40,14 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def _decode(raw: bytes) -> str:
+    """A secret file's text: UTF-8 (with or without a BOM), or UTF-16 with its BOM — what Windows
+    PowerShell 5.1's ``echo … > file`` writes."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")
+
+
 class SecretUnavailable(Exception):
     """The secret's source is missing or empty; the message says which source, never a value."""
 
@@ -66,11 +74,13 @@ class SecretRef:
         else:
             assert self.file is not None
             try:
-                value = self.file.read_text(encoding="utf-8")
+                value = _decode(self.file.read_bytes())
             except OSError as exc:
                 raise SecretUnavailable(
                     f"{self.key_path}: cannot read {self.describe()} ({exc.strerror or exc})"
                 ) from None
+            except UnicodeDecodeError:
+                raise SecretUnavailable(f"{self.key_path}: {self.describe()} is not text (UTF-8 or UTF-16)") from None
         value = value.strip()
         if not value:
             raise SecretUnavailable(f"{self.key_path}: {self.describe()} is empty")

@@ -20,7 +20,7 @@ from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.collect import CheckItem, ChecklistFile, applies_to_version
 from pytest_ece_o365.config import ConfigError, load_config
 from pytest_ece_o365.deployment import DeploymentConfig
-from pytest_ece_o365.knowledge import ROLES, release_for
+from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize, write_results
 from pytest_ece_o365.report.terminal import write_findings
@@ -174,9 +174,11 @@ class EceSession:
         node.ece = self
         return node
 
+    # trylast: -m and -k have deselected first, so that the copy of a network target both roles need
+    # is dropped only when both copies are still selected (`-m application_server` keeps its own).
+    @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        release = release_for(self.deployment.ece.version.family)
-        marker = release.marker if release is not None else None
+        marker = version_marker(self.deployment.ece.version.family)
         keep: list[pytest.Item] = []
         dropped: list[pytest.Item] = []
         seen: set[tuple[str, str]] = set()
@@ -199,15 +201,15 @@ class EceSession:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:
         survey = None
-        if not session.config.option.collectonly:
-            needs = [need for item in _check_items(session.items) for need in _needs(self.context, item)]
-            if needs:
-                from pytest_ece_o365.survey import Survey
-
-                survey = Survey(self.deployment, self.context.options.timeout, secrets=self.context.secrets)
-                self.context.survey = survey
-                survey.gather(needs)
         try:
+            if not session.config.option.collectonly:
+                needs = [need for item in _check_items(session.items) for need in _needs(self.context, item)]
+                if needs:
+                    from pytest_ece_o365.survey import Survey
+
+                    survey = Survey(self.deployment, self.context.options.timeout, secrets=self.context.secrets)
+                    self.context.survey = survey
+                    survey.gather(needs)  # inside try: Ctrl-C here still closes the survey
             return (yield)
         finally:
             if survey is not None:

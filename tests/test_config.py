@@ -123,7 +123,8 @@ MALFORMED = [
     pytest.param(deployment_text() + '\n[o365]\ncloud = "germany"\n', "o365.cloud", '"germany" is not one of global, gcc-high, dod, china', id="bad-cloud"),
     pytest.param(deployment_text() + '\n[o365]\nimap = "outlook.office365.com:99999"\n', "o365.imap", "outside 1-65535", id="bad-port"),
     pytest.param(_replace('address = "support@example.com"', 'address = "support"'), "mailboxes[0].address", "is not an e-mail address", id="bad-address"),
-    pytest.param(deployment_text() + '\n[network]\nca_bundle = "missing-root.pem"\n', "network.ca_bundle", "does not exist", id="missing-ca-bundle"),
+    pytest.param(deployment_text() + '\n[o365]\nlogin = "https://login.microsoftonline.com:99999"\n', "o365.login", "is not an https:// URL", id="bad-login-port"),
+    pytest.param(_replace('version = "12.6(1)"', 'version = "12.6\\n(1)"'), "ece.version", "is not an ECE version", id="newline-in-value"),
     pytest.param(_replace("[[mailboxes]]\naddress = \"support@example.com\"", "[mailboxes]\naddress = \"support@example.com\""), "", "TOML syntax error", id="table-vs-array"),
 ]  # fmt: skip
 
@@ -144,3 +145,42 @@ def test_malformed_file_names_file_key_path_and_problem(tmp_path: Path, text: st
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.toml: cannot read the file"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_file_with_a_utf8_bom_loads(tmp_path: Path) -> None:
+    path = tmp_path / "prod.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + deployment_text().encode())
+    assert load_config(path).ece.version == EceVersion(12, 6, 1)
+
+
+def test_windows_paths_are_absolute_on_any_system(tmp_path: Path) -> None:
+    path = tmp_path / "prod.toml"
+    path.write_text(deployment_text() + '\n[network]\nca_bundle = \'C:\\certs\\corp-root.pem\'\n', encoding="utf-8")
+    config = load_config(path)  # a -m static run on a Linux CI must not fail on a Windows server's path
+    assert str(config.network.ca_bundle) == "C:\\certs\\corp-root.pem"
+
+
+def test_bare_ipv6_nameserver(tmp_path: Path) -> None:
+    path = tmp_path / "prod.toml"
+    path.write_text(deployment_text() + '\n[network]\nnameservers = ["::1", "[::1]:5353"]\n', encoding="utf-8")
+    assert load_config(path).network.nameservers == (Endpoint("::1", 53), Endpoint("::1", 5353))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"token-value-123\n", b"\xef\xbb\xbftoken-value-123\r\n", "token-value-123\r\n".encode("utf-16")],
+    ids=["utf-8", "utf-8-bom", "utf-16"],
+)
+def test_secret_files_in_windows_encodings(tmp_path: Path, raw: bytes) -> None:
+    from pytest_ece_o365.secret import SecretRef
+
+    (tmp_path / "rt").write_bytes(raw)
+    assert SecretRef("mailboxes[0].refresh_token", file=tmp_path / "rt").load().reveal() == "token-value-123"
+
+
+def test_binary_secret_file_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    from pytest_ece_o365.secret import SecretRef
+
+    (tmp_path / "rt").write_bytes(b"\x80\x81\xfe")
+    with pytest.raises(SecretUnavailable, match="is not text"):
+        SecretRef("mailboxes[0].refresh_token", file=tmp_path / "rt").load()

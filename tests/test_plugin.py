@@ -279,7 +279,7 @@ def test_static_run_opens_no_socket(pytester: pytest.Pytester, deployment, monke
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("--ece-timeout=0", "argument --ece-timeout: 0 is not between 0 and 600 seconds"),
+        ("--ece-timeout=0", "argument --ece-timeout: 0: must be more than 0 and at most 600 seconds"),
         ("--ece-timeout=soon", "argument --ece-timeout: 'soon' is not a number of seconds"),
         ("--ece-role=database", "argument --ece-role: invalid choice: 'database'"),
         ("--ece-send-test-mail=nobody", "argument --ece-send-test-mail: 'nobody' is not an e-mail address"),
@@ -327,4 +327,15 @@ def test_both_roles_probe_a_shared_endpoint_once(pytester: pytest.Pytester, depl
         "prod.toml::network.tcp[services-outlook.office365.com:993]",
         "prod.toml::network.tcp[services-outlook.office365.com:995]",
         "prod.toml::network.tcp[services-smtp.office365.com:587]",
+    ]
+
+
+def test_marker_selection_keeps_the_roles_own_copy_of_a_shared_target(pytester: pytest.Pytester, deployment) -> None:
+    deployment()
+    result = pytester.runpytest("--ece-config", "prod.toml", "--ece-role", "all", "-m", "network and application_server",
+                                "--collect-only", "-q")  # fmt: skip
+    collected = [line for line in result.stdout.lines if "::network.tcp" in line]
+    assert collected == [
+        "prod.toml::network.tcp[application-login.microsoftonline.com:443]",
+        "prod.toml::network.tcp[application-smtp.office365.com:587]",
     ]

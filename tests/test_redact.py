@@ -59,3 +59,52 @@ def test_secret_cannot_be_pickled() -> None:
 
     with pytest.raises(TypeError):
         pickle.dumps(Secret("do-not-serialise-me"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SMTP status code: 535",
+        "exit code: 4",
+        "AADSTS error code: 700082",
+        "https://login.microsoftonline.com/error?code=700082",
+        "Unicode: yes",
+    ],
+)
+def test_words_that_merely_look_like_field_names_stay(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "leak"),
+    [
+        ("Bearer abcdefgh12345678", "abcdefgh12345678"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+        ("client_secret=abc,def&x=1", "def"),
+        ("https://ece.example.com/cb?code=0.AVYA-abcdef&state=1", "0.AVYA-abcdef"),
+    ],
+)
+def test_gaps_are_closed(text: str, leak: str) -> None:
+    assert leak not in redact(text)
+
+
+def test_redacted_json_stays_json() -> None:
+    body = {"error": "invalid_grant", "error_description": 'AADSTS700082: "quoted"', "refresh_token": 'a"b\\c'}
+    masked = json.loads(redact(json.dumps(body)))
+    assert masked["refresh_token"] == REDACTED
+    assert masked["error_description"] == 'AADSTS700082: "quoted"'
+
+
+def test_results_file_with_an_aadsts_body_in_evidence_is_valid_json(tmp_path) -> None:
+    from pytest_ece_o365.report.results import ResultRow, RunInfo, write_results
+
+    evidence = (
+        'S: HTTP 400 {"error":"invalid_grant","error_description":"AADSTS700082: The refresh token has expired '
+        'due to inactivity.","error_codes":[700082],"error_uri":"https://login.microsoftonline.com/error?code=700082"}',
+    )
+    row = ResultRow("token.refresh", "support@example.com", "failed", "Token generation", "t", "d", "r",
+                    "ece-admin", evidence=evidence)  # fmt: skip
+    info = RunInfo("host", ("services",), "name", "12.6(1)", ("ES10",), "example.onmicrosoft.com")
+    write_results(tmp_path / "r.json", info, [row])
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert "error?code=700082" in document["results"][0]["evidence"][0]

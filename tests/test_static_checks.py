@@ -161,3 +161,9 @@ def test_redirect_uri_on_external_host_passes(judge) -> None:
 def test_access_model(judge, access: str, account: str | None, status: str, words: str) -> None:
     verdict = judge("rights.access_model", "sales@example.com", sales_access=access, sales_token_account=account)
     assert verdict.status == status and words in verdict.detail
+
+
+def test_unknown_maintenance_release_does_not_borrow_another_releases_es(judge) -> None:
+    assert judge("version.supported", version="12.6(2)").status == "failed"
+    verdict = judge("version.engineering_special", version="12.6(2)", specials="[]")
+    assert verdict.status == "skipped" and "12.6(2)" in verdict.detail and "12.6(1)" not in verdict.detail

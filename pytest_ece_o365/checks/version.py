@@ -27,7 +27,7 @@ def version_supported(ctx: CheckContext, target: Target) -> Verdict:
             f"Upgrade ECE to {_NEWEST.label} (or 12.6(1) with its latest ES), then configure the aliases for OAuth.",
             "ece-admin",
         )
-    release = release_for(version.family)
+    release = release_for(version.key)
     if release is not None:
         how = f"with {release.oauth_es} or later" if release.oauth_es else "built in"
         return passed(f"ECE {version} supports OAuth for Office 365 ({how}).")
@@ -53,13 +53,15 @@ def _installed_text(ctx: CheckContext) -> str:
 
 
 def _release_with_es(ctx: CheckContext) -> Release | None:
-    return release_for(ctx.config.ece.version.family)
+    return release_for(ctx.config.ece.version.key)
 
 
 @check("version.engineering_special")
 def engineering_special(ctx: CheckContext, target: Target) -> Verdict:
     release = _release_with_es(ctx)
-    if release is None or release.oauth_es is None:
+    if release is None:
+        return cannot_tell(f"This tool knows no Engineering Special requirement for ECE {ctx.config.ece.version}.")
+    if release.oauth_es is None:
         return cannot_tell(f"ECE {ctx.config.ece.version} needs no Engineering Special for OAuth.")
     required = release.oauth_es
     installed = _installed_level(ctx)

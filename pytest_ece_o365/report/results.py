@@ -33,7 +33,7 @@ class ResultRow:
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)
         row["evidence"] = [redact(line) for line in self.evidence]
-        for key in ("detail", "remediation"):
+        for key in ("detail", "remediation", "target", "title"):
             row[key] = redact(row[key])
         row["duration_s"] = round(self.duration_s, 3)
         if row["setting"] is None:
@@ -86,4 +86,6 @@ def results_document(info: RunInfo, rows: list[ResultRow]) -> dict[str, Any]:
 def write_results(path: Path, info: RunInfo, rows: list[ResultRow]) -> None:
     text = json.dumps(results_document(info, rows), indent=2, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact(text) + "\n", encoding="utf-8")
+    # Values were redacted one by one (ResultRow.as_json); redacting the serialized text could cut a
+    # JSON escape in half.
+    path.write_text(text + "\n", encoding="utf-8")

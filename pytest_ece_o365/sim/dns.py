@@ -16,6 +16,7 @@ import threading
 from dnslib import CNAME, QTYPE, RCODE, RR, A, DNSRecord
 
 from pytest_ece_o365.sim.https import SimBindError
+from pytest_ece_o365.sim.listen import claim_port_options
 from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = ["DnsServer", "answer"]
@@ -80,7 +81,7 @@ class DnsServer:
             tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             try:
                 udp.bind((self.host, self._requested_port))
-                tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                claim_port_options(tcp)
                 tcp.bind((self.host, udp.getsockname()[1]))
                 tcp.listen(16)
             except OSError as exc:

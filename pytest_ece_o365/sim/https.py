@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
+from pytest_ece_o365.sim.listen import claim_port_options
+
 __all__ = ["HttpsServer", "Request", "Response", "SimBindError", "WebApp", "json_response"]
 
 #: Longest request body accepted (token requests are a few KB).
@@ -102,6 +104,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins every handler thread
     block_on_close = True
+    allow_reuse_address = False  # claim_port_options() sets the right option for each system
+
+    def server_bind(self) -> None:
+        claim_port_options(self.socket)
+        super().server_bind()
 
     def __init__(self, address: tuple[str, int], app: WebApp, context: ssl.SSLContext, timeout: float) -> None:
         self.app = app

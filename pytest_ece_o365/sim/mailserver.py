@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from pytest_ece_o365.sim.authority import MailAuthority, MailProtocol
+from pytest_ece_o365.sim.listen import claim_port_options
 from pytest_ece_o365.sim.mailconn import Connection, ConnectionClosed
 from pytest_ece_o365.sim.recorder import RecordedLine, Recorder
 
@@ -148,7 +149,7 @@ class MailServer:
         host, port = self.bind
         listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            claim_port_options(listener)
             listener.bind((host, port))
             listener.listen(128)
         except OSError as exc:

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
+import pytest_ece_o365.checks  # noqa: F401  (registers the checks)
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.targets import targets_for
 from pytest_ece_o365.config import load_config
 from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.sim import runner
 from pytest_ece_o365.survey import Survey
 from pytest_ece_o365.verdict import Verdict
-
-runner = pytest.importorskip("pytest_ece_o365.sim.runner")
-pytest.importorskip("pytest_ece_o365.checks.network")  # registers the four checks
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "pytest_ece_o365" / "example_config.toml"
 NETWORK_CHECKS = ("network.dns", "network.tcp", "network.tls", "network.xoauth2")
