@@ -67,3 +67,34 @@ def test_simulator_stops_after_ctrl_c(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--ece-simulate")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["alive threads: []"])
+
+
+RECORD_CONFTEST = """
+import json
+from pytest_ece_o365.session import SESSION_KEY
+
+def pytest_sessionfinish(session):
+    recorder = session.config.stash[SESSION_KEY].simulator.recorder
+    with open("recorded.json", "w") as out:
+        json.dump({"commands": recorder.commands(), "mutations": recorder.mutations()}, out)
+"""
+
+
+def _recorded(pytester: pytest.Pytester, *args: str) -> dict[str, list[list[object]]]:
+    import json
+
+    pytester.makeconftest(RECORD_CONFTEST)
+    pytester.runpytest("--ece-simulate", *args)
+    return json.loads((pytester.path / "recorded.json").read_text())
+
+
+def test_application_role_redeems_no_token_and_opens_no_mailbox(pytester: pytest.Pytester) -> None:
+    recorded = _recorded(pytester, "--ece-role", "application")
+    lines = [f"{protocol} {line}" for protocol, _session, line in recorded["commands"]]
+    assert not [line for line in lines if "grant_type=refresh_token" in line]
+    assert not [line for line in lines if line.split(" ", 1)[0] in ("imap", "pop3")]
+    assert any(line.startswith("dns ") for line in lines)  # the recorder did see the run
+
+
+def test_a_whole_run_mutates_no_mailbox(pytester: pytest.Pytester) -> None:
+    assert _recorded(pytester)["mutations"] == []

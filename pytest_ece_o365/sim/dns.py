@@ -8,6 +8,7 @@ and for every name it does not know.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import selectors
 import socket
 import struct
@@ -17,6 +18,7 @@ from dnslib import CNAME, QTYPE, RCODE, RR, A, DNSRecord
 
 from pytest_ece_o365.sim.https import SimBindError
 from pytest_ece_o365.sim.listen import claim_port_options
+from pytest_ece_o365.sim.recorder import Recorder
 from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = ["DnsServer", "answer"]
@@ -59,14 +61,26 @@ def answer(tenant: Tenant, query: bytes) -> bytes | None:
 class DnsServer:
     """UDP and TCP DNS on one loopback port; two threads, both joined by :meth:`stop`."""
 
-    def __init__(self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0, recorder: Recorder | None = None
+    ) -> None:
         self.tenant = tenant
+        self.recorder = recorder if recorder is not None else Recorder()
+        self._queries = itertools.count(1)
         self.host = host
         self._requested_port = port
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    def _answer(self, query: bytes) -> bytes | None:
+        try:
+            question = DNSRecord.parse(query).q
+            self.recorder.command("dns", next(self._queries), f"{QTYPE[question.qtype]}? {question.qname}")
+        except Exception:  # garbage is dropped by answer() below; nothing worth recording
+            pass
+        return answer(self.tenant, query)
 
     @property
     def port(self) -> int:
@@ -127,7 +141,7 @@ class DnsServer:
                     data, peer = sock.recvfrom(4096)
                 except OSError:
                     continue
-                reply = answer(self.tenant, data)
+                reply = self._answer(data)
                 if reply is not None:
                     with contextlib.suppress(OSError):
                         sock.sendto(reply, peer)
@@ -160,7 +174,7 @@ class DnsServer:
                 message = _read_exact(conn, struct.unpack("!H", head)[0])
                 if message is None:
                     return
-                reply = answer(self.tenant, message)
+                reply = self._answer(message)
                 if reply is None:
                     return
                 conn.sendall(struct.pack("!H", len(reply)) + reply)

@@ -8,16 +8,19 @@ no idle keep-alive connection can then hold a handler thread, and ``stop()`` joi
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from pytest_ece_o365.sim.listen import claim_port_options
+from pytest_ece_o365.sim.recorder import Recorder
 
 __all__ = ["HttpsServer", "Request", "Response", "SimBindError", "WebApp", "json_response"]
 
@@ -79,6 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
+        self.server.record(request)
         try:
             response = self.server.app.handle(request)
         except Exception:  # a bug in the simulator must look like a server error, not kill the thread
@@ -110,8 +114,16 @@ class _Server(ThreadingHTTPServer):
         claim_port_options(self.socket)
         super().server_bind()
 
-    def __init__(self, address: tuple[str, int], app: WebApp, context: ssl.SSLContext, timeout: float) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: WebApp,
+        context: ssl.SSLContext,
+        timeout: float,
+        record: Callable[[Request], None],
+    ) -> None:
         self.app = app
+        self.record = record
         self.context = context
         self.conn_timeout = timeout
         self.open_conns: set[socket.socket] = set()
@@ -161,14 +173,27 @@ class HttpsServer:
         host: str = "127.0.0.1",
         port: int = 0,
         timeout: float = 10.0,
+        recorder: Recorder | None = None,
     ) -> None:
         self.name = name
+        self.recorder = recorder if recorder is not None else Recorder()
+        self._requests = itertools.count(1)
         self._address = (host, port)
         self._app = app
         self._context = context
         self._timeout = timeout
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    def _record(self, request: Request) -> None:
+        """One line per request: method, path and the grant type — never a query string or body, which
+        carry codes, secrets and tokens."""
+        line = f"{request.method} {request.path}"
+        if request.body:
+            grant = dict(parse_qsl(request.body.decode("utf-8", "replace"))).get("grant_type")
+            if grant:
+                line += f" grant_type={grant}"
+        self.recorder.command(self.name, next(self._requests), line)  # type: ignore[arg-type]
 
     @property
     def port(self) -> int:
@@ -179,7 +204,7 @@ class HttpsServer:
     def start(self) -> None:
         """Listen and serve; ready when this returns."""
         try:
-            self._server = _Server(self._address, self._app, self._context, self._timeout)
+            self._server = _Server(self._address, self._app, self._context, self._timeout, self._record)
         except OSError as exc:
             host, port = self._address
             raise SimBindError(exc.errno, f"{self.name} cannot listen on {host}:{port}: {exc.strerror}") from exc

@@ -10,18 +10,22 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import Literal
 
 from pytest_ece_o365 import redact
 from pytest_ece_o365.sim.authority import MailProtocol
 
-__all__ = ["RecordedLine", "Recorder"]
+#: What recorded the line: a mail server, Entra ID ("login"), Microsoft Graph ("graph") or DNS.
+RecordedProtocol = MailProtocol | Literal["login", "graph", "dns"]
+
+__all__ = ["RecordedLine", "RecordedProtocol", "Recorder"]
 
 
 @dataclass(frozen=True)
 class RecordedLine:
     """One line of a session: ``direction`` is ``"C"`` (client command) or ``"S"`` (server reply)."""
 
-    protocol: MailProtocol
+    protocol: RecordedProtocol
     session_id: int
     direction: str
     line: str
@@ -37,13 +41,13 @@ class Recorder:
         self._lock = threading.Lock()
         self._lines: deque[RecordedLine] = deque(maxlen=max_lines)
 
-    def command(self, protocol: MailProtocol, session_id: int, line: str, *, mutation: bool = False) -> None:
+    def command(self, protocol: RecordedProtocol, session_id: int, line: str, *, mutation: bool = False) -> None:
         """Record a client command line; ``redact.redact`` is applied here, once for every caller."""
         entry = RecordedLine(protocol, session_id, "C", redact.redact(line), mutation)
         with self._lock:
             self._lines.append(entry)
 
-    def reply(self, protocol: MailProtocol, session_id: int, line: str) -> None:
+    def reply(self, protocol: RecordedProtocol, session_id: int, line: str) -> None:
         """Record a server reply line (for transcripts)."""
         entry = RecordedLine(protocol, session_id, "S", redact.redact(line))
         with self._lock:
@@ -54,7 +58,7 @@ class Recorder:
         with self._lock:
             return list(self._lines)
 
-    def commands(self, protocol: MailProtocol | None = None) -> list[tuple[MailProtocol, int, str]]:
+    def commands(self, protocol: RecordedProtocol | None = None) -> list[tuple[RecordedProtocol, int, str]]:
         """Client commands as ``(protocol, session_id, line)``, optionally for one protocol."""
         return [
             (e.protocol, e.session_id, e.line)
@@ -62,17 +66,17 @@ class Recorder:
             if e.direction == "C" and (protocol is None or e.protocol == protocol)
         ]
 
-    def mutations(self) -> list[tuple[MailProtocol, int, str]]:
+    def mutations(self) -> list[tuple[RecordedProtocol, int, str]]:
         """The client commands that could change a mailbox or send mail (SELECT, STORE, DELE, DATA…)."""
         return [(e.protocol, e.session_id, e.line) for e in self.lines() if e.direction == "C" and e.mutation]
 
-    def transcript(self, protocol: MailProtocol, session_id: int) -> list[str]:
+    def transcript(self, protocol: RecordedProtocol, session_id: int) -> list[str]:
         """One session as ``"C: …"`` / ``"S: …"`` lines."""
         return [
             f"{e.direction}: {e.line}" for e in self.lines() if e.protocol == protocol and e.session_id == session_id
         ]
 
-    def sessions(self, protocol: MailProtocol | None = None) -> list[int]:
+    def sessions(self, protocol: RecordedProtocol | None = None) -> list[int]:
         """Session ids seen, in order of first appearance."""
         seen: dict[int, None] = {}
         for e in self.lines():

@@ -105,12 +105,12 @@ class RunningSimulator:
         context = authority.server_certificate(names).server_context(self.workdir)
         timeout = max(30.0, self.cfg.network.timeout * 3)
 
-        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0)))
+        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0), recorder=self.recorder))
         self.nameserver = Endpoint("127.0.0.1", dns.port)
         aad_app, graph_app = AadApp(tenant), GraphApp(tenant)
-        aad = self._run(HttpsServer("login", aad_app, context, port=ports.get("login", 0)))
+        aad = self._run(HttpsServer("login", aad_app, context, port=ports.get("login", 0), recorder=self.recorder))
         aad_app.set_base(f"https://{hosts.login}:{aad.port}")
-        graph = self._run(HttpsServer("graph", graph_app, context, port=ports.get("graph", 0)))
+        graph = self._run(HttpsServer("graph", graph_app, context, port=ports.get("graph", 0), recorder=self.recorder))
         graph_app.set_base(f"https://{hosts.graph}:{graph.port}")
         mail_ports: dict[str, int] = {}
         mail: tuple[tuple[MailProtocol, type[MailServer]], ...] = (
