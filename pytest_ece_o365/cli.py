@@ -1,4 +1,9 @@
-"""``ece-o365``: what is not a test run. ``sim`` runs the simulated tenant in the foreground."""
+"""``ece-o365``: what is not a test run (contract §1).
+
+``login`` generates a mailbox's refresh token (:mod:`pytest_ece_o365.login`), ``merge`` makes one report
+from the per-server results files (:mod:`pytest_ece_o365.report.merge`), ``sim`` runs the simulated
+tenant in the foreground. The commands' logic lives in those modules, imported only when used.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,83 @@ from pytest_ece_o365 import __version__
 from pytest_ece_o365.config import ConfigError, load_config
 
 USAGE_ERROR = 4  # pytest's exit code for usage errors; the CLI uses the same codes
+INTERRUPTED = 2
+INTERNAL_ERROR = 3
+
+
+class CommandError(Exception):
+    """A command ends with this one-line message (never a secret) and ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = USAGE_ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class UsageError(CommandError):
+    """Bad command line, config file or input: exit 4."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, USAGE_ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "login":
+            from pytest_ece_o365.login import run_login
+
+            return run_login(args)
+        if args.command == "merge":
+            from pytest_ece_o365.report.merge import run_merge
+
+            return run_merge(args)
+        return run_sim(args)
+    except CommandError as exc:
+        from pytest_ece_o365.redact import redact
+
+        print(f"ece-o365: error: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nece-o365: interrupted; nothing was written", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as exc:
+        if args.command == "sim":
+            raise
+        # login and merge handle every expected failure; this is a bug. One line, still redacted: the
+        # login command holds a client secret and tokens, and a traceback is not where they may leak.
+        from pytest_ece_o365.redact import redact
+
+        print(f"ece-o365: internal error (please report it): {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ece-o365", description="pytest-ece-o365 tools")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    login = commands.add_parser(
+        "login",
+        help="generate a mailbox's refresh token the way ECE does",
+        description="Print the sign-in URL for the mailbox's token account, read back the address the "
+        "browser lands on, check the signed-in account and store the refresh token in a file only you "
+        "can read.",
+    )
+    login.add_argument("config", metavar="CONFIG", help="the deployment file")
+    login.add_argument("--mailbox", required=True, metavar="ADDRESS", help="the [[mailboxes]] address")
+    login.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write the token (default: the mailbox's refresh_token file, else ./<account>.rt)",
+    )
+    merge = commands.add_parser(
+        "merge",
+        help="one report for the deployment from the per-server results files",
+        description="Merge --ece-json results files into one HTML report (and one JSON document). "
+        "Exit 1 when any input has a failed result.",
+    )
+    merge.add_argument("inputs", nargs="+", metavar="RESULTS.json", help="results files (--ece-json)")
+    merge.add_argument("--html", required=True, metavar="OUT.html", help="the merged report")
+    merge.add_argument("--json", metavar="OUT.json", help="the merged document (pytest-ece-o365/merged/1)")
     sim = commands.add_parser(
         "sim",
         help="run the simulated Office 365 tenant in the foreground",
@@ -30,16 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATH",
         help="deployment file whose mailboxes and app the tenant holds (default: the packaged example)",
     )
-    args = parser.parse_args(argv)
-    try:
-        return run_sim(args)
-    except UsageError as exc:
-        print(f"ece-o365: error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
-
-
-class UsageError(Exception):
-    pass
+    return parser
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -62,4 +129,8 @@ def run_sim(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as ``python -m pytest_ece_o365.cli``: call the imported module's main, so that the errors the
+    # commands raise (pytest_ece_o365.cli.CommandError) are the class it catches, not __main__'s copy.
+    from pytest_ece_o365.cli import main as _main
+
+    sys.exit(_main())

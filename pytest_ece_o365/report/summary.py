@@ -9,9 +9,12 @@ from collections.abc import Iterable
 from html import escape
 from itertools import groupby
 
+from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.terminal import findings
+
+FINDING_STATUSES = frozenset({"failed", "advisory", "waived"})
 
 STYLE = """<style>
 .ece-summary { font-family: Helvetica, Arial, sans-serif; margin-bottom: 1.5em; }
@@ -52,8 +55,16 @@ def counts_line(rows: list[ResultRow]) -> str:
     return f"<p class='ece-counts'>{''.join(spans)}</p>"
 
 
+def ordered_findings(rows: list[ResultRow]) -> list[ResultRow]:
+    """:func:`~pytest_ece_o365.report.terminal.findings`, also for check ids this version does not know
+    (``ece-o365 merge`` reads files other versions wrote): those come last, by section and id."""
+    known = [row for row in rows if row.check in CHECKS]
+    unknown = [row for row in rows if row.check not in CHECKS and row.status in FINDING_STATUSES]
+    return findings(known) + sorted(unknown, key=lambda row: (row.section, row.check))
+
+
 def findings_tables(rows: list[ResultRow], *, with_host: dict[int, str] | None = None) -> str:
-    found = findings(rows)
+    found = ordered_findings(rows)
     if not found:
         return "<p>No findings: every selected check passed or was skipped with its reason.</p>"
     parts = []

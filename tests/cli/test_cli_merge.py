@@ -1,0 +1,151 @@
+"""``ece-o365 merge``: one report for the deployment from per-server results files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_ece_o365.cli import main
+from pytest_ece_o365.report.results import ResultRow, RunInfo, results_document
+
+WHEN = dt.datetime(2026, 11, 28, 14, 0, tzinfo=dt.timezone.utc)
+
+
+def document(host: str, roles: tuple[str, ...], rows: list[ResultRow], name: str = "Contoso (prod)") -> dict[str, Any]:
+    info = RunInfo(host, roles, name, "12.6(1)", ("ES10",), "example.onmicrosoft.com", WHEN)
+    return results_document(info, rows)
+
+
+def row(
+    check: str, target: str, status: Any, detail: str = "", owner: str | None = None, section: str = ""
+) -> ResultRow:
+    return ResultRow(check, target, status, section or "Network connectivity", check, detail,
+                     remediation="do it" if owner else "", owner=owner)  # fmt: skip
+
+
+def write(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def merge(*argv: str | Path) -> int:
+    return main(["merge", *map(str, argv)])
+
+
+SVC = [
+    row("network.dns", "outlook.office365.com", "passed"),
+    row("token.refresh", "support@example.com", "failed", "AADSTS700082 <expired>", "ece-admin", "Token generation"),
+]
+APP = [
+    row("network.tls", "login.microsoftonline.com:443", "advisory", "TLS inspected by Contoso", "network"),
+    row("future.check", "x", "failed", "a check from a newer version", "network", "Something new"),
+]
+
+
+def test_merged_html_has_every_host_and_findings_with_their_host(tmp_path: Path) -> None:
+    svc = write(tmp_path / "svc.json", document("ece-svc01", ("services",), SVC))
+    app = write(tmp_path / "app.json", document("ece-app01", ("application",), APP))
+    assert merge(svc, app, "--html", tmp_path / "out" / "m.html", "--json", tmp_path / "m.json") == 1
+    page = (tmp_path / "out" / "m.html").read_text(encoding="utf-8")
+    assert "<title>ECE ↔ Office 365 OAuth check — Contoso (prod)</title>" in page
+    assert page.count("<th>Host</th>") >= 2  # deployment table and findings
+    assert "<td>ece-svc01</td><td>services</td>" in page and "<td>ece-app01</td><td>application</td>" in page
+    finding = page[page.index("Findings by checklist section") :]
+    assert "<td>FAILED</td><td>ece-svc01</td><td>token.refresh</td>" in finding
+    assert "<td>ADVISORY</td><td>ece-app01</td><td>network.tls</td>" in finding
+    assert "<td>FAILED</td><td>ece-app01</td><td>future.check</td>" in finding  # unknown id: still shown
+    assert "AADSTS700082 &lt;expired&gt;" in page
+    assert "<span class='ece-failed'>2 failed</span>" in page and "<span class='ece-passed'>1 passed</span>" in page
+    per_host = page[page.index("Results per host") :]
+    assert "ece-svc01 — services" in per_host and "ece-app01 — application" in per_host
+    assert "<script" not in page
+
+    merged = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert merged["schema"] == "pytest-ece-o365/merged/1"
+    assert merged["deployment"] == {"name": "Contoso (prod)", "other_names": []}
+    assert [h["host"] for h in merged["hosts"]] == ["ece-svc01", "ece-app01"]
+    assert merged["summary"] == {"passed": 1, "failed": 2, "advisory": 1, "waived": 0, "skipped": 0}
+    assert merged["failed"] is True
+    assert merged["runs"][0]["host"] == "ece-svc01" and merged["runs"][1]["results"][0]["check"] == "network.tls"
+
+
+def test_exit_0_without_failures_and_names_are_escaped(tmp_path: Path) -> None:
+    evil = "<script>alert('x')</script> & Co"
+    svc = write(tmp_path / "svc.json", document("ece-svc01", ("services",), SVC[:1], name=evil))
+    app = write(tmp_path / "app.json", document("<b>app</b>", ("application",), APP[:1], name="Other name"))
+    assert merge(svc, app, "--html", tmp_path / "m.html") == 0  # an advisory alone does not fail
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<b>app" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in page
+    assert "&lt;b&gt;app&lt;/b&gt;" in page
+    assert "do not agree on the deployment name" in page and "Other name" in page
+
+
+def test_secrets_in_an_input_are_redacted(tmp_path: Path) -> None:
+    leaky = [row("token.refresh", "a@example.com", "failed", "sent refresh_token=0.AAAAsecretvalue", "ece-admin")]
+    doc = document("h", ("services",), leaky)
+    doc["results"][0]["detail"] = "sent refresh_token=0.AAAAsecretvalue"  # as if written by a buggy version
+    path = write(tmp_path / "r.json", doc)
+    assert merge(path, "--html", tmp_path / "m.html", "--json", tmp_path / "m.json") == 1
+    for out in ("m.html", "m.json"):
+        assert "0.AAAAsecretvalue" not in (tmp_path / out).read_text(encoding="utf-8")
+
+
+def test_same_host_twice_is_told_apart_by_file(tmp_path: Path) -> None:
+    first = write(tmp_path / "monday.json", document("ece-svc01", ("services",), SVC[:1]))
+    second = write(tmp_path / "tuesday.json", document("ece-svc01", ("services",), SVC[:1]))
+    assert merge(first, second, "--html", tmp_path / "m.html") == 0
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "ece-svc01 (monday.json)" in page and "ece-svc01 (tuesday.json)" in page
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read the file"),
+        ("{not json", "not a JSON results file"),
+        ('{"schema": "pytest-ece-o365/results/2"}', "schema is 'pytest-ece-o365/results/2'"),
+        ("[]", "not a results file"),
+        ("BROKEN_STATUS", "results[0].status is 'broke'"),
+        ("NO_HOST", "host is missing"),
+    ],
+)
+def test_a_bad_input_is_exit_4_with_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    good = write(tmp_path / "good.json", document("ece-svc01", ("services",), SVC))
+    bad = tmp_path / "bad.json"
+    if content == "BROKEN_STATUS":
+        doc = document("h", ("services",), SVC)
+        doc["results"][0]["status"] = "broke"
+        write(bad, doc)
+    elif content == "NO_HOST":
+        doc = document("h", ("services",), SVC)
+        del doc["host"]
+        write(bad, doc)
+    elif content is not None:
+        bad.write_text(content, encoding="utf-8")
+    assert merge(good, bad, "--html", tmp_path / "m.html") == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err and message in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_merge_of_real_runs_on_both_roles(pytester: pytest.Pytester) -> None:
+    services = pytester.runpytest("--ece-simulate", "--ece-role", "services", "--ece-json", "svc.json")
+    application = pytester.runpytest("--ece-simulate=broken", "--ece-role", "application", "--ece-json", "app.json")
+    assert services.ret in (0, 1) and application.ret in (0, 1)
+    code = merge(pytester.path / "svc.json", pytester.path / "app.json", "--html", pytester.path / "m.html",
+                 "--json", pytester.path / "m.json")  # fmt: skip
+    merged = json.loads((pytester.path / "m.json").read_text(encoding="utf-8"))
+    assert [h["roles"] for h in merged["hosts"]] == [["services"], ["application"]]
+    assert code == (1 if merged["summary"]["failed"] else 0) == max(services.ret, application.ret)
+    page = (pytester.path / "m.html").read_text(encoding="utf-8")
+    host = merged["hosts"][0]["host"]
+    assert f"{host} (svc.json)" in page and f"{host} (app.json)" in page  # one machine ran both roles
+    assert "Contoso contact center (example)" in page
