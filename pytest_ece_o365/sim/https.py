@@ -13,6 +13,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,8 +122,10 @@ class _Server(ThreadingHTTPServer):
         context: ssl.SSLContext,
         timeout: float,
         record: Callable[[Request], None],
+        latency: float = 0.0,
     ) -> None:
         self.app = app
+        self.latency = latency
         self.record = record
         self.context = context
         self.conn_timeout = timeout
@@ -138,6 +141,8 @@ class _Server(ThreadingHTTPServer):
             self.open_conns.add(raw)
         try:
             raw.settimeout(self.conn_timeout)
+            if self.latency:
+                time.sleep(self.latency)  # benchmarks: a distant server
             try:
                 tls = self.context.wrap_socket(raw, server_side=True)
             except (OSError, ValueError):
@@ -174,8 +179,10 @@ class HttpsServer:
         port: int = 0,
         timeout: float = 10.0,
         recorder: Recorder | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.name = name
+        self._latency = latency
         self.recorder = recorder if recorder is not None else Recorder()
         self._requests = itertools.count(1)
         self._address = (host, port)
@@ -204,7 +211,7 @@ class HttpsServer:
     def start(self) -> None:
         """Listen and serve; ready when this returns."""
         try:
-            self._server = _Server(self._address, self._app, self._context, self._timeout, self._record)
+            self._server = _Server(self._address, self._app, self._context, self._timeout, self._record, self._latency)
         except OSError as exc:
             host, port = self._address
             raise SimBindError(exc.errno, f"{self.name} cannot listen on {host}:{port}: {exc.strerror}") from exc

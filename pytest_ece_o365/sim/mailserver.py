@@ -102,8 +102,10 @@ class MailServer:
         recorder: Recorder | None = None,
         hang: bool = False,
         timeout: float = 30.0,
+        latency: float = 0.0,
     ) -> None:
         self.authority = authority
+        self.latency = latency  # added before each session's first byte (benchmarks: a distant server)
         self.ssl_context = ssl_context
         self.host_name = host_name
         self.bind = bind
@@ -251,6 +253,8 @@ class MailServer:
 
     def _run_session(self, conn: Connection) -> None:
         try:
+            if self.latency and self._stopping.wait(self.latency):
+                return
             self.serve_session(conn)
         except ConnectionClosed:
             pass

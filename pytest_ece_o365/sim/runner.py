@@ -97,7 +97,7 @@ class RunningSimulator:
         return {key: Secret(value) for key, value in self.tenant.run_secrets.items()}
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def _start(self, ports: Mapping[str, int]) -> None:
+    def _start(self, ports: Mapping[str, int], latency: float = 0.0) -> None:
         tenant, hosts = self.tenant, self.tenant.hosts
         authority = pki.authority(tenant.tls_chain)
         self.ca_bundle.write_bytes(authority.root_pem)
@@ -108,9 +108,15 @@ class RunningSimulator:
         dns = self._run(DnsServer(tenant, port=ports.get("dns", 0), recorder=self.recorder))
         self.nameserver = Endpoint("127.0.0.1", dns.port)
         aad_app, graph_app = AadApp(tenant), GraphApp(tenant)
-        aad = self._run(HttpsServer("login", aad_app, context, port=ports.get("login", 0), recorder=self.recorder))
+        aad = self._run(
+            HttpsServer("login", aad_app, context, port=ports.get("login", 0), recorder=self.recorder, latency=latency)
+        )
         aad_app.set_base(f"https://{hosts.login}:{aad.port}")
-        graph = self._run(HttpsServer("graph", graph_app, context, port=ports.get("graph", 0), recorder=self.recorder))
+        graph = self._run(
+            HttpsServer(
+                "graph", graph_app, context, port=ports.get("graph", 0), recorder=self.recorder, latency=latency
+            )
+        )
         graph_app.set_base(f"https://{hosts.graph}:{graph.port}")
         mail_ports: dict[str, int] = {}
         mail: tuple[tuple[MailProtocol, type[MailServer]], ...] = (
@@ -130,6 +136,7 @@ class RunningSimulator:
                 recorder=self.recorder,
                 hang=tenant.behaviour[name] == "hang",
                 timeout=timeout,
+                latency=latency,
             )
             mail_ports[name] = self._run(server).port
         self.endpoints = SimEndpoints(
@@ -242,11 +249,16 @@ def _toml(text: str) -> str:
 
 
 def start_simulator(
-    cfg: DeploymentConfig, scenario: str = "healthy", *, ports: Mapping[str, int] | None = None
+    cfg: DeploymentConfig,
+    scenario: str = "healthy",
+    *,
+    ports: Mapping[str, int] | None = None,
+    latency: float = 0.0,
 ) -> RunningSimulator:
     """Build the tenant for ``scenario`` and start every server; ready when this returns.
 
     ``ports`` fixes a server's port (keys: ``SERVER_NAMES``); by default every port is ephemeral.
+    ``latency`` (seconds) delays every TCP connection's first byte, as a distant server would (benchmarks).
     Raises :class:`~pytest_ece_o365.sim.tenant.ScenarioError` for a scenario the config cannot host and
     :class:`OSError` (``SimBindError`` / ``MailServerBindError``) when a port cannot be bound; in both
     cases nothing is left running.
@@ -257,7 +269,7 @@ def start_simulator(
     tenant = Tenant.from_config(cfg, scenario)
     simulator = RunningSimulator(cfg, tenant)
     try:
-        simulator._start(ports or {})
+        simulator._start(ports or {}, latency)
     except BaseException:
         simulator.stop()
         raise

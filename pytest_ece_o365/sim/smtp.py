@@ -48,10 +48,18 @@ class SmtpServer(MailServer):
         recorder: Recorder | None = None,
         hang: bool = False,
         timeout: float = 30.0,
+        latency: float = 0.0,
         max_message_size: int = 10 * 1024 * 1024,
     ) -> None:
         super().__init__(
-            authority, ssl_context, host_name=host_name, bind=bind, recorder=recorder, hang=hang, timeout=timeout
+            authority,
+            ssl_context,
+            host_name=host_name,
+            bind=bind,
+            recorder=recorder,
+            hang=hang,
+            timeout=timeout,
+            latency=latency,
         )
         self.max_message_size = max_message_size
         domain = f"outlook.{host_name[5:]}" if host_name.startswith("smtp.") else host_name
