@@ -1,4 +1,236 @@
 """Checklist sections 3–4, live: the refresh token redeems, for the right account, with the right scopes
-and lifetime. (Being built.)"""
+and lifetime.
+
+Each check reads the one :class:`~pytest_ece_o365.probes.token.TokenObservation` of the mailbox's
+refresh token (one request per token, shared by every mailbox and check that uses it). When the
+redemption failed, token.refresh carries the finding and the three claim checks are *skipped naming
+it*: one dead token is one finding with one fix.
+
+A network failure on the way to the login host fails token.refresh (owner network) rather than
+skipping it: ECE cannot refresh from this server either, and a ``-m oauth`` run has no network check
+that would otherwise report it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
+
+from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
+from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.deployment import Mailbox
+from pytest_ece_o365.diagnosis_oauth import oauth_verdict
+from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, token_need_for
+from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
+
+_NO_SURVEY = "no token request in this run (a static-only run redeems no refresh token)"
+#: The Office 365 Exchange Online resource's application id: ``aud`` of v1 tokens may be this instead.
+OUTLOOK_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+MIN_LIFETIME_MINUTES = 60
+_USER_CLAIMS = ("upn", "unique_name", "preferred_username")
+
+
+def token_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+    """Every OAuth check reads one token request per refresh token."""
+    if target.mailbox is None:
+        return []
+    need = token_need_for(ctx.config, target.mailbox)
+    return [need] if need is not None else []
+
+
+def _observe(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
+    mailbox = target.mailbox
+    if mailbox is None:
+        return cannot_tell("no mailbox to check")
+    need = token_need_for(ctx.config, mailbox)
+    if need is None:
+        index = ctx.config.mailboxes.index(mailbox)
+        return cannot_tell(
+            f"{mailbox.address} has no refresh token in the deployment file "
+            f"(mailboxes[{index}].refresh_token = {{ env = ... }} or {{ file = ... }})"
+        )
+    if ctx.survey is None:
+        return cannot_tell(_NO_SURVEY)
+    observation: TokenObservation = ctx.survey.get(need)
+    return observation
+
+
+def _facts(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> dict[str, object]:
+    login = ctx.config.o365.login_endpoint
+    return {
+        "host": login.host,
+        "port": login.port,
+        "endpoint": str(login),
+        "timeout": f"{ctx.options.timeout:g}",
+        "account": observation.need.account,
+        "mailbox": mailbox.address,
+        "client_id": ctx.config.azure_ad.client_id,
+        "tenant": ctx.config.azure_ad.tenant,
+        "login": observation.login or ctx.config.o365.login,
+        "resource": ctx.config.o365.outlook_resource,
+        "aadsts": f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error,
+        "code": observation.aadsts,
+    }
+
+
+@check("token.refresh", needs=token_needs)
+def refresh(ctx: CheckContext, target: Target) -> Verdict:
+    observation = _observe(ctx, target)
+    if isinstance(observation, Verdict):
+        return observation
+    assert target.mailbox is not None
+    return judge_refresh(ctx, target.mailbox, observation)
+
+
+@check("token.identity", needs=token_needs)
+def identity(ctx: CheckContext, target: Target) -> Verdict:
+    observation = _usable(ctx, target)
+    if isinstance(observation, Verdict):
+        return observation
+    assert target.mailbox is not None
+    return judge_identity(ctx, target.mailbox, observation)
+
+
+@check("token.scopes", needs=token_needs)
+def scopes(ctx: CheckContext, target: Target) -> Verdict:
+    observation = _usable(ctx, target)
+    if isinstance(observation, Verdict):
+        return observation
+    assert target.mailbox is not None
+    return judge_scopes(ctx, target.mailbox, observation)
+
+
+@check("azure_app.token_lifetime", needs=token_needs)
+def token_lifetime(ctx: CheckContext, target: Target) -> Verdict:
+    observation = _usable(ctx, target)
+    if isinstance(observation, Verdict):
+        return observation
+    assert target.mailbox is not None
+    return judge_lifetime(ctx, target.mailbox, observation)
+
+
+# --- Judging the observation (pure functions, tested from recorded observations) ------------------
+
+
+def judge_refresh(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
+    """token.refresh: the refresh token redeemed; a failure explained from its AADSTS code."""
+    if observation.error == "secret-missing":
+        return cannot_tell(f"cannot redeem the refresh token: {observation.description}")
+    if not observation.ok:
+        error = f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error
+        seen = observation.description or observation.error
+        return oauth_verdict(
+            "token.refresh", error, _facts(ctx, mailbox, observation), seen=seen, evidence=observation.transcript
+        )
+    granted = " ".join(_short(scope) for scope in observation.scope.split()) or "(no scope listed)"
+    lifetime = f", valid {observation.expires_in // 60} min" if observation.expires_in else ""
+    account = observation.need.account
+    shared = "" if account.lower() == mailbox.address.lower() else f" (token of {account})"
+    return passed(
+        f"The refresh token for {mailbox.address}{shared} redeemed at {observation.login}: "
+        f"access token for {granted}{lifetime}",
+        evidence=observation.transcript,
+    )
+
+
+def _usable(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
+    """The observation when a token was issued; else the skip naming token.refresh's finding."""
+    observation = _observe(ctx, target)
+    if isinstance(observation, Verdict):
+        return observation
+    if observation.error == "secret-missing":
+        return cannot_tell(f"no token to read: {observation.description}")
+    if not observation.ok:
+        code = f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error
+        return cannot_tell(
+            f"not tried: token.refresh failed for {target.label} ({code}): {observation.description}",
+            evidence=observation.transcript,
+        )
+    return observation
+
+
+def token_user(claims: Mapping[str, Any]) -> str | None:
+    """The account a token was issued to: ``upn``, ``unique_name`` (v1) or ``preferred_username`` (v2)."""
+    for name in _USER_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            # unique_name of a guest reads "live.com#user@example.com"
+            return value.rsplit("#", 1)[-1]
+    return None
+
+
+def judge_identity(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
+    """token.identity: the token's user is the mailbox (access = mailbox) or its token_account."""
+    if observation.opaque:
+        return cannot_tell("the access token is opaque (not a JWT): its user cannot be read")
+    user = token_user(observation.claims)
+    if user is None:
+        return cannot_tell("the access token names no user (no upn, unique_name or preferred_username claim)")
+    expected = observation.need.account
+    if user.lower() == expected.lower():
+        return passed(f"The token for {mailbox.address} belongs to {user}", evidence=_claim_lines(observation))
+    facts = {**_facts(ctx, mailbox, observation), "token_user": user}
+    return oauth_verdict(
+        "token.identity", "wrong-account", facts, evidence=(*_claim_lines(observation), *observation.transcript)
+    )
+
+
+def _audience_ok(audience: object, resource: str) -> bool:
+    values = audience if isinstance(audience, list) else [audience]
+    wanted = {resource.lower().rstrip("/"), OUTLOOK_APP_ID}
+    return any(isinstance(value, str) and value.lower().rstrip("/") in wanted for value in values)
+
+
+def judge_scopes(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
+    """token.scopes: audience is Outlook and ``scp`` holds the mailbox's inbound scope and SMTP.Send."""
+    if observation.opaque:
+        return cannot_tell("the access token is opaque (not a JWT): its audience and scopes cannot be read")
+    claims = observation.claims
+    resource = ctx.config.o365.outlook_resource
+    scp = str(claims.get("scp", ""))
+    granted = {_short(scope).lower() for scope in scp.split()}
+    evidence = (*_claim_lines(observation), *observation.transcript)
+    audience = claims.get("aud")
+    facts = {**_facts(ctx, mailbox, observation), "granted": scp or "no delegated scope", "audience": audience}
+    if not _audience_ok(audience, resource):
+        return oauth_verdict("token.scopes", "wrong-audience", facts, evidence=evidence)
+    needed = [INBOUND_SCOPES[mailbox.inbound], SMTP_SCOPE]
+    missing = [name for name in needed if name.lower() not in granted]
+    if missing:
+        facts["missing"] = " and ".join(missing)
+        return oauth_verdict("token.scopes", "missing-scope", facts, evidence=evidence)
+    return passed(f"The token is for {audience} with {' '.join(needed)} (scp: {scp})", evidence=evidence)
+
+
+def judge_lifetime(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
+    """azure_app.token_lifetime: ``exp - iat`` of the issued token is at least 60 minutes."""
+    claims = observation.claims
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if isinstance(iat, (int, float)) and isinstance(exp, (int, float)):
+        seconds, source = float(exp - iat), "exp − iat"
+    elif observation.expires_in is not None:
+        # An opaque token still comes with expires_in; Entra counts it one second short (3599 for 60 min).
+        seconds, source = float(observation.expires_in + 1), "the token response's expires_in"
+    else:
+        return cannot_tell("neither the token (opaque) nor the token response tells the token's lifetime")
+    minutes = seconds / 60
+    shown = f"{minutes:.0f}" if minutes == int(minutes) else f"{minutes:.1f}"
+    if minutes + 1e-9 < MIN_LIFETIME_MINUTES:
+        facts = {**_facts(ctx, mailbox, observation), "minutes": shown}
+        return oauth_verdict(
+            "azure_app.token_lifetime", "short-lifetime", facts, seen=f"{source} = {shown} minutes",
+            evidence=_claim_lines(observation),
+        )  # fmt: skip
+    return passed(f"Access tokens live {shown} minutes ({source}; at least {MIN_LIFETIME_MINUTES} required)")
+
+
+def _short(scope: str) -> str:
+    """``https://outlook.office.com/SMTP.Send`` -> ``SMTP.Send``."""
+    return scope.rsplit("/", 1)[-1]
+
+
+def _claim_lines(observation: TokenObservation) -> tuple[str, ...]:
+    """The claims a finding rests on, as evidence (never the token itself)."""
+    claims = observation.claims
+    shown = ("aud", "scp", "upn", "unique_name", "preferred_username", "iat", "exp", "appid", "tid")
+    return tuple(f"claim {name}: {claims[name]}" for name in shown if name in claims)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from pytest_ece_o365.deployment import Network
-from pytest_ece_o365.probes.observation import Transcript
-from pytest_ece_o365.probes.tls import verifying_context
+from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.probes.tcp import ProbeError, connect_address
+from pytest_ece_o365.probes.tls import _VALIDITY, _WRONG_NAME, verifying_context
 
 #: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
 _EVIDENCE_BODY = 600
@@ -94,15 +94,11 @@ class ResolvingHttpClient:
             connection.request(method, path, body=body, headers={"Host": parts.netloc, **(headers or {})})
             response = connection.getresponse()
             text = response.read().decode("utf-8", "replace")
-        except HttpProbeError:
+        except HttpProbeError as exc:  # classified while connecting (TCP, TLS)
+            self.transcript.note(exc.message)
             raise
-        except ssl.SSLCertVerificationError as exc:
-            raise self._failed("tls-untrusted", f"the certificate of {host}:{port} failed verification: "
-                               f"{exc.verify_message}") from None  # fmt: skip
         except TimeoutError:
             raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s") from None
-        except ConnectionRefusedError:
-            raise self._failed("refused", f"{host}:{port} refused the connection") from None
         except (OSError, http.client.HTTPException) as exc:
             raise self._failed("http-error", f"{method} {host}:{port} failed: {exc}") from None
         finally:
@@ -124,7 +120,12 @@ class ResolvingHttpClient:
 
     def _trust(self) -> ssl.SSLContext:
         if self._context is None:
-            self._context = verifying_context(self.network.ca_bundle)
+            try:
+                self._context = verifying_context(self.network.ca_bundle)
+            except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: classified, not a crash
+                raise self._failed(
+                    "ca-bundle-invalid", f"[network] ca_bundle {self.network.ca_bundle} cannot be loaded: {exc}"
+                ) from None
         return self._context
 
     def _failed(self, error: str, message: str) -> HttpProbeError:
@@ -139,14 +140,42 @@ class _Connection(http.client.HTTPSConnection):
         super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
         self._tls_context = context
+        self._seconds = timeout
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        # TCP and TLS failures are classified here, where it is still known which step failed (a
+        # timeout while connecting is a firewall dropping packets, not a slow server).
+        what = f"{self.host}:{self.port}"
+        try:
+            sock = connect_address(self._address, self.port, Deadline(self._seconds))
+        except ProbeError as exc:
+            raise HttpProbeError(exc.error, f"{what}: {exc.message}") from None
         try:
             self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
+        except ssl.SSLCertVerificationError as exc:
+            sock.close()
+            raise HttpProbeError(_verify_error(exc.verify_code), f"the certificate of {what} failed "
+                                 f"verification: {exc.verify_message}") from None  # fmt: skip
+        except TimeoutError:
+            sock.close()
+            raise HttpProbeError(
+                "read-timeout", f"{what}: no TLS handshake answer within {self._seconds:g} s"
+            ) from None
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError) as exc:
+            sock.close()
+            raise HttpProbeError("closed", f"{what} closed the connection during the TLS handshake ({exc})") from None
+        except ssl.SSLError as exc:
+            sock.close()
+            raise HttpProbeError("tls-handshake", f"{what}: TLS handshake failed ({exc.reason or exc})") from None
         except BaseException:
             sock.close()
             raise
+
+
+def _verify_error(code: int) -> str:
+    if code in _VALIDITY:
+        return _VALIDITY[code][0]
+    return "tls-wrong-name" if code in _WRONG_NAME else "tls-untrusted"
 
 
 def _with_params(url: str, params: dict[str, Any] | None) -> str:

@@ -1,0 +1,122 @@
+"""The four OAuth checks through the plugin against the simulated tenant: healthy passes, and every token
+fault is named by exactly the check, target and owner it should be, with the right remedy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from oauth.plugin_run import run_plugin
+
+SUPPORT, SALES = "support@example.com", "sales@example.com"
+OAUTH_CHECKS = ("token.refresh", "token.identity", "token.scopes", "azure_app.token_lifetime")
+CLAIM_CHECKS = ("token.identity", "token.scopes", "azure_app.token_lifetime")
+
+
+def refresh_failed(owner: str, *targets: str) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """token.refresh fails for ``targets``; the claim checks of those targets are skipped naming it."""
+    expected: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for target in targets:
+        expected[("token.refresh", target)] = ("failed", owner)
+        expected.update({(check, target): ("skipped", None) for check in CLAIM_CHECKS})
+    return expected
+
+
+# scenario -> (the results that do not pass: (check, target) -> (status, owner)), words the finding must hold
+SCENARIOS: dict[str, tuple[dict[tuple[str, str], tuple[str, str | None]], tuple[str, ...]]] = {
+    "refresh-token-expired": (refresh_failed("ece-admin", SUPPORT), ("AADSTS700082", "90 days", "private", SUPPORT)),
+    "refresh-token-revoked": (refresh_failed("ece-admin", SUPPORT), ("AADSTS50173", "password", "private", SUPPORT)),
+    "client-secret-expired": (refresh_failed("azure-admin", SUPPORT, SALES), ("AADSTS7000222", "new client secret", "ECE")),
+    "client-secret-wrong": (refresh_failed("ece-admin", SUPPORT, SALES), ("AADSTS7000215", "Value", "Secret ID")),
+    "app-not-found": (refresh_failed("ece-admin", SUPPORT, SALES), ("AADSTS700016", "client ID", "tenant")),
+    "consent-missing": (refresh_failed("azure-admin", SUPPORT, SALES), ("AADSTS65001", "admin consent")),
+    "mfa-required": (refresh_failed("azure-admin", SUPPORT), ("AADSTS50076", "multi-factor", "Exclude", SUPPORT)),
+    "conditional-access-blocked": (refresh_failed("azure-admin", SUPPORT, SALES), ("AADSTS53003", "Conditional Access")),
+    "wrong-token-user": (
+        {("token.identity", SUPPORT): ("failed", "ece-admin")},
+        ("admin@example.com", SUPPORT, "private", "Kerberos"),
+    ),
+    "missing-imap-scope": (
+        {("token.scopes", SUPPORT): ("failed", "azure-admin")},
+        ("IMAP.AccessAsUser.All", "delegated permission", "consent", "regenerate"),
+    ),
+    "short-token-lifetime": (
+        {("azure_app.token_lifetime", SUPPORT): ("failed", "azure-admin"), ("azure_app.token_lifetime", SALES): ("failed", "azure-admin")},
+        ("30 minutes", "token-lifetime policy", "60"),
+    ),
+}  # fmt: skip
+
+
+def test_healthy_tenant_passes_every_oauth_check_for_every_mailbox(pytester: pytest.Pytester) -> None:
+    result, rows = run_plugin(pytester, "--ece-simulate=healthy", "-m", "oauth")
+    assert result.ret == 0
+    assert set(rows) == {(check, box) for check in OAUTH_CHECKS for box in (SUPPORT, SALES)}
+    assert {row["status"] for row in rows.values()} == {"passed"}
+    assert "ece-mail@example.com" in rows[("token.identity", SALES)]["detail"]  # the shared mailbox's delegate
+    assert "75 minutes" in rows[("azure_app.token_lifetime", SUPPORT)]["detail"]
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_token_fault_is_named_by_its_check_target_and_owner(pytester: pytest.Pytester, scenario: str) -> None:
+    expected, words = SCENARIOS[scenario]
+    result, rows = run_plugin(pytester, f"--ece-simulate={scenario}", "-m", "oauth")
+    assert result.ret == 1
+    seen = {key: (row["status"], row.get("owner")) for key, row in rows.items() if row["status"] != "passed"}
+    assert seen == expected
+    for key, (status, _) in expected.items():
+        row = rows[key]
+        assert row["section"] == (
+            "Azure AD application" if key[0] == "azure_app.token_lifetime" else "Token generation"
+        )
+        if status == "failed":
+            text = f"{row['detail']} {row['remediation']}"
+            for word in words:
+                assert word in text, (key, word, text)
+            assert row["evidence"]
+        else:  # the claim checks say why they did not run
+            assert row["detail"].startswith(f"not tried: token.refresh failed for {key[1]}")
+
+
+def test_application_role_redeems_no_refresh_token(pytester: pytest.Pytester) -> None:
+    # The simulator mints a new refresh token at every redemption: counting them counts the requests.
+    pytester.makeconftest(
+        """
+        import json
+        from pytest_ece_o365.session import SESSION_KEY
+
+        def pytest_sessionfinish(session):
+            sim = session.config.stash[SESSION_KEY].simulator
+            with open("issued.json", "w") as out:
+                json.dump(len(sim.tenant.refresh_tokens), out)
+        """
+    )
+    result, rows = run_plugin(pytester, "--ece-simulate=healthy", "--ece-role", "application")
+    assert result.ret == 0
+    assert not [key for key in rows if key[0] in OAUTH_CHECKS]
+    assert json.loads(Path(pytester.path, "issued.json").read_text()) == 2  # the two the run was given, no more
+
+    # The same run for the services role redeems each of the two refresh tokens exactly once, although
+    # four checks (and the mailbox checks) read each token.
+    result, rows = run_plugin(pytester, "--ece-simulate=healthy", "--ece-role", "services", "-m", "oauth")
+    assert result.ret == 0 and len(rows) == 8
+    assert json.loads(Path(pytester.path, "issued.json").read_text()) == 4
+
+
+def test_a_missing_secret_skips_the_token_checks_naming_the_variable(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ECE_O365_RT_SUPPORT", raising=False)
+    monkeypatch.setenv("ECE_O365_CLIENT_SECRET", "not-used-because-a-refresh-token-is-missing")
+    example = Path(__file__).resolve().parents[2] / "pytest_ece_o365" / "example_config.toml"
+    pytester.path.joinpath("prod.toml").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    # -k: only the mailbox whose token is missing (no request leaves this machine for it)
+    result, rows = run_plugin(
+        pytester, "--ece-config", "prod.toml", "--ece-role", "services", "-m", "oauth", "-k", "support"
+    )
+    support = {key: row for key, row in rows.items() if key[1] == SUPPORT}
+    assert {row["status"] for row in support.values()} == {"skipped"}
+    assert "ECE_O365_RT_SUPPORT" in support[("token.refresh", SUPPORT)]["detail"]
+    assert "mailboxes[0].refresh_token" in support[("token.refresh", SUPPORT)]["detail"]
+    assert result.ret == 0
