@@ -69,6 +69,7 @@ def test_secret_cannot_be_pickled() -> None:
         "AADSTS error code: 700082",
         "https://login.microsoftonline.com/error?code=700082",
         "Unicode: yes",
+        "azure_ad.client_secret: environment variable ECE_O365_CLIENT_SECRET is not set",
     ],
 )
 def test_words_that_merely_look_like_field_names_stay(text: str) -> None:
