@@ -71,5 +71,5 @@ def _keep_prefix(match: re.Match[str]) -> str:
     prefix = match.group(1) if match.re.groups else ""
     value = match.group(2) if match.re.groups >= 2 else ""
     # A quoted JSON value keeps its quotes, so that redacted JSON stays JSON.
-    quote = value[0] if value[:1] in ("\"", "'") else ""
+    quote = value[0] if value[:1] in ('"', "'") else ""
     return f"{prefix}{quote}{REDACTED}{quote}"

@@ -155,7 +155,7 @@ def test_file_with_a_utf8_bom_loads(tmp_path: Path) -> None:
 
 def test_windows_paths_are_absolute_on_any_system(tmp_path: Path) -> None:
     path = tmp_path / "prod.toml"
-    path.write_text(deployment_text() + '\n[network]\nca_bundle = \'C:\\certs\\corp-root.pem\'\n', encoding="utf-8")
+    path.write_text(deployment_text() + "\n[network]\nca_bundle = 'C:\\certs\\corp-root.pem'\n", encoding="utf-8")
     config = load_config(path)  # a -m static run on a Linux CI must not fail on a Windows server's path
     assert str(config.network.ca_bundle) == "C:\\certs\\corp-root.pem"
 

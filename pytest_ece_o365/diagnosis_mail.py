@@ -1,0 +1,159 @@
+"""Diagnosis rows of the live mailbox checks (IMAP, POP3, SMTP replies), added to the shared table.
+
+Keys are ``(check id, signature)``. A signature is the session's error class
+(:mod:`pytest_ece_o365.probes.mail_session`), prefixed with the protocol where the protocols word it
+differently (``imap-not-connected``, ``pop3-auth-refused``) and suffixed ``-shared`` where a shared
+mailbox has causes of its own (FullAccess); :func:`signature` picks the most specific row present.
+
+Two kinds of placeholder: ``{endpoint}``-style facts of :data:`~pytest_ece_o365.diagnosis.FACTS`,
+filled by :func:`~pytest_ece_o365.diagnosis.verdict_for`, and the per-mailbox names ``<mailbox>``,
+``<account>`` (whose token is used) and ``<recipient>``, filled by :func:`mail_verdict`. The angle form
+keeps the shared table's fact list unchanged and reads like the PowerShell help it quotes.
+"""
+
+# One row per line, as in diagnosis.py: long lines are wanted.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Final
+
+from pytest_ece_o365.deployment import Mailbox
+from pytest_ece_o365.diagnosis import TABLE, Diagnosis, verdict_for
+from pytest_ece_o365.probes.mail_session import MailSessionObservation
+from pytest_ece_o365.verdict import Owner, Verdict
+
+_TOKEN_FIX = "See token.identity and token.scopes for <mailbox>: the token must be <account>'s and carry {scope_name} (delegated permission with admin consent, audience Outlook). Fix the app registration if the permission is missing, then regenerate the token in ECE in a private browser window, signed in as <account>."
+_FULL_ACCESS = (
+    "`Add-MailboxPermission -Identity <mailbox> -User <account> -AccessRights FullAccess -InheritanceType All`"
+)
+_SESSION = "the {protocol} session with <mailbox>"
+
+
+def _row(cause: str, remediation: str, owner: Owner, section: int) -> Diagnosis:
+    return Diagnosis(cause, remediation, owner, section)
+
+
+def _mailbox_rows(check: str, section: int) -> dict[tuple[str, str], Diagnosis]:
+    """Rows every live mailbox check shares: the session broke after the network checks' part."""
+
+    def row(cause: str, fix: str) -> Diagnosis:
+        return _row(cause, fix, "network", section)
+
+    path = "Check the firewall or proxy between this server and {scope} (TCP {port})"
+    return {
+        (check, "no-xoauth2"): row(
+            "{endpoint} offers no XOAUTH2 login for {protocol}, so ECE cannot log in to <mailbox> with OAuth.",
+            "See network.xoauth2: check that {host} is Office 365's endpoint for this cloud (`[o365]`) and that no proxy rewrites {protocol}.",
+        ),
+        (check, "read-timeout"): row(
+            "{endpoint} stopped answering during "
+            + _SESSION
+            + " (nothing within {timeout} s, after the session was up).",
+            path + ": something holds the session after TLS. Run again to see whether it repeats.",
+        ),
+        (check, "closed"): row(
+            "{endpoint} closed " + _SESSION + " before it ended.",
+            path + ": an IPS or proxy resets sessions. Run again to see whether it repeats.",
+        ),
+        (check, "garbage"): row(
+            "{endpoint} answered " + _SESSION + " with something that is not {protocol}.",
+            path + ": something other than Office 365 answers on TCP {port}.",
+        ),
+        (check, "rejected"): row(
+            "{endpoint} refused a command of " + _SESSION + " before the login.",
+            path + ", and that {host} is Office 365's endpoint (`[o365]`).",
+        ),
+    }
+
+
+_IMAP_TOKEN = _TOKEN_FIX.replace("{scope_name}", "IMAP.AccessAsUser.All")
+_POP_TOKEN = _TOKEN_FIX.replace("{scope_name}", "POP.AccessAsUser.All")
+_SMTP_TOKEN = _TOKEN_FIX.replace("{scope_name}", "SMTP.Send")
+
+ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
+    **_mailbox_rows("mailbox.inbound", 5),
+    **_mailbox_rows("mailbox.smtp", 5),
+    **_mailbox_rows("mailbox.send_test", 9),
+    **_mailbox_rows("rights.full_access", 7),
+    # --- mailbox.inbound: IMAP ---------------------------------------------------------------------
+    ("mailbox.inbound", "imap-auth-refused"): _row("Office 365 refused the IMAP login to <mailbox> (AUTHENTICATE got NO): the token of <account> itself was rejected, before the mailbox came into play.", _IMAP_TOKEN, "azure-admin", 5),
+    ("mailbox.inbound", "imap-not-connected"): _row("IMAP accepted the token for <mailbox> but would not open the mailbox: AUTHENTICATE was accepted, then EXAMINE INBOX got 'BAD User is authenticated but not connected.' Office 365 answers so when IMAP is disabled on the mailbox, or when the token belongs to another account than <mailbox>.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List ImapEnabled`). If IMAP is already enabled, the token is not <mailbox>'s own (see token.identity): regenerate it in ECE in a private browser window, signed in as <mailbox>.", "exchange-admin", 5),
+    ("mailbox.inbound", "imap-not-connected-shared"): _row("IMAP accepted the token of <account> but would not open the shared mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX got 'BAD User is authenticated but not connected.' Office 365 answers so when <account> has no FullAccess on <mailbox>, when IMAP is disabled on <mailbox>, or when the token is not <account>'s.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true`, and grant FullAccess: " + _FULL_ACCESS + ". If both are in place, the token is not <account>'s (see token.identity): regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5),
+    ("mailbox.inbound", "imap-examine-failed"): _row("IMAP accepted the login to <mailbox>, but INBOX would not open.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and its IMAP settings (`Get-CASMailbox <mailbox>`).", "exchange-admin", 5),
+    # --- mailbox.inbound: POP3 (one refusal line for every cause, so every cause is named) -----------
+    ("mailbox.inbound", "pop3-auth-refused"): _row("POP3 refused the login to <mailbox> with the token of <account>. POP3 answers every refusal with the same line, so the cause is one of: POP is disabled on the mailbox, the token belongs to another account than <mailbox>, or the token lacks POP.AccessAsUser.All.", "Enable POP on the mailbox: `Set-CASMailbox <mailbox> -PopEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List PopEnabled`). If POP is already enabled, see token.identity (the token must be <mailbox>'s: regenerate it in ECE in a private browser window, signed in as <mailbox>) and token.scopes (POP.AccessAsUser.All, consented).", "exchange-admin", 5),
+    ("mailbox.inbound", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with the token of <account>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + "; enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes: the token must be <account>'s and carry POP.AccessAsUser.All; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5),
+    ("mailbox.inbound", "pop3-stat-failed"): _row("POP3 accepted the login to <mailbox>, but STAT failed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and its POP settings (`Get-CASMailbox <mailbox>`).", "exchange-admin", 5),
+    # --- mailbox.smtp --------------------------------------------------------------------------------
+    ("mailbox.smtp", "smtp-auth-disabled-tenant"): _row("SMTP AUTH is disabled for the whole tenant: the XOAUTH2 login of <mailbox> got '535 5.7.139 … SmtpClientAuthentication is disabled for the Tenant', so ECE cannot send mail.", "Enable authenticated SMTP for the tenant: `Set-TransportConfig -SmtpClientAuthenticationDisabled $false`, or for this mailbox only: `Set-CASMailbox <mailbox> -SmtpClientAuthenticationDisabled $false` (a mailbox's own setting overrides the tenant's).", "exchange-admin", 5),
+    ("mailbox.smtp", "smtp-auth-disabled-mailbox"): _row("SMTP AUTH is disabled for the mailbox <mailbox>: its XOAUTH2 login got '535 5.7.139 … SmtpClientAuthentication is disabled for the Mailbox', so ECE cannot send its mail.", "Enable authenticated SMTP for the mailbox: `Set-CASMailbox <mailbox> -SmtpClientAuthenticationDisabled $false` (check with `Get-CASMailbox <mailbox> | Format-List SmtpClientAuthenticationDisabled`).", "exchange-admin", 5),
+    ("mailbox.smtp", "smtp-auth-refused"): _row("Office 365 refused the SMTP login of <mailbox> (535 5.7.3 or similar): the token of <account> was rejected.", _SMTP_TOKEN, "azure-admin", 5),
+    ("mailbox.smtp", "smtp-auth-refused-shared"): _row("Office 365 refused the SMTP login of the shared mailbox <mailbox> with the token of <account> (535 5.7.3 or similar): <account> may not act for <mailbox> (no FullAccess), or the token itself was rejected.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`). If <account> has it: " + _SMTP_TOKEN, "exchange-admin", 5),
+    # --- mailbox.send_test ---------------------------------------------------------------------------
+    ("mailbox.send_test", "send-as-denied"): _row("Office 365 refused the test message from <mailbox> to <recipient>: <account> is not allowed to send as <mailbox> (SendAs denied), so ECE's replies from this mailbox fail.", "Grant Send As on <mailbox> to <account>: `Add-RecipientPermission -Identity <mailbox> -Trustee <account> -AccessRights SendAs` (Exchange admin center: the mailbox > Delegation > Send as); it can take up to an hour to apply.", "exchange-admin", 9),
+    ("mailbox.send_test", "not-authenticated"): _row("Office 365 refused the test message from <mailbox>: the session was not authenticated (530 5.7.57).", "See mailbox.smtp: the XOAUTH2 login of <mailbox> must succeed (235) before mail can be sent.", "exchange-admin", 9),
+    ("mailbox.send_test", "recipient-refused"): _row("Office 365 refused the recipient <recipient> of the test message from <mailbox>.", "Give --ece-send-test-mail an address that accepts mail (your own, say); if it is right, check why Office 365 refuses it (the reply is in the evidence).", "ece-admin", 9),
+    ("mailbox.send_test", "send-refused"): _row("Office 365 refused the test message from <mailbox> to <recipient>.", "Read the reply in the evidence: a mailbox blocked for sending (5.1.8, 5.7.708) is released in the Microsoft 365 Defender portal (Restricted entities); otherwise check the mailbox's sending restrictions (`Get-Mailbox <mailbox>`).", "exchange-admin", 9),
+    # --- rights.full_access (shared mailboxes) -------------------------------------------------------
+    ("rights.full_access", "imap-auth-refused-shared"): _row("The token of <account> was rejected (IMAP AUTHENTICATE got NO) before <mailbox> came into play: this is the token, not FullAccess.", _IMAP_TOKEN, "azure-admin", 7),
+    ("rights.full_access", "imap-not-connected-shared"): _row("IMAP accepted the token of <account> but refused to open the shared mailbox <mailbox> ('BAD User is authenticated but not connected.'): <account> has no FullAccess on <mailbox> (or IMAP is disabled on <mailbox>: see mailbox.inbound).", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); it can take up to an hour to apply. If <account> has it, enable IMAP: `Set-CASMailbox <mailbox> -ImapEnabled $true`.", "exchange-admin", 7),
+    ("rights.full_access", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with the token of <account>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes (the token must be <account>'s and carry POP.AccessAsUser.All).", "exchange-admin", 7),
+}  # fmt: skip
+
+TABLE.update(ROWS)
+
+
+def signature(check_id: str, observation: MailSessionObservation, shared: bool) -> str:
+    """The most specific row key for the observation's error: protocol + shared, protocol, plain."""
+    error, protocol = observation.error, observation.protocol
+    candidates = [f"{protocol}-{error}", error]
+    if shared:
+        candidates.insert(0, f"{protocol}-{error}-shared")
+    for candidate in candidates:
+        if (check_id, candidate) in TABLE:
+            return candidate
+    return error
+
+
+def mail_verdict(
+    check_id: str, observation: MailSessionObservation, mailbox: Mailbox, timeout: float, *, recipient: str = ""
+) -> Verdict:
+    """The failed Verdict for a session that reached the server and failed: cause, what to do, owner."""
+    endpoint = observation.endpoint
+    facts = {
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "endpoint": str(endpoint),
+        "protocol": observation.protocol_name,
+        "timeout": f"{timeout:g}",
+    }
+    key = signature(check_id, observation, mailbox.access == "shared")
+    verdict = verdict_for(check_id, key, facts, seen=_seen(observation), evidence=observation.transcript)
+    names = {"<mailbox>": mailbox.address, "<account>": observation.account, "<recipient>": recipient}
+    return replace(verdict, detail=_names(verdict.detail, names), remediation=_names(verdict.remediation, names))
+
+
+#: Errors that are a server's answer: the finding quotes the answer itself (Microsoft's wording changes
+#: over time, so the row's gist plus the verbatim reply reads best). Other errors quote the probe.
+_ANSWERS = frozenset(
+    {
+        "auth-refused", "not-connected", "examine-failed", "stat-failed", "smtp-auth-disabled-tenant",
+        "smtp-auth-disabled-mailbox", "send-as-denied", "not-authenticated", "recipient-refused", "send-refused",
+    }
+)  # fmt: skip
+
+
+def _seen(observation: MailSessionObservation) -> str:
+    if observation.error not in _ANSWERS:
+        return observation.message
+    reply = observation.follow_up if observation.stage in ("mailbox", "send") else observation.auth_reply
+    return f"{observation.endpoint} answered: {reply}" if reply else observation.message
+
+
+def _names(text: str, names: dict[str, str]) -> str:
+    for placeholder, value in names.items():
+        if value:
+            text = text.replace(placeholder, value)
+    return text

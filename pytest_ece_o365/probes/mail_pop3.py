@@ -1,0 +1,82 @@
+"""The POP3 mailbox probe (995, implicit TLS): two-step ``AUTH XOAUTH2``, then ``STAT``, read-only.
+
+Two steps (``AUTH XOAUTH2``, wait for ``+``, then the blob) because Exchange Online refuses the one-line
+form with ``-ERR Protocol error. Connection is closed. 10``. ``STAT`` only counts messages: the probe never
+sends RETR, TOP or DELE, so nothing is downloaded, marked or deleted (and QUIT commits nothing).
+"""
+
+from __future__ import annotations
+
+from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, decode_challenge, refused, xoauth2
+from pytest_ece_o365.probes.observation import DnsObservation
+from pytest_ece_o365.probes.tcp import LineReader, ProbeError
+from pytest_ece_o365.secret import Secret
+
+
+def probe_pop3(
+    endpoint: Endpoint,
+    user: str,
+    access_token: Secret,
+    dns: DnsObservation,
+    network: Network,
+    timeout: float,
+    *,
+    account: str = "",
+) -> MailSessionObservation:
+    """Log in as ``user`` with ``access_token`` and count the messages; never raises, ends in ``timeout``."""
+    session = Session("pop3", endpoint, user, account or user, timeout)
+    failed = session.open(dns, network)
+    if failed is not None:
+        return failed
+    reader = session.reader
+    assert reader is not None
+    try:
+        _authenticate(session, reader, user, access_token)
+        session.stage = "mailbox"
+        _stat(session, reader)
+    except ProbeError as exc:
+        return session.end("QUIT", _signed_off, exc)
+    return session.end("QUIT", _signed_off)
+
+
+def _signed_off(line: str) -> bool:
+    return line.startswith(("+OK", "-ERR"))
+
+
+def _authenticate(session: Session, reader: LineReader, user: str, token: Secret) -> None:
+    reader.send_line("AUTH XOAUTH2")
+    line = reader.read_line("the AUTH continuation")
+    if line.startswith("-ERR"):
+        session.auth_reply = line
+        # "-ERR Unrecognized authentication type." when XOAUTH2 is not offered at all.
+        error = "no-xoauth2" if "unrecognized" in line.lower() else "auth-refused"
+        raise refused(reader, line, error)
+    if not line.startswith("+"):
+        raise ProbeError("garbage", f"{reader.what} answered AUTH XOAUTH2 with something that is not POP3: {line!r}")
+    reader.send_line(xoauth2(user, token), shown="[redacted]")
+    line = reader.read_line("the AUTH reply")
+    if line.startswith("+") and not line.startswith("+OK"):
+        # An error challenge (base64 JSON, as Dovecot sends): acknowledge it, then read the -ERR.
+        session.challenge = decode_challenge(line[1:])
+        if session.challenge:
+            reader.transcript.note(f"error challenge: {session.challenge}")
+        reader.send_line("")
+        line = reader.read_line("the AUTH reply")
+    session.auth_reply = line
+    if line.startswith("+OK"):
+        return
+    if line.startswith("-ERR"):
+        raise refused(reader, line)
+    raise ProbeError("garbage", f"{reader.what} answered the XOAUTH2 login with something that is not POP3: {line!r}")
+
+
+def _stat(session: Session, reader: LineReader) -> None:
+    reader.send_line("STAT")
+    line = reader.read_line("the STAT reply")
+    session.follow_up = line
+    if line.startswith("+OK"):
+        words = line.split()
+        session.messages = int(words[1]) if len(words) > 1 and words[1].isdigit() else None
+        return
+    raise ProbeError("stat-failed", f"{reader.what} accepted the login, then STAT got '{line}'")

@@ -1,0 +1,207 @@
+"""What the live mailbox probes share: the observation, the XOAUTH2 string, and the way in.
+
+A mailbox session runs as one chain inside one deadline: DNS (the survey's shared lookup) -> TCP ->
+TLS (implicit for IMAP/POP3, STARTTLS for SMTP) and greeting -> XOAUTH2 login -> one follow-up command.
+The way in is the network probes' own code (:func:`~pytest_ece_o365.probes.tcp.connect`,
+:func:`~pytest_ece_o365.probes.tls.secure`), so a session reaches Office 365 exactly as the network
+checks do: through the configured resolver, to the resolved address, with SNI and verification.
+
+Error classes of a session (``MailSessionObservation.error``; "" when it worked):
+
+- before login (``stage`` dns / tcp / tls): the network probes' classes (``nxdomain``, ``refused``,
+  ``tcp-timeout``, ``tls-untrusted``, ``read-timeout`` …) — the network checks own those findings;
+- ``no-token``: no access token to log in with (``stage`` token; nothing was sent);
+- ``no-xoauth2``: the server offers no XOAUTH2 (``stage`` login);
+- ``auth-refused``: the login was refused (IMAP ``NO``/``BAD``, POP3 ``-ERR``, SMTP ``5xx`` other than
+  the two below), also after a ``+ eyJ…`` error challenge;
+- ``smtp-auth-disabled-tenant`` / ``smtp-auth-disabled-mailbox``: ``535 5.7.139 … disabled for the
+  Tenant`` / ``… for the Mailbox``;
+- ``not-connected``: IMAP accepted the login, then ``BAD User is authenticated but not connected.``;
+- ``examine-failed`` / ``stat-failed``: the mailbox could not be opened otherwise;
+- ``send-as-denied``, ``not-authenticated``, ``recipient-refused``, ``send-refused``: the test message;
+- any stage: ``read-timeout``, ``closed``, ``garbage`` (the server stopped answering or spoke nonsense).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
+from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect
+from pytest_ece_o365.probes.tls import secure
+from pytest_ece_o365.secret import Secret
+
+#: The stages a session goes through, in order; ``stage`` names the last one reached.
+STAGES = ("token", "dns", "tcp", "tls", "login", "mailbox", "send", "done")
+#: Stages whose failure belongs to the network checks (nothing about the mailbox was learnt).
+NETWORK_STAGES = frozenset({"dns", "tcp", "tls"})
+PROTOCOL_NAMES = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
+
+
+@dataclass(frozen=True)
+class MailSessionObservation:
+    """One XOAUTH2 session to a mailbox: how far it got, what the server said, the redacted dialogue.
+
+    ``user`` is the SASL ``user=`` (always the mailbox's address); ``account`` is whose token was used
+    (the mailbox itself, or its ``token_account`` when shared). ``auth_reply`` is the server's final
+    answer to the login, ``follow_up`` its answer to EXAMINE / STAT (or, for a test message, to the
+    command that decided it), ``challenge`` the decoded JSON of a ``+ eyJ…`` error challenge.
+    """
+
+    protocol: str  # imap | pop3 | smtp
+    endpoint: Endpoint
+    user: str
+    account: str
+    stage: str
+    error: str = ""
+    message: str = ""
+    auth_reply: str = ""
+    follow_up: str = ""
+    challenge: str = ""
+    messages: int | None = None  # what EXAMINE / STAT counted, when it worked
+    elapsed: float = 0.0
+    transcript: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def reached_server(self) -> bool:
+        """Whether the session got past the network (so its failure says something about the mailbox)."""
+        return self.stage not in NETWORK_STAGES and self.stage != "token"
+
+    @property
+    def protocol_name(self) -> str:
+        return PROTOCOL_NAMES.get(self.protocol, self.protocol)
+
+
+def xoauth2(user: str, access_token: Secret) -> str:
+    """The base64 SASL XOAUTH2 initial response (revealed here, at the socket, and nowhere else)."""
+    raw = f"user={user}\x01auth=Bearer {access_token.reveal()}\x01\x01"
+    return base64.b64encode(raw.encode("utf-8")).decode("ascii")
+
+
+def decode_challenge(payload: str) -> str:
+    """The JSON of a SASL error challenge (``+ eyJzdGF0dXMi…``), or "" when it is not one.
+
+    Gmail and Dovecot send one when they refuse a token; Microsoft is not known to, but a client must
+    cope (answer with an empty line, then read the refusal). The JSON holds no secret, only
+    ``status``, ``schemes`` and ``scope``, and says why: worth showing as evidence.
+    """
+    payload = payload.strip()
+    if not payload:
+        return ""
+    try:
+        text = base64.b64decode(payload, validate=True).decode("utf-8")
+        json.loads(text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ""
+    return text
+
+
+class Session:
+    """The mutable state of one session while it runs; :meth:`observation` freezes it."""
+
+    def __init__(self, protocol: str, endpoint: Endpoint, user: str, account: str, timeout: float) -> None:
+        self.protocol = protocol
+        self.endpoint = endpoint
+        self.user = user
+        self.account = account
+        self.deadline = Deadline(timeout)
+        self.transcript = Transcript()
+        self.stage = "dns"
+        self.auth_reply = ""
+        self.follow_up = ""
+        self.challenge = ""
+        self.messages: int | None = None
+        self.reader: LineReader | None = None
+        self.greeting = ""
+        self.network_lines: tuple[str, ...] = ()
+
+    def observation(self, error: str = "", message: str = "") -> MailSessionObservation:
+        if not error:
+            self.stage = "done"
+        return MailSessionObservation(
+            self.protocol, self.endpoint, self.user, self.account, self.stage, error, message,
+            self.auth_reply, self.follow_up, self.challenge, self.messages, self.deadline.elapsed(),
+            (*self.network_lines, *self.transcript.lines()),
+        )  # fmt: skip
+
+    def open(self, dns: DnsObservation, network: Network) -> MailSessionObservation | None:
+        """DNS -> TCP -> TLS + greeting; None when the session is up (then ``self.reader`` talks to it)."""
+        if not dns.ok:
+            self.network_lines = dns.transcript
+            return self.observation(dns.error, dns.message)
+        self.stage = "tcp"
+        tcp, sock = connect(self.endpoint, dns.addresses, self.deadline)
+        self.network_lines = tcp.transcript
+        if sock is None:
+            return self.observation(tcp.error, tcp.message)
+        self.stage = "tls"
+        tls, reader = secure(self.endpoint, self.protocol, sock, tcp.address, network.ca_bundle, self.deadline)
+        self.network_lines += tls.transcript
+        if reader is None:
+            return self.observation(tls.error, tls.message)
+        reader.transcript = self.transcript
+        self.reader, self.greeting = reader, tls.greeting
+        self.stage = "login"
+        return None
+
+    def end(
+        self, goodbye: str, is_last: Callable[[str], bool], exc: ProbeError | None = None
+    ) -> MailSessionObservation:
+        """Close the session and freeze it: say ``goodbye`` unless the server hung up already.
+
+        After a hang-up (``closed``, or IMAP's trap, which Exchange Online follows with ``* BYE``) only
+        the server's last words are read: nothing more is sent to a server that has said goodbye.
+        """
+        if exc is None:
+            self.close(goodbye, is_last)
+            return self.observation()
+        self.transcript.note(exc.message)  # the conclusion, before the goodbye
+        if exc.error == "closed":
+            self.drain(0.0)
+        elif exc.error == "not-connected":
+            self.drain()
+        else:
+            self.close(goodbye, is_last)
+        return self.observation(exc.error, exc.message)
+
+    def close(self, goodbye: str, is_last: Callable[[str], bool]) -> None:
+        """Say goodbye and read the answer for at most a second: politeness must not cost the timeout."""
+        reader = self.reader
+        if reader is None:
+            return
+        with contextlib.suppress(ProbeError):
+            reader.deadline = Deadline(min(1.0, self.deadline.remaining()))
+            reader.send_line(goodbye)
+            for _ in range(5):
+                line = reader.read_line(f"the answer to {goodbye.split()[-1]}")
+                if is_last(line):
+                    break
+        self.drain(0.0)
+
+    def drain(self, seconds: float = 0.5) -> None:
+        """Read what the server still says (a farewell) for at most ``seconds``, then close."""
+        reader = self.reader
+        if reader is None:
+            return
+        with contextlib.suppress(ProbeError):
+            reader.deadline = Deadline(min(seconds, self.deadline.remaining()))
+            for _ in range(5 if seconds else 0):
+                reader.read_line("the farewell")
+        with contextlib.suppress(OSError):
+            reader.sock.close()
+        self.reader = None
+
+
+def refused(reader: LineReader, reply: str, error: str = "auth-refused") -> ProbeError:
+    """The login refusal, worded for the finding."""
+    return ProbeError(error, f"{reader.what} refused the XOAUTH2 login: {reply}")

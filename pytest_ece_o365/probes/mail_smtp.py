@@ -1,0 +1,159 @@
+"""The SMTP submission probe (587, STARTTLS): EHLO, STARTTLS, EHLO, ``AUTH XOAUTH2`` -> 235, QUIT.
+
+Nothing is sent unless a :class:`TestMessage` is given (``--ece-send-test-mail``): then one short, clearly
+labelled message goes from the mailbox's own address, which is what ECE's dispatcher does and what
+catches "SendAs denied" on shared mailboxes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+
+from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.probes.capabilities import _smtp_reply, smtp_ehlo
+from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, decode_challenge, refused, xoauth2
+from pytest_ece_o365.probes.observation import DnsObservation
+from pytest_ece_o365.probes.tcp import LineReader, ProbeError
+from pytest_ece_o365.secret import Secret
+
+_DISABLED = re.compile(r"SmtpClientAuthentication is disabled for the (Tenant|Mailbox)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TestMessage:
+    """Who the opt-in test message goes to; the sender is always the mailbox itself."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    recipient: str
+
+
+def probe_smtp(
+    endpoint: Endpoint,
+    user: str,
+    access_token: Secret,
+    dns: DnsObservation,
+    network: Network,
+    timeout: float,
+    *,
+    account: str = "",
+    send: TestMessage | None = None,
+) -> MailSessionObservation:
+    """Log in as ``user`` (and, with ``send``, submit one test message); never raises, ends in ``timeout``."""
+    session = Session("smtp", endpoint, user, account or user, timeout)
+    failed = session.open(dns, network)
+    if failed is not None:
+        return failed
+    reader = session.reader
+    assert reader is not None
+    try:
+        extensions = smtp_ehlo(reader)  # RFC 3207: what was learnt before STARTTLS no longer counts
+        if not any(_offers_xoauth2(item) for item in extensions):
+            raise ProbeError("no-xoauth2", f"{reader.what} offers no AUTH XOAUTH2 after STARTTLS")
+        _authenticate(session, reader, user, access_token)
+        if send is not None:
+            session.stage = "send"
+            _send(session, reader, user, send.recipient)
+    except ProbeError as exc:
+        return session.end("QUIT", _final, exc)
+    return session.end("QUIT", _final)
+
+
+def _final(line: str) -> bool:
+    return len(line) < 4 or line[3] != "-"
+
+
+def _offers_xoauth2(extension: str) -> bool:
+    words = extension.replace("=", " ").upper().split()
+    return bool(words) and words[0] == "AUTH" and "XOAUTH2" in words[1:]
+
+
+def classify_auth(reply: str) -> str:
+    """The error class of a refused ``AUTH XOAUTH2`` reply (see :mod:`mail_session`)."""
+    match = _DISABLED.search(reply)
+    if match:
+        return f"smtp-auth-disabled-{match.group(1).lower()}"
+    if reply.startswith("504"):  # "Unrecognized authentication type"
+        return "no-xoauth2"
+    return "auth-refused"
+
+
+def _authenticate(session: Session, reader: LineReader, user: str, token: Secret) -> None:
+    # Inline: Exchange Online takes the initial response on the AUTH line (and Dovecot too).
+    reader.send_line(f"AUTH XOAUTH2 {xoauth2(user, token)}", shown="AUTH XOAUTH2 [redacted]")
+    reply = _smtp_reply(reader, "the AUTH reply")
+    if reply[-1].startswith("334"):
+        # An error challenge (``334 eyJ…``): acknowledge it with an empty line, then read the 535.
+        session.challenge = decode_challenge(reply[-1][4:])
+        if session.challenge:
+            reader.transcript.note(f"error challenge: {session.challenge}")
+        reader.send_line("")
+        reply = _smtp_reply(reader, "the AUTH reply")
+    session.auth_reply = " / ".join(reply)
+    if reply[-1].startswith("235"):
+        return
+    raise refused(reader, session.auth_reply, classify_auth(session.auth_reply))
+
+
+def classify_send(reply: str) -> str:
+    """The error class of a refused MAIL / RCPT / DATA reply."""
+    upper = reply.upper()
+    if "SENDASDENIED" in upper or "5.7.60" in upper:
+        return "send-as-denied"
+    if "5.7.57" in upper or reply.startswith("530"):
+        return "not-authenticated"
+    return "send-refused"
+
+
+def _command(session: Session, reader: LineReader, line: str, expected: str, waiting_for: str) -> str:
+    reader.send_line(line)
+    reply = " / ".join(_smtp_reply(reader, waiting_for))
+    if not reply.startswith(expected):
+        session.follow_up = reply
+        error = classify_send(reply)
+        if error == "send-refused" and line.startswith("RCPT"):
+            error = "recipient-refused"
+        raise ProbeError(error, f"{reader.what} refused {line.split(':')[0]}: {reply}")
+    return reply
+
+
+def _send(session: Session, reader: LineReader, sender: str, recipient: str) -> None:
+    _command(session, reader, f"MAIL FROM:<{sender}>", "250", "the MAIL FROM reply")
+    _command(session, reader, f"RCPT TO:<{recipient}>", "250", "the RCPT TO reply")
+    _command(session, reader, "DATA", "354", "the DATA reply")
+    lines = build_test_message(sender, recipient).splitlines()
+    reader.transcript.note(f"message body: {len(lines)} lines (headers: From {sender}, To {recipient})")
+    for line in lines:
+        # Dot-stuffing (RFC 5321 §4.5.2); the body is not worth repeating in the evidence line by line.
+        reader.sock.settimeout(max(reader.deadline.remaining(), 0.001))
+        try:
+            reader.sock.sendall((("." + line) if line.startswith(".") else line).encode("utf-8") + b"\r\n")
+        except OSError as exc:
+            raise ProbeError("closed", f"{reader.what} broke the connection during DATA ({exc})") from None
+    session.follow_up = _command(session, reader, ".", "250", "the reply to the message")
+
+
+def build_test_message(sender: str, recipient: str) -> str:
+    """The opt-in test message, CRLF-free text (the caller sends each line with CRLF)."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = f"ECE Office 365 test message from {sender}"
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = f"<{uuid.uuid4()}@pytest-ece-o365>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a probe
+    message["X-Mailer"] = "pytest-ece-o365 (--ece-send-test-mail)"
+    # Short lines keep the body 7-bit plain text, readable as it is in any mail client or log.
+    message.set_content(
+        "This is a test message from pytest-ece-o365 (--ece-send-test-mail).\n"
+        f"It checks that the ECE mailbox {sender}\n"
+        "can send through Office 365 with OAuth (XOAUTH2), as ECE's dispatcher does.\n"
+        "It needs no action and can be deleted.\n",
+        cte="7bit",
+    )
+    return message.as_string().replace("\r\n", "\n")
