@@ -1,4 +1,8 @@
-"""Checklist section 7: mailbox rights — one token per mailbox, or one shared account's token."""
+"""Checklist section 7: mailbox rights — one token per mailbox, or one shared account's token.
+
+The live half, ``rights.full_access``, is in :mod:`pytest_ece_o365.checks.mailbox`: it reads the same
+mailbox session as ``mailbox.inbound``.
+"""
 
 from __future__ import annotations
 
