@@ -106,7 +106,7 @@ class Survey:
         timeout: float,
         *,
         secrets: SecretSource | None = None,
-        max_workers: int = 16,
+        max_workers: int = 64,
     ) -> None:
         self.config = config
         self.timeout = timeout
