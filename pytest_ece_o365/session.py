@@ -201,6 +201,9 @@ class EceSession:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:
         survey = None
+        self.context.selected = frozenset(
+            (item.check.spec.id, item.target.label) for item in _check_items(session.items)
+        )
         try:
             if not session.config.option.collectonly:
                 needs = [need for item in _check_items(session.items) for need in _needs(self.context, item)]

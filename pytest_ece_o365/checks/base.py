@@ -49,6 +49,13 @@ class CheckContext:
     today: dt.date = field(default_factory=dt.date.today)
     survey: Any = None  # the run's Survey (live checks); None in a static-only run
     secrets: SecretSource = field(default_factory=SecretSource)  # env and files, or the simulator's
+    #: (check id, target label) of every item this run executes; empty when checks are called directly.
+    selected: frozenset[tuple[str, str]] = frozenset()
+
+    def runs(self, check_id: str, target: str) -> bool:
+        """Whether this run reports ``check_id`` for ``target`` itself — so that another check may leave
+        a cause to it (skip, naming it) instead of failing for it a second time."""
+        return (check_id, target) in self.selected
 
 
 CheckFunction = Callable[[CheckContext, Target], Verdict]
