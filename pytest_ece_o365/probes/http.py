@@ -9,10 +9,12 @@ the client's transcript, so the token and Graph checks can show their evidence.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
 import ssl
-import time
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -88,8 +90,14 @@ class ResolvingHttpClient:
         if parts.query:
             path = f"{path}?{parts.query}"
         self.transcript.client(f"{method} https://{host}{'' if port == 443 else f':{port}'}{path}")
-        deadline = time.monotonic() + self.timeout
-        connection = _Connection(host, port, self._address(host), self._trust(), self.timeout)
+        # One deadline for the whole request — lookup, connection, handshake and reading — and a watchdog
+        # that shuts the socket when it passes: per-operation socket timeouts alone let a server that
+        # trickles one byte at a time hold a request for ever.
+        deadline = Deadline(self.timeout)
+        connection = _Connection(host, port, self._address(host, deadline), self._trust(), deadline)
+        watchdog = threading.Timer(deadline.remaining(), connection.abort)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             connection.request(method, path, body=body, headers={"Host": parts.netloc, **(headers or {})})
             response = connection.getresponse()
@@ -97,23 +105,24 @@ class ResolvingHttpClient:
         except HttpProbeError as exc:  # classified while connecting (TCP, TLS)
             self.transcript.note(exc.message)
             raise
-        except TimeoutError:
-            raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s") from None
         except (OSError, http.client.HTTPException) as exc:
+            if deadline.expired or isinstance(exc, TimeoutError):
+                raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s") from None
             raise self._failed("http-error", f"{method} {host}:{port} failed: {exc}") from None
         finally:
+            watchdog.cancel()
             connection.close()
-        if time.monotonic() > deadline:
+        if deadline.expired:
             raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s")
         reply = HttpResponse(response.status, text, {k.lower(): v for k, v in response.getheaders()})
         shown = " ".join(text.split())
         self.transcript.server(f"HTTP {response.status} {shown[:_EVIDENCE_BODY]}")
         return reply
 
-    def _address(self, host: str) -> str:
+    def _address(self, host: str, deadline: Deadline) -> str:
         from pytest_ece_o365.probes.dns import resolve
 
-        observation = resolve(host, self.network.nameservers, self.timeout)
+        observation = resolve(host, self.network.nameservers, max(deadline.remaining(), 0.05))
         if not observation.ok or not observation.addresses:
             raise self._failed(observation.error or "dns-error", observation.message or f"{host} did not resolve")
         return observation.addresses[0]
@@ -136,20 +145,35 @@ class ResolvingHttpClient:
 class _Connection(http.client.HTTPSConnection):
     """Connects to the resolved ``address`` while TLS (SNI, certificate name) speaks of ``host``."""
 
-    def __init__(self, host: str, port: int, address: str, context: ssl.SSLContext, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
+    def __init__(self, host: str, port: int, address: str, context: ssl.SSLContext, deadline: Deadline) -> None:
+        super().__init__(host, port, timeout=max(deadline.remaining(), 0.05), context=context)
         self._address = address
         self._tls_context = context
-        self._seconds = timeout
+        self._deadline = deadline
+        self._seconds = deadline.seconds
+        self._raw: socket.socket | None = None
+
+    def abort(self) -> None:
+        """Called by the watchdog at the deadline: wake any read blocked on this connection.
+
+        socket.socket.shutdown on the TLS socket, not SSLSocket.shutdown: the latter would tear down the
+        TLS state under the reading thread. Before the handshake the plain socket is the one to wake.
+        """
+        target = self.sock if self.sock is not None else self._raw
+        if target is not None:
+            with contextlib.suppress(OSError, ValueError):
+                socket.socket.shutdown(target, socket.SHUT_RDWR)
 
     def connect(self) -> None:
         # TCP and TLS failures are classified here, where it is still known which step failed (a
         # timeout while connecting is a firewall dropping packets, not a slow server).
         what = f"{self.host}:{self.port}"
         try:
-            sock = connect_address(self._address, self.port, Deadline(self._seconds))
+            sock = connect_address(self._address, self.port, self._deadline)
         except ProbeError as exc:
             raise HttpProbeError(exc.error, f"{what}: {exc.message}") from None
+        self._raw = sock
+        sock.settimeout(max(self._deadline.remaining(), 0.05))
         try:
             self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
         except ssl.SSLCertVerificationError as exc:
