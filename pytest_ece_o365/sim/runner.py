@@ -288,11 +288,12 @@ def run_foreground(
     *,
     until: threading.Event | None = None,
 ) -> int:
-    """``ece-o365 sim``: start, print the config snippet and the secrets' export lines, wait for Ctrl-C.
+    """``ece-o365 sim``: start, print the config snippet, write the secrets to a private file, wait
+    for Ctrl-C.
 
-    This is the one place where secret values are printed — on purpose, to the terminal of whoever runs
-    the simulator by hand; they are throw-away values that die with the simulator. ``until`` (tests)
-    ends the wait like Ctrl-C does.
+    The simulated secrets are throw-away values, but they are secrets all the same (contract §7: never in
+    the terminal): they go to scripts in the simulator's private work folder, which the user loads
+    into a shell and which disappear with the simulator. ``until`` (tests) ends the wait like Ctrl-C.
     """
     stop = until or threading.Event()
     restore = _stop_on_sigterm(stop)
@@ -317,9 +318,15 @@ def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
 def _foreground(cfg: DeploymentConfig, scenario: str, out: TextIO, stop: threading.Event) -> int:
     with start_simulator(cfg, scenario) as sim:
         out.write(sim.config_snippet())
-        out.write("\n# --- Secret values of the SIMULATED tenant, for trying by hand only. Do not paste\n")
-        out.write("# --- them into tickets or files; they are useless once the simulator stops.\n")
-        out.write(sim.export_lines())
+        posix, powershell, cmd = (sim.workdir / name for name in ("secrets.sh", "secrets.ps1", "secrets.cmd"))
+        posix.write_text(sim.export_lines("posix"), encoding="utf-8")
+        powershell.write_text(sim.export_lines("powershell"), encoding="utf-8")
+        cmd.write_text(sim.export_lines("cmd"), encoding="utf-8")
+        out.write(
+            "\n# The simulated secrets are in files only you can read, removed when the simulator stops.\n"
+            f"# Load them into the shell that runs pytest:\n#   sh/bash:    . {posix}\n"
+            f"#   PowerShell: . {powershell}\n#   cmd.exe:    call {cmd}\n"
+        )
         out.write(f"\nSimulator running (scenario {scenario}). Press Ctrl-C to stop.\n")
         out.flush()
         try:

@@ -172,8 +172,28 @@ def test_run_foreground_prints_and_stops_on_request(cfg: DeploymentConfig) -> No
     stop.set()
     runner.join(10)
     text = out.getvalue()
-    assert "[o365]" in text and "export ECE_O365_CLIENT_SECRET=" in text and "Simulator stopped." in text
+    assert "[o365]" in text and "Simulator stopped." in text
+    assert "export ECE_O365_CLIENT_SECRET=" not in text  # secrets never reach the terminal (contract §7)
+    script = Path(next(line.split(". ", 1)[1] for line in text.splitlines() if "sh/bash:" in line))
+    assert not script.exists()  # the secrets file went away with the simulator
     assert set(threading.enumerate()) == threads
+
+
+def test_run_foreground_writes_the_secrets_to_a_private_file(cfg: DeploymentConfig) -> None:
+    out, stop = io.StringIO(), threading.Event()
+    runner = threading.Thread(target=lambda: run_foreground(cfg, "healthy", out, until=stop))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "Press Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        script = Path(next(line.split(". ", 1)[1] for line in out.getvalue().splitlines() if "sh/bash:" in line))
+        assert "export ECE_O365_CLIENT_SECRET=" in script.read_text()
+        if sys.platform != "win32":
+            assert script.parent.stat().st_mode & 0o077 == 0  # the folder is the user's alone
+    finally:
+        stop.set()
+        runner.join(10)
 
 
 def test_list_scenarios_names_and_explains_each() -> None:
