@@ -54,7 +54,13 @@ class Run:
 
 def run_merge(args: Any) -> int:
     """The command: ``args.inputs``, ``args.html``, ``args.json`` as argparse gives them."""
-    runs = label_hosts([read_run(Path(name)) for name in args.inputs])
+    paths = [Path(name) for name in args.inputs]
+    seen: set[Path] = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise UsageError(f"{path}: given twice; each server's results file counts once")
+        seen.add(path.resolve())
+    runs = label_hosts([read_run(path) for path in paths])
     _write(Path(args.html), merged_html(runs))
     if args.json:
         _write(Path(args.json), json.dumps(merged_document(runs), indent=2, ensure_ascii=False) + "\n")

@@ -149,3 +149,16 @@ def test_merge_of_real_runs_on_both_roles(pytester: pytest.Pytester) -> None:
     host = merged["hosts"][0]["host"]
     assert f"{host} (svc.json)" in page and f"{host} (app.json)" in page  # one machine ran both roles
     assert "Contoso contact center (example)" in page
+
+
+def test_the_same_file_given_twice_is_a_usage_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "a.json").write_text("{}")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_ece_o365.cli", "merge", "a.json", "./a.json", "--html", "m.html"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 4
+    assert "a.json: given twice" in result.stderr
