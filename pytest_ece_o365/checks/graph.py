@@ -6,9 +6,10 @@ in :mod:`pytest_ece_o365.checks.graph_judge`, pure functions over recorded obser
 
 What the checks cannot judge they skip, with the reason: no ``[graph]`` section, its secret not set,
 Microsoft Graph out of this machine's reach (ECE itself never calls Graph, so that is no finding about
-the deployment). When the reader app itself is refused (no token, 401, 403) the directory could not be
-read at all: that is one finding, reported by ``azure_app.registration``; the other Graph checks skip
-naming it, as the network checks do for a failed earlier step.
+the deployment), and every problem of the reader app itself (no token, 401, 403: a missing
+Application.Read.All or Directory.Read.All). The reader is this tool's input, not the deployment: its
+problems are never findings, whatever the number of mailboxes; the skip says what it lacks and how to
+grant it.
 """
 
 from __future__ import annotations
@@ -19,21 +20,21 @@ from collections.abc import Hashable, Iterable
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.graph_judge import (
     judge_client_secret,
-    judge_license,
     judge_permissions,
     judge_registration,
     needed_permissions,
 )
-from pytest_ece_o365.diagnosis_graph import graph_finding
+from pytest_ece_o365.checks.graph_license import judge_license
+from pytest_ece_o365.diagnosis_graph import reader_skip_reason
 from pytest_ece_o365.knowledge import GRAPH_READER_PERMISSIONS
-from pytest_ece_o365.probes.graph import AppNeed, GraphTokenNeed, LicenseNeed
+from pytest_ece_o365.probes.graph import AppNeed, EceSecretNeed, GraphTokenNeed, LicenseNeed
 from pytest_ece_o365.probes.graph_model import (
     READER_ERRORS,
     AppObservation,
+    EceSecretView,
     GraphTokenObservation,
     LicenseObservation,
 )
-from pytest_ece_o365.secret import SecretUnavailable
 from pytest_ece_o365.verdict import Verdict, cannot_tell
 
 NO_GRAPH = (
@@ -42,11 +43,23 @@ NO_GRAPH = (
 _NO_SURVEY = "no Graph survey in this run (a static-only run reads no directory)"
 
 
+def _app_need(ctx: CheckContext) -> AppNeed:
+    accounts = tuple(dict.fromkeys(box.token_user.lower() for box in ctx.config.mailboxes))
+    return AppNeed(ctx.config.azure_ad.client_id, accounts)
+
+
 def app_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     """The app-registration checks read one token and one app observation per run."""
     if ctx.config.graph is None:
         return []
-    return [GraphTokenNeed(ctx.config.graph.client_id), AppNeed(ctx.config.azure_ad.client_id)]
+    return [GraphTokenNeed(ctx.config.graph.client_id), _app_need(ctx)]
+
+
+def secret_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+    """azure_app.client_secret also reads what may be known of ECE's secret (its hint, never its value)."""
+    if ctx.config.graph is None:
+        return []
+    return [*app_needs(ctx, target), EceSecretNeed(ctx.config.azure_ad.client_secret)]
 
 
 def license_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
@@ -64,17 +77,12 @@ def registration(ctx: CheckContext, target: Target) -> Verdict:
     return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
 
 
-@check("azure_app.client_secret", needs=app_needs)
+@check("azure_app.client_secret", needs=secret_needs)
 def client_secret(ctx: CheckContext, target: Target) -> Verdict:
     observation = _app(ctx, "azure_app.client_secret")
     if isinstance(observation, Verdict):
         return observation
-    try:
-        # Only compared with what Graph shows of each secret (its first characters, its Secret ID), to
-        # judge the secret ECE actually holds; never printed.
-        ece_secret: str | None = ctx.secrets.get(ctx.config.azure_ad.client_secret).reveal()
-    except SecretUnavailable:
-        ece_secret = None
+    ece_secret: EceSecretView = ctx.survey.get(EceSecretNeed(ctx.config.azure_ad.client_secret))
     return judge_client_secret(observation, dt.datetime.now(dt.timezone.utc), ece_secret)
 
 
@@ -83,29 +91,27 @@ def permissions(ctx: CheckContext, target: Target) -> Verdict:
     observation = _app(ctx, "azure_app.permissions")
     if isinstance(observation, Verdict):
         return observation
-    return judge_permissions(observation, needed_permissions(ctx.config.mailboxes))
+    return judge_permissions(observation, needed_permissions(ctx.config.mailboxes), ctx.config.mailboxes)
 
 
 @check("license.exchange", needs=license_needs)
 def license_exchange(ctx: CheckContext, target: Target) -> Verdict:
     if target.mailbox is None:
         return cannot_tell("no mailbox to look up")
-    token = _token(ctx, "license.exchange")
+    token = _token(ctx)
     if isinstance(token, Verdict):
         return token
     observation: LicenseObservation = ctx.survey.get(LicenseNeed(target.mailbox.address))
-    if observation.error in ("", "user-not-found", "graph-forbidden"):
+    if observation.error in ("", "user-not-found", *READER_ERRORS):
         return judge_license(observation, target.mailbox)
-    if observation.error in READER_ERRORS:
-        return _reader_problem("license.exchange", observation.error, observation.message, observation.transcript)
     return _unreachable(ctx, observation.error, observation.message, observation.transcript)
 
 
 # --- access to Graph ------------------------------------------------------------------------------
 
 
-def _token(ctx: CheckContext, check_id: str) -> GraphTokenObservation | Verdict:
-    """The reader's token, or the skip (or, for azure_app.registration, the finding) explaining why not."""
+def _token(ctx: CheckContext) -> GraphTokenObservation | Verdict:
+    """The reader's token, or the skip explaining why not."""
     reader = ctx.config.graph
     if reader is None:
         return cannot_tell(NO_GRAPH)
@@ -119,33 +125,31 @@ def _token(ctx: CheckContext, check_id: str) -> GraphTokenObservation | Verdict:
     if token.error == "graph-token-failed":
         code = f"AADSTS{token.aadsts}: " if token.aadsts and f"AADSTS{token.aadsts}" not in token.message else ""
         seen = f"Entra ID answered the reader app {reader.client_id}: {code}{token.message}"
-        return _reader_problem(check_id, "graph-token-failed", seen, token.transcript)
+        return _reader_problem("graph-token-failed", seen, "", token.transcript)
     return _unreachable(ctx, token.error, token.message, token.transcript)
 
 
 def _app(ctx: CheckContext, check_id: str) -> AppObservation | Verdict:
-    token = _token(ctx, check_id)
+    token = _token(ctx)
     if isinstance(token, Verdict):
         return token
-    observation: AppObservation = ctx.survey.get(AppNeed(ctx.config.azure_ad.client_id))
+    observation: AppObservation = ctx.survey.get(_app_need(ctx))
     if observation.ok or (observation.error == "app-not-found" and check_id == "azure_app.registration"):
         return observation
     if observation.error == "app-not-found":
+        if ctx.selected and not ctx.runs("azure_app.registration", ""):  # nobody else reports it
+            return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
         return cannot_tell(
             f"not checked: {observation.message} (see azure_app.registration)", evidence=observation.transcript
         )
     if observation.error in READER_ERRORS:
-        return _reader_problem(check_id, observation.error, observation.message, observation.transcript)
+        return _reader_problem(observation.error, observation.message, observation.lacks, observation.transcript)
     return _unreachable(ctx, observation.error, observation.message, observation.transcript)
 
 
-def _reader_problem(check_id: str, error: str, seen: str, evidence: tuple[str, ...]) -> Verdict:
-    if check_id == "azure_app.registration":
-        return graph_finding(check_id, error, seen, evidence=evidence)
-    return cannot_tell(
-        f"not checked: the [graph] reader app cannot read the directory (reported by azure_app.registration): {seen}",
-        evidence=evidence,
-    )
+def _reader_problem(error: str, seen: str, lacks: str, evidence: tuple[str, ...]) -> Verdict:
+    """The [graph] reader cannot read what this check needs: a skip saying what it lacks (no finding)."""
+    return cannot_tell(reader_skip_reason(error, seen, lacks), evidence=evidence)
 
 
 def _unreachable(ctx: CheckContext, error: str, message: str, evidence: tuple[str, ...]) -> Verdict:

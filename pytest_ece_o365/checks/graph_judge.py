@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis_graph import graph_finding
+from pytest_ece_o365.diagnosis_graph import graph_finding, reader_skip_reason
 from pytest_ece_o365.knowledge import (
-    E3_OR_BETTER_SKUS,
-    EXCHANGE_PLAN_1,
-    EXCHANGE_PLAN_2,
-    EXCHANGE_SERVICE_PLANS,
     GRAPH_DELEGATED_PERMISSION_IDS,
     SECRET_EXPIRY_WARNING_DAYS,
-    SKU_NAMES,
 )
-from pytest_ece_o365.probes.graph_model import AppObservation, LicenseObservation, PasswordCredential, SkuView
+from pytest_ece_o365.probes.graph_model import (
+    EXCHANGE_ONLINE_APP_ID,
+    EXCHANGE_SCOPES,
+    READER_ERRORS,
+    AppObservation,
+    EceSecretView,
+    PasswordCredential,
+    PermissionGrant,
+    secret_fingerprint,
+)
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
@@ -107,11 +111,12 @@ def _day(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment is not None else "never"
 
 
-def judge_client_secret(observation: AppObservation, now: dt.datetime, ece_secret: str | None) -> Verdict:
+def judge_client_secret(observation: AppObservation, now: dt.datetime, ece_secret: EceSecretView | None) -> Verdict:
     """A client secret is valid now; advisory when the last valid one expires within 30 days.
 
-    ``ece_secret`` (the value ECE is given, when this run has it) picks ECE's own secret among several
-    by the first characters Graph shows of each, and catches a Secret ID entered instead of the value.
+    ``ece_secret`` (what this run knows of the secret ECE is given: its hint and fingerprint, never its
+    value) picks ECE's own secret among several by the first characters Graph shows of each, and catches
+    a Secret ID entered instead of the value.
     """
     check_id = "azure_app.client_secret"
     app = observation.app
@@ -123,12 +128,13 @@ def judge_client_secret(observation: AppObservation, now: dt.datetime, ece_secre
     )
     if not creds:
         return graph_finding(check_id, "no-client-secret", f"App {app.app_id} has no client secret.", evidence=evidence)
-    if ece_secret is not None:
-        entered_id = [c for c in creds if c.key_id and c.key_id.lower() == ece_secret.strip().lower()]
+    known = ece_secret is not None and ece_secret.available
+    if known and ece_secret is not None:
+        entered_id = [c for c in creds if c.key_id and secret_fingerprint(c.key_id) == ece_secret.fingerprint]
         if entered_id:
             seen = f"The value ECE is given equals the Secret ID of {entered_id[0].label}."
             return graph_finding(check_id, "client-secret-id-entered", seen, evidence=evidence)
-    mine = [c for c in creds if ece_secret and c.hint and ece_secret.startswith(c.hint)]
+    mine = [c for c in creds if known and ece_secret is not None and c.hint and c.hint[:3] == ece_secret.hint]
     judged = mine or list(creds)
     whose = "ECE's client secret" if mine else "The app's client secret"
     valid = [c for c in judged if c.valid_at(now)]
@@ -146,6 +152,15 @@ def judge_client_secret(observation: AppObservation, now: dt.datetime, ece_secre
     days_left = math.ceil((best.end - now).total_seconds() / 86400)
     when = f"{best.label} expires on {_day(best.end)} ({days_left} days left)"
     if days_left <= SECRET_EXPIRY_WARNING_DAYS:
+        # ECE's own secret is known: a newer one in Azure that ECE does not hold yet does not help ECE.
+        newer = [c for c in creds if c not in judged and c.valid_at(now) and _end(c) > best.end]
+        if newer:
+            latest = max(newer, key=_end)
+            seen = (
+                f"{whose} {when}. A newer secret, {latest.label}, is valid until {_day(latest.end)}, "
+                "but ECE is not given it: enter its Value in ECE."
+            )
+            return graph_finding(check_id, "client-secret-expiring-newer-unused", seen, evidence=evidence)
         seen = f"{whose} {when}; no other secret is valid longer."
         return graph_finding(check_id, "client-secret-expiring", seen, evidence=evidence)
     return passed(f"{whose} is valid: {when}.", evidence=evidence)
@@ -171,22 +186,30 @@ def needed_permissions(mailboxes: Iterable[Mailbox]) -> tuple[tuple[str, str], .
     return tuple(needed)
 
 
-def judge_permissions(observation: AppObservation, needed: tuple[tuple[str, str], ...]) -> Verdict:
-    """The needed delegated permissions are requested (requiredResourceAccess) and admin-consented."""
+def judge_permissions(
+    observation: AppObservation, needed: tuple[tuple[str, str], ...], mailboxes: Sequence[Mailbox] = ()
+) -> Verdict:
+    """The needed delegated permissions are requested (requiredResourceAccess, under Microsoft Graph or,
+    for IMAP/POP/SMTP, Office 365 Exchange Online) and admin-consented. When only users consented, and
+    every mailbox's token account did for itself, an advisory: today's tokens work."""
     check_id = "azure_app.permissions"
     app = observation.app
     assert app is not None
-    names = {pid: name for name, pid in GRAPH_DELEGATED_PERMISSION_IDS.items()} | dict(observation.scope_names)
-    requested = {names.get(pid, pid).lower() for pid in app.requested_scope_ids()}
-    admin = [
-        g
-        for g in observation.grants
-        if g.consent_type == "AllPrincipals"
-        and (not observation.graph_sp_id or g.resource_id == observation.graph_sp_id)
-    ]
-    consented = {scope.lower() for grant in admin for scope in grant.scopes}
+    graph_names = {pid: name for name, pid in GRAPH_DELEGATED_PERMISSION_IDS.items()} | dict(observation.scope_names)
+    exchange_names = dict(observation.exchange_scope_names)
+    requested = {graph_names.get(pid, pid).lower() for pid in app.requested_scope_ids()}
+    via_exchange = {
+        exchange_names.get(pid, pid).lower()
+        for pid in app.requested_scope_ids(EXCHANGE_ONLINE_APP_ID)
+        if exchange_names.get(pid, "").lower() in {name.lower() for name in EXCHANGE_SCOPES}
+    }
+    requested |= via_exchange
+    resources = {sp for sp in (observation.graph_sp_id, observation.exchange_sp_id) if sp}
+    ours = [g for g in observation.grants if not resources or g.resource_id in resources]
+    consented = {scope.lower() for g in ours if g.consent_type == "AllPrincipals" for scope in g.scopes}
     evidence = (
-        "requested (Microsoft Graph, delegated): " + (", ".join(sorted(requested)) or "none"),
+        "requested (delegated): " + (", ".join(sorted(requested)) or "none"),
+        *(["of which under Office 365 Exchange Online: " + ", ".join(sorted(via_exchange))] if via_exchange else []),
         "admin consent (AllPrincipals): " + (", ".join(sorted(consented)) or "none"),
         *observation.transcript,
     )
@@ -199,86 +222,39 @@ def judge_permissions(observation: AppObservation, needed: tuple[tuple[str, str]
         if not_consented:
             seen += " Requested but not admin-consented: " + "; ".join(not_consented) + "."
         return graph_finding(check_id, "permissions-not-requested", seen, evidence=evidence)
-    if observation.grants_error == "graph-forbidden":
-        return graph_finding(check_id, "graph-forbidden", observation.grants_message, evidence=evidence)
+    if observation.grants_error in READER_ERRORS:
+        reason = reader_skip_reason(observation.grants_error, observation.grants_message, observation.grants_lacks)
+        return cannot_tell(f"admin consent {reason}", evidence=evidence)
     if observation.grants_error:
         return cannot_tell(f"admin consent could not be read: {observation.grants_message}", evidence=evidence)
     if not_consented:
         seen = "Requested but not admin-consented: " + "; ".join(not_consented) + "."
         if not observation.service_principal_id:
             seen += " The app has no service principal (enterprise application) in this tenant: nobody consented to it."
-        users = sum(1 for g in observation.grants if g.consent_type == "Principal")
+        users = [g for g in ours if g.consent_type == "Principal"]
+        if users and mailboxes and _every_account_consented(observation, users, consented, mailboxes):
+            seen += (
+                f" Every mailbox's token account consented for itself ({len(users)} user consent grant(s)), "
+                "so their tokens work: consented by users only, no admin consent."
+            )
+            return graph_finding(check_id, "consent-users-only", seen, evidence=evidence)
         if users:
-            seen += f" {users} user(s) consented for themselves only: tokens of every other account still fail."
+            seen += f" {len(users)} user(s) consented for themselves only: tokens of every other account still fail."
         return graph_finding(check_id, "consent-missing", seen, evidence=evidence)
     listed = ", ".join(name for name, _ in needed)
-    return passed(f"Requested and admin-consented (Microsoft Graph, delegated): {listed}.", evidence=evidence)
+    where = " (IMAP/POP/SMTP under Office 365 Exchange Online)" if via_exchange else ""
+    return passed(f"Requested and admin-consented (delegated){where}: {listed}.", evidence=evidence)
 
 
-# --- license.exchange ---------------------------------------------------------------------------------
-
-
-def _sku_label(sku: SkuView) -> str:
-    if not sku.part_number:
-        return "an assigned licence"
-    name = SKU_NAMES.get(sku.part_number)
-    return f"{name} ({sku.part_number})" if name else sku.part_number
-
-
-def _is(plan_name: str, plan_id: str, wanted: str) -> bool:
-    return plan_name == wanted or plan_id.lower() == EXCHANGE_SERVICE_PLANS[wanted]
-
-
-def judge_license(observation: LicenseObservation, mailbox: Mailbox) -> Verdict:
-    """An E3-or-better licence with Exchange Online (Plan 2) active; for a shared mailbox, advisory."""
-    check_id = "license.exchange"
-    address = mailbox.address
-    evidence = (
-        *(
-            f"licence {_sku_label(s)}: "
-            + (", ".join(f"{p.name or p.plan_id} {p.status}" for p in s.plans) or "no plans")
-            for s in observation.skus
-        ),
-        *observation.transcript,
-    )
-    if observation.error == "user-not-found":
-        return cannot_tell(
-            f"Graph has no user {address} ({observation.message}). If it is an alias of a mailbox whose user "
-            "principal name differs, look its licence up by that name; mailbox.inbound shows whether the "
-            "mailbox itself exists.",
-            evidence=evidence,
-        )
-    if observation.error == "graph-forbidden":
-        return graph_finding(check_id, "graph-forbidden", observation.message, evidence=evidence)
-    plan2 = [(s, p) for s in observation.skus for p in s.plans if _is(p.name, p.plan_id, EXCHANGE_PLAN_2)]
-    active = [(s, p) for s, p in plan2 if p.status == "Success"]
-    via = "" if observation.source != "assignedPlans" else " (read from assignedPlans: licenseDetails was refused)"
-    if active:
-        skus = ", ".join(dict.fromkeys(_sku_label(s) for s, _ in active))
-        grade = (
-            "an E3-or-better licence"
-            if any(s.part_number in E3_OR_BETTER_SKUS for s, _ in active)
-            else "a licence that is not an E3 suite but gives the mailbox the same Exchange Online (Plan 2)"
-        )
-        return passed(f"{address} has Exchange Online (Plan 2) through {skus}: {grade}{via}.", evidence=evidence)
-    suffix = "-shared" if mailbox.access == "shared" else ""
-    if plan2:
-        states = ", ".join(f"{p.status or 'no status'} in {_sku_label(s)}" for s, p in plan2)
-        seen = f"{address}: Exchange Online (Plan 2) is {states}{via}."
-        return graph_finding(check_id, f"exchange-plan-disabled{suffix}", seen, evidence=evidence)
-    plan1 = [
-        s
-        for s in observation.skus
-        for p in s.plans
-        if _is(p.name, p.plan_id, EXCHANGE_PLAN_1) and p.status == "Success"
-    ]
-    if plan1:
-        skus = ", ".join(dict.fromkeys(_sku_label(s) for s in plan1))
-        seen = f"{address} has Exchange Online (Plan 1) only, through {skus}{via}."
-        return graph_finding(check_id, f"exchange-plan1-only{suffix}", seen, evidence=evidence)
-    if observation.skus:
-        held = ", ".join(_sku_label(s) for s in observation.skus)
-        seen = f"{address} has {held}, with no active Exchange Online plan{via}."
-    else:
-        seen = f"{address} has no licence assigned{via}."
-    return graph_finding(check_id, f"no-license{suffix}", seen, evidence=evidence)
+def _every_account_consented(
+    observation: AppObservation, users: list[PermissionGrant], consented: set[str], mailboxes: Sequence[Mailbox]
+) -> bool:
+    """Whether each mailbox's token account has its own (Principal) grants covering what it needs."""
+    ids = dict(observation.account_ids)
+    for box in mailboxes:
+        account = box.token_user.lower()
+        own = {s.lower() for g in users if ids.get(account) and g.principal_id == ids[account] for s in g.scopes}
+        wanted = {name.lower() for name, _ in needed_permissions([box])}
+        if not wanted <= own | consented:
+            return False
+    return True

@@ -16,12 +16,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from pytest_ece_o365.deployment import Network
 from pytest_ece_o365.knowledge import GRAPH_APP_ID, GRAPH_DELEGATED_PERMISSION_IDS
+from pytest_ece_o365.probes.graph_client import BudgetClient, GraphClient, GraphFailed
 from pytest_ece_o365.probes.graph_model import (
+    EXCHANGE_ONLINE_APP_ID,
     AppObservation,
+    EceSecretView,
     GraphTokenObservation,
     LicenseObservation,
     parse_application,
@@ -30,78 +32,17 @@ from pytest_ece_o365.probes.graph_model import (
     parse_license_details,
     parse_scope_names,
 )
-from pytest_ece_o365.probes.http import HttpProbeError, HttpResponse, ResolvingHttpClient
+from pytest_ece_o365.probes.http import HttpProbeError
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.redact import redact
-from pytest_ece_o365.secret import Secret, SecretUnavailable
+from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 
 if TYPE_CHECKING:
     from pytest_ece_o365.survey import SurveyEnv
 
 _AADSTS = re.compile(r"AADSTS(\d+)")
+_USER_READ = "User.Read.All (or Directory.Read.All)"
 _APP_FIELDS = "id,appId,displayName,web,spa,publicClient,passwordCredentials,requiredResourceAccess"
-
-
-class _BudgetClient(ResolvingHttpClient):
-    """A ResolvingHttpClient whose requests share one deadline, so a probe of several requests (MSAL's
-    discovery and token POST, or four Graph GETs) ends within one timeout, not one per request."""
-
-    def __init__(self, network: Network, deadline: Deadline, transcript: Transcript) -> None:
-        super().__init__(network, deadline.seconds, transcript)
-        self.deadline = deadline
-        self.last: HttpResponse | None = None
-
-    def request(
-        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
-    ) -> HttpResponse:
-        remaining = self.deadline.remaining()
-        if remaining <= 0:
-            raise self._failed("read-timeout", f"the {self.deadline.seconds:g} s budget was spent before {url}")
-        self.timeout = remaining
-        self.last = super().request(method, url, body=body, headers=headers)
-        return self.last
-
-
-class _GraphFailed(Exception):
-    def __init__(self, error: str, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.error, self.message, self.status = error, message, status
-
-
-class _Graph:
-    """GETs against ``{graph}/v1.0/`` with the reader's token; failures become :class:`_GraphFailed`."""
-
-    def __init__(self, env: SurveyEnv, token: Secret) -> None:
-        self.transcript = Transcript()
-        self.client = _BudgetClient(env.config.network, Deadline(env.timeout), self.transcript)
-        self.base = env.config.o365.graph.rstrip("/") + "/v1.0/"
-        self.token = token
-
-    def get(self, path: str, params: dict[str, str] | None = None, *, permission: str) -> Mapping[str, Any]:
-        """The JSON object at ``path``; ``permission`` is what a 403 there means the reader lacks."""
-        headers = {"Authorization": f"Bearer {self.token.reveal()}", "Accept": "application/json"}
-        try:
-            reply = self.client.get(self.base + path + _query(params), headers=headers)
-        except HttpProbeError as exc:
-            raise _GraphFailed(exc.error, exc.message) from None
-        try:
-            body = json.loads(reply.text) if reply.text else {}
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise _GraphFailed("graph-error", f"Graph answered HTTP {reply.status_code} with no JSON object")
-        if reply.status_code < 400:
-            return body
-        error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
-        said = f"HTTP {reply.status_code} {error.get('code', '')}: {error.get('message', '')}".strip()
-        if reply.status_code == 401:
-            raise _GraphFailed("graph-unauthorized", f"Graph refused the reader's token ({said})", 401)
-        if reply.status_code == 403:
-            message = f"Graph denied GET {path.split('?')[0]} ({said}): the reader app lacks {permission}"
-            raise _GraphFailed("graph-forbidden", message, 403)
-        if reply.status_code == 404:
-            raise _GraphFailed("not-found", said, 404)
-        raise _GraphFailed("graph-error", f"Graph answered {said}", reply.status_code)
 
 
 # --- the needs ------------------------------------------------------------------------------------
@@ -119,12 +60,16 @@ class GraphTokenNeed:
 
 @dataclass(frozen=True)
 class AppNeed:
-    """ECE's app registration (``[azure_ad] client_id``) as Graph shows it (once per run)."""
+    """ECE's app registration (``[azure_ad] client_id``) as Graph shows it (once per run).
+
+    ``token_accounts``: the accounts whose refresh tokens ECE uses, looked up only when users consented
+    for themselves (to tell whether each of them did)."""
 
     client_id: str
+    token_accounts: tuple[str, ...] = ()
 
     def observe(self, env: SurveyEnv) -> AppObservation:
-        return observe_app(env, self.client_id)
+        return observe_app(env, self.client_id, self.token_accounts)
 
 
 @dataclass(frozen=True)
@@ -135,6 +80,20 @@ class LicenseNeed:
 
     def observe(self, env: SurveyEnv) -> LicenseObservation:
         return observe_license(env, self.address)
+
+
+@dataclass(frozen=True)
+class EceSecretNeed:
+    """What azure_app.client_secret may know of the client secret ECE is given (``[azure_ad]
+    client_secret``): its hint and fingerprint, never its value; read here, not in the check."""
+
+    source: SecretRef
+
+    def observe(self, env: SurveyEnv) -> EceSecretView:
+        try:
+            return EceSecretView.of(env.secrets.get(self.source).reveal())
+        except SecretUnavailable as exc:
+            return EceSecretView(message=str(exc).removeprefix(f"{self.source.key_path}: "))
 
 
 def token_need(env: SurveyEnv) -> GraphTokenNeed | None:
@@ -159,7 +118,7 @@ def acquire_graph_token(env: SurveyEnv, client_id: str) -> GraphTokenObservation
 
     o365 = env.config.o365
     transcript = Transcript()
-    client = _BudgetClient(env.config.network, Deadline(env.timeout), transcript)
+    client = BudgetClient(env.config.network, Deadline(env.timeout), transcript)
     # The resource id is Graph's origin without a port, also when the simulator serves it on one.
     scope = f"https://{o365.graph_endpoint.host}/.default"
     transcript.note(f"client credentials for reader app {client_id}, scope {scope}")
@@ -207,17 +166,19 @@ def _reader_token(env: SurveyEnv) -> GraphTokenObservation | None:
     return env.get(need) if need is not None else None
 
 
-def observe_app(env: SurveyEnv, client_id: str) -> AppObservation:
-    """ECE's application, service principal, consent grants, and Graph's delegated permission names."""
+def observe_app(env: SurveyEnv, client_id: str, token_accounts: tuple[str, ...] = ()) -> AppObservation:
+    """ECE's application, service principal, consent grants, and the delegated permission names of
+    Microsoft Graph and Office 365 Exchange Online."""
     token = _reader_token(env)
     if token is None or not token.ok or token.token is None:
         return AppObservation(client_id, error="no-token", message=token.message if token else "no [graph] reader")
-    graph = _Graph(env, token.token)
+    graph = GraphClient(env, token.token)
     filter_app = {"$filter": f"appId eq '{client_id}'"}
     try:
         found = graph.get("applications", {**filter_app, "$select": _APP_FIELDS}, permission="Application.Read.All")
-    except _GraphFailed as exc:
-        return AppObservation(client_id, error=exc.error, message=exc.message, transcript=graph.transcript.lines())
+    except GraphFailed as exc:
+        lines = graph.transcript.lines()
+        return AppObservation(client_id, error=exc.error, message=exc.message, lacks=exc.lacks, transcript=lines)
     apps = _objects(found)
     if not apps:
         message = f"no application with appId {client_id} in tenant {env.config.azure_ad.tenant}"
@@ -235,22 +196,51 @@ def observe_app(env: SurveyEnv, client_id: str) -> AppObservation:
                 permission="Directory.Read.All",
             )
             fields["grants"] = parse_grants(grants.get("value"))
-    except _GraphFailed as exc:
-        fields.update(grants_error=exc.error, grants_message=exc.message)
+            if any(g.consent_type == "Principal" for g in fields["grants"]):
+                fields["account_ids"] = _account_ids(graph, token_accounts)
+    except GraphFailed as exc:
+        fields.update(grants_error=exc.error, grants_message=exc.message, grants_lacks=exc.lacks)
+    # Resolve permission ids by name from the resources themselves; Graph's known ids are the fallback.
+    graph_sp = _resource(graph, GRAPH_APP_ID)
+    if graph_sp is not None:
+        fields.update(scope_names=graph_sp[1], scope_names_source="graph", graph_sp_id=graph_sp[0])
+    fields.setdefault("scope_names", tuple((i, n) for n, i in GRAPH_DELEGATED_PERMISSION_IDS.items()))
+    if any(res.lower() == EXCHANGE_ONLINE_APP_ID for res, _, _ in app.requested) or fields.get("grants"):
+        exchange = _resource(graph, EXCHANGE_ONLINE_APP_ID)
+        if exchange is not None:
+            fields.update(exchange_sp_id=exchange[0], exchange_scope_names=exchange[1])
+    return AppObservation(client_id, app=app, transcript=graph.transcript.lines(), **fields)
+
+
+def _resource(graph: GraphClient, app_id: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """A resource's service principal id and delegated permission (id, name) pairs; None when unreadable."""
     try:
-        # Resolve permission ids by name from Graph itself; the known ids are only the fallback.
-        graph_sp = graph.get(
-            f"servicePrincipals(appId='{GRAPH_APP_ID}')",
+        found = graph.get(
+            f"servicePrincipals(appId='{app_id}')",
             {"$select": "id,oauth2PermissionScopes"},
             permission="Application.Read.All",
         )
-        names = parse_scope_names(graph_sp.get("oauth2PermissionScopes"))
-        if names:
-            fields.update(scope_names=names, scope_names_source="graph", graph_sp_id=str(graph_sp.get("id") or ""))
-    except _GraphFailed:
-        pass  # the known ids below serve
-    fields.setdefault("scope_names", tuple((i, n) for n, i in GRAPH_DELEGATED_PERMISSION_IDS.items()))
-    return AppObservation(client_id, app=app, transcript=graph.transcript.lines(), **fields)
+    except GraphFailed:
+        return None
+    names = parse_scope_names(found.get("oauth2PermissionScopes"))
+    return (str(found.get("id") or ""), names) if names else None
+
+
+def _account_ids(graph: GraphClient, accounts: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(UPN lower case, object id) of each token account Graph knows (users' own consent is per object id)."""
+    found: list[tuple[str, str]] = []
+    for account in accounts:
+        try:
+            user = graph.get(
+                f"users/{quote(account, safe='@')}",
+                {"$select": "id"},
+                permission="User.Read.All (or Directory.Read.All)",
+            )
+        except GraphFailed:
+            continue  # unknown or unreadable: that account's own consent cannot be shown
+        if user.get("id"):
+            found.append((account.lower(), str(user["id"])))
+    return tuple(found)
 
 
 def observe_license(env: SurveyEnv, address: str) -> LicenseObservation:
@@ -258,9 +248,9 @@ def observe_license(env: SurveyEnv, address: str) -> LicenseObservation:
     token = _reader_token(env)
     if token is None or not token.ok or token.token is None:
         return LicenseObservation(address, error="no-token", message=token.message if token else "no [graph] reader")
-    graph = _Graph(env, token.token)
+    graph = GraphClient(env, token.token)
     user = f"users/{quote(address, safe='@')}"
-    permission = "User.Read.All (or Directory.Read.All)"
+    permission = _USER_READ
     try:
         try:
             details = graph.get(f"{user}/licenseDetails", permission=permission)
@@ -270,7 +260,7 @@ def observe_license(env: SurveyEnv, address: str) -> LicenseObservation:
                 "licenseDetails",
                 transcript=graph.transcript.lines(),
             )
-        except _GraphFailed as exc:
+        except GraphFailed as exc:
             # licenseDetails lists application permissions as unsupported: a 403/400 there is not the end.
             if exc.status not in (400, 403):
                 raise
@@ -280,20 +270,16 @@ def observe_license(env: SurveyEnv, address: str) -> LicenseObservation:
         return LicenseObservation(
             address, parse_assigned_plans(found), "assignedPlans", transcript=graph.transcript.lines()
         )
-    except _GraphFailed as exc:
+    except GraphFailed as exc:
         error = "user-not-found" if exc.error == "not-found" else exc.error
-        return LicenseObservation(address, error=error, message=exc.message, transcript=graph.transcript.lines())
+        lines = graph.transcript.lines()
+        return LicenseObservation(address, error=error, message=exc.message, lacks=exc.lacks, transcript=lines)
 
 
 def _objects(collection: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The objects in a collection's ``value`` (anything else in it is ignored)."""
     value = collection.get("value")
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _query(params: dict[str, str] | None) -> str:
-    # OData's own characters stay readable in the transcript: $filter=appId%20eq%20'...'&$select=a,b
-    return "?" + urlencode(params, safe="$',()", quote_via=quote) if params else ""
 
 
 def _aadsts(text: str) -> int | None:

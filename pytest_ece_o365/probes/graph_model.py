@@ -7,7 +7,7 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis_graph` maps the f
 
 - reader access: ``secret-missing`` (the [graph] secret is not set), ``graph-token-failed`` (Entra ID
   gave the reader no token; ``aadsts`` says why), ``graph-unauthorized`` (401), ``graph-forbidden``
-  (403: the reader lacks an application permission; the message names it), ``graph-error`` (other
+  (403: the reader lacks an application permission; ``lacks`` names it), ``graph-error`` (other
   Graph errors, non-JSON replies), ``no-token`` (a later request that had no token to send);
 - directory: ``app-not-found``, ``user-not-found``;
 - network (from :class:`~pytest_ece_o365.probes.http.HttpProbeError`): ``nxdomain``, ``refused``,
@@ -17,8 +17,9 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis_graph` maps the f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ece_o365.knowledge import EXCHANGE_SERVICE_PLANS, GRAPH_APP_ID, SKU_PART_NUMBERS
@@ -26,6 +27,39 @@ from pytest_ece_o365.secret import Secret
 
 #: Errors that mean the reader app itself is not set up to read the directory (not a network problem).
 READER_ERRORS = frozenset({"graph-token-failed", "graph-unauthorized", "graph-forbidden"})
+
+#: "Office 365 Exchange Online": IMAP/POP/SMTP delegated permissions requested under it work as well as
+#: Microsoft Graph's (the token's audience is Outlook either way).
+EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+#: The delegated permissions that may be requested under Exchange Online instead of Microsoft Graph.
+EXCHANGE_SCOPES = ("IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send")
+
+
+def secret_fingerprint(text: str) -> str:
+    """A one-way fingerprint of a secret (stripped, lower case): compares it with a Secret ID, reveals nothing."""
+    return hashlib.sha256(text.strip().lower().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EceSecretView:
+    """What the azure_app.client_secret check may know of the secret ECE is given: never its value.
+
+    ``hint`` is its first three characters, what Graph itself shows of every secret (never printed);
+    ``fingerprint`` is :func:`secret_fingerprint` of it, to catch a Secret ID entered as the value.
+    ``message`` says why it is not available (then both are "").
+    """
+
+    hint: str = field(default="", repr=False)
+    fingerprint: str = field(default="", repr=False)
+    message: str = ""
+
+    @classmethod
+    def of(cls, value: str) -> EceSecretView:
+        return cls(value[:3], secret_fingerprint(value))
+
+    @property
+    def available(self) -> bool:
+        return bool(self.fingerprint)
 
 
 @dataclass(frozen=True)
@@ -84,7 +118,9 @@ class AppRegistrationView:
     def requested_scope_ids(self, resource_app_id: str = GRAPH_APP_ID) -> frozenset[str]:
         """Ids of the delegated permissions requested under ``resource_app_id`` (lower case)."""
         return frozenset(
-            pid.lower() for res, pid, kind in self.requested if res.lower() == resource_app_id and kind == "Scope"
+            pid.lower()
+            for res, pid, kind in self.requested
+            if res.lower() == resource_app_id.lower() and kind == "Scope"
         )
 
 
@@ -106,13 +142,19 @@ class AppObservation:
     app: AppRegistrationView | None = None
     error: str = ""  # app-not-found, a reader error, or a network class
     message: str = ""
+    lacks: str = ""  # with graph-forbidden: the application permission the reader lacks
     service_principal_id: str = ""  # "" when the app has none in the tenant (nobody consented)
     grants: tuple[PermissionGrant, ...] = ()
     grants_error: str = ""  # reading the grants failed (graph-forbidden: no Directory.Read.All)
     grants_message: str = ""
+    grants_lacks: str = ""
     graph_sp_id: str = ""  # Microsoft Graph's service principal in this tenant ("" when unknown)
     scope_names: tuple[tuple[str, str], ...] = ()  # (permission id lower case, name)
     scope_names_source: str = "known"  # "graph" (read from Graph's service principal) or "known"
+    exchange_sp_id: str = ""  # Office 365 Exchange Online's service principal ("" when unknown)
+    exchange_scope_names: tuple[tuple[str, str], ...] = ()  # its (permission id lower case, name)
+    #: (user principal name lower case, object id) of the token accounts, read when users consented
+    account_ids: tuple[tuple[str, str], ...] = ()
     transcript: tuple[str, ...] = ()
 
     @property
@@ -143,6 +185,7 @@ class LicenseObservation:
     source: str = ""  # "licenseDetails" | "assignedPlans"
     error: str = ""
     message: str = ""
+    lacks: str = ""  # with graph-forbidden: the application permission the reader lacks
     transcript: tuple[str, ...] = ()
 
     @property

@@ -16,6 +16,7 @@ from pytest_ece_o365.sim.authority import MailProtocol
 
 __all__ = [
     "E3",
+    "EXCHANGE_SCOPE_IDS",
     "GRAPH_APP_ID",
     "GRAPH_READER_ROLES",
     "OUTLOOK_APP_ID",
@@ -45,6 +46,11 @@ SCOPE_IDS: dict[str, str] = {
     "POP.AccessAsUser.All": "d7b7f2d9-0f45-4ea1-9d42-e50810c06991",
     "SMTP.Send": "258f6531-6087-4cc4-bb90-092c5fb3ed3f",
     "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+}
+#: The same mail permissions under "Office 365 Exchange Online" (ids of the simulator's own making).
+EXCHANGE_SCOPE_IDS: dict[str, str] = {
+    name: str(uuid.uuid5(uuid.NAMESPACE_URL, f"sim:exchange-scope:{name}"))
+    for name in ("IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send", "EWS.AccessAsUser.All")
 }
 PROTOCOL_SCOPE: dict[MailProtocol, str] = {
     "imap": "IMAP.AccessAsUser.All",
@@ -131,6 +137,10 @@ class AppRegistration:
     requested_scopes: list[str] = field(default_factory=list)  # delegated, under Microsoft Graph
     consented_scopes: list[str] = field(default_factory=list)  # AllPrincipals grant; empty: no grant
     roles: list[str] = field(default_factory=list)  # application permissions, admin-consented
+    #: delegated, requested under Office 365 Exchange Online instead of Microsoft Graph
+    exchange_requested_scopes: list[str] = field(default_factory=list)
+    #: users who consented for themselves (Principal grants): lower-case UPN -> scopes
+    user_consents: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -13,7 +13,14 @@ from urllib.parse import unquote
 
 import jwt
 
-from pytest_ece_o365.sim.directory import GRAPH_APP_ID, SCOPE_IDS, AppRegistration, now_utc
+from pytest_ece_o365.sim.directory import (
+    EXCHANGE_SCOPE_IDS,
+    GRAPH_APP_ID,
+    OUTLOOK_APP_ID,
+    SCOPE_IDS,
+    AppRegistration,
+    now_utc,
+)
 from pytest_ece_o365.sim.https import Request, Response, json_response
 from pytest_ece_o365.sim.tenant import Tenant
 
@@ -21,6 +28,7 @@ __all__ = ["GraphApp"]
 
 _FILTER = re.compile(r"^\s*(appId|clientId)\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
 _DIRECTORY = ("Directory.Read.All", "Directory.ReadWrite.All")
+_RESOURCES = {GRAPH_APP_ID: SCOPE_IDS, OUTLOOK_APP_ID: EXCHANGE_SCOPE_IDS}
 
 
 class _GraphError(Exception):
@@ -95,10 +103,12 @@ class GraphApp:
             self._need(roles, "Application.Read.All", *_DIRECTORY)
             app = self._by_app_id(query)
             return self._collection("servicePrincipals", [self._service_principal(app)] if app else [])
-        if rest.lower() == f"serviceprincipals(appid='{GRAPH_APP_ID}')":
+        resource = {f"serviceprincipals(appid='{a}')": (a, ids) for a, ids in _RESOURCES.items()}.get(rest.lower())
+        if resource is not None:
             self._need(roles, "Application.Read.All", *_DIRECTORY)
             return {
                 "@odata.context": f"{self.base}/v1.0/$metadata#servicePrincipals(oauth2PermissionScopes)/$entity",
+                "id": self._resource_sp(resource[0]),
                 "oauth2PermissionScopes": [
                     {
                         "id": sid,
@@ -108,7 +118,7 @@ class GraphApp:
                         "adminConsentDisplayName": name,
                         "userConsentDisplayName": name,
                     }
-                    for name, sid in SCOPE_IDS.items()
+                    for name, sid in resource[1].items()
                 ],
             }
         if rest == "oauth2PermissionGrants":
@@ -117,6 +127,7 @@ class GraphApp:
             grants = [
                 self._grant(a) for a in self.tenant.apps.values() if a.sp_object_id == sp_id and a.consented_scopes
             ]
+            grants += [g for a in self.tenant.apps.values() if a.sp_object_id == sp_id for g in self._user_grants(a)]
             return self._collection("oauth2PermissionGrants", grants)
         match = re.fullmatch(r"users/([^/]+)(/licenseDetails)?", rest)
         if match:
@@ -214,7 +225,12 @@ class GraphApp:
                 }
                 for c in app.secrets
             ],
-            "requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID, "resourceAccess": access}] if access else [],
+            "requiredResourceAccess": ([{"resourceAppId": GRAPH_APP_ID, "resourceAccess": access}] if access else [])
+            + (
+                [{"resourceAppId": OUTLOOK_APP_ID, "resourceAccess": exchange}]
+                if (exchange := [{"id": EXCHANGE_SCOPE_IDS[s], "type": "Scope"} for s in app.exchange_requested_scopes])
+                else []
+            ),
         }
 
     @staticmethod
@@ -227,8 +243,31 @@ class GraphApp:
             "servicePrincipalType": "Application",
         }
 
+    def _resource_sp(self, app_id: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sim:sp:{app_id}:{self.tenant.tenant_id}"))
+
+    def _user_grants(self, app: AppRegistration) -> list[dict[str, Any]]:
+        """Principal grants: one per user and resource, as Entra ID keeps them."""
+        grants: list[dict[str, Any]] = []
+        for upn, scopes in app.user_consents.items():
+            account = self.tenant.account(upn)
+            for resource in (GRAPH_APP_ID, OUTLOOK_APP_ID):
+                mine = [s for s in scopes if (s in app.exchange_requested_scopes) == (resource == OUTLOOK_APP_ID)]
+                if account is not None and mine:
+                    grants.append(
+                        {
+                            "clientId": app.sp_object_id,
+                            "consentType": "Principal",
+                            "id": f"grant-{app.sp_object_id}-{account.object_id}-{resource[:8]}",
+                            "principalId": account.object_id,
+                            "resourceId": self._resource_sp(resource),
+                            "scope": " ".join(mine),
+                        }
+                    )
+        return grants
+
     def _grant(self, app: AppRegistration) -> dict[str, Any]:
-        graph_sp = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sim:sp:{GRAPH_APP_ID}:{self.tenant.tenant_id}"))
+        graph_sp = self._resource_sp(GRAPH_APP_ID)
         return {
             "clientId": app.sp_object_id,
             "consentType": "AllPrincipals",

@@ -17,9 +17,11 @@ from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Targ
 from pytest_ece_o365.checks.targets import targets_for
 from pytest_ece_o365.config import load_config
 from pytest_ece_o365.deployment import DeploymentConfig
-from pytest_ece_o365.probes.graph import AppNeed, GraphTokenNeed, LicenseNeed
+from pytest_ece_o365.probes.graph import AppNeed, EceSecretNeed, GraphTokenNeed, LicenseNeed
 from pytest_ece_o365.secret import Secret, SecretSource
 from pytest_ece_o365.session import packaged_example
+from pytest_ece_o365.sim import graph as sim_graph
+from pytest_ece_o365.sim.directory import AppRegistration
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 from pytest_ece_o365.survey import Survey
 from pytest_ece_o365.verdict import Verdict
@@ -55,18 +57,22 @@ def judge_all(config: DeploymentConfig, secrets: SecretSource, timeout: float = 
         return {(cid, t.label): REGISTRY[cid].run(ctx, t) for cid, t in items}
 
 
-def test_reader_without_permissions_is_one_finding_naming_them(sim: RunningSimulator) -> None:
+GRANT_PATH = "API permissions > Add a permission > Microsoft Graph > Application permissions > "
+
+
+def test_reader_without_permissions_skips_every_check_naming_what_it_lacks(sim: RunningSimulator) -> None:
     reader = sim.tenant.app(READER)
     assert reader is not None
     reader.roles = []
     verdicts = judge_all(sim.configure(sim.cfg), SecretSource(sim.secrets))
-    finding = verdicts[("azure_app.registration", "")]
-    assert (finding.status, finding.owner) == ("failed", "azure-admin")
-    assert "Authorization_RequestDenied" in finding.detail and "Application.Read.All" in finding.detail
-    assert "Application.Read.All and Directory.Read.All" in finding.remediation
-    for key, verdict in verdicts.items():
-        if key != ("azure_app.registration", "") and key[0] != "license.exchange":
-            assert verdict.status == "skipped" and "reported by azure_app.registration" in verdict.detail
+    # ECE's app is fine: the reader's problem is no finding about it, nor one per mailbox.
+    assert {v.status for v in verdicts.values()} == {"skipped"}
+    registration = verdicts[("azure_app.registration", "")].detail
+    assert "the [graph] reader app (this tool's read-only app, not ECE's) lacks" in registration
+    assert "Application.Read.All" in registration and "Authorization_RequestDenied" in registration
+    assert GRANT_PATH + "Application.Read.All, then Grant admin consent" in registration
+    licence = verdicts[("license.exchange", "support@example.com")].detail
+    assert GRANT_PATH + "User.Read.All (or Directory.Read.All)" in licence
 
 
 def test_reader_without_directory_read_cannot_check_consent_nor_licences(sim: RunningSimulator) -> None:
@@ -77,25 +83,40 @@ def test_reader_without_directory_read_cannot_check_consent_nor_licences(sim: Ru
     assert verdicts[("azure_app.registration", "")].status == "passed"
     assert verdicts[("azure_app.client_secret", "")].status == "passed"
     consent = verdicts[("azure_app.permissions", "")]
-    assert consent.status == "failed" and "Directory.Read.All" in consent.detail + consent.remediation
-    licence = verdicts[("license.exchange", "support@example.com")]
-    assert licence.status == "failed" and "User.Read.All (or Directory.Read.All)" in licence.detail
-    # licenseDetails was refused, so the probe asked for assignedPlans before giving up
-    assert any("assignedPlans" in line for line in licence.evidence)
+    assert (consent.status, consent.owner) == ("skipped", None)
+    assert consent.detail.startswith("admin consent not checked: the [graph] reader app")
+    assert GRANT_PATH + "Directory.Read.All, then Grant admin consent" in consent.detail
+    for address in ("support@example.com", "sales@example.com"):
+        licence = verdicts[("license.exchange", address)]
+        assert (licence.status, licence.owner) == ("skipped", None)
+        assert (
+            "lacks the Microsoft Graph application permission User.Read.All (or Directory.Read.All)" in licence.detail
+        )
+        # licenseDetails was refused, so the probe asked for assignedPlans before giving up
+        assert any("assignedPlans" in line for line in licence.evidence)
 
 
-def test_reader_secret_wrong_is_reported_with_its_aadsts_code(sim: RunningSimulator) -> None:
+def test_reader_secret_wrong_skips_with_its_aadsts_code(sim: RunningSimulator) -> None:
     config = sim.configure(sim.cfg)
     assert config.graph is not None
     secrets = {**sim.secrets, config.graph.client_secret.key_path: Secret("wrong-reader-secret-value")}
     verdicts = judge_all(config, SecretSource(secrets))
-    finding = verdicts[("azure_app.registration", "")]
-    assert (finding.status, finding.owner) == ("failed", "azure-admin")
-    assert "AADSTS7000215" in finding.detail and READER in finding.detail
-    assert "Trace ID" not in finding.detail
-    assert "Value (not its Secret ID)" in finding.remediation
-    assert all(v.status == "skipped" for k, v in verdicts.items() if k[0] != "azure_app.registration")
+    assert {v.status for v in verdicts.values()} == {"skipped"}
+    detail = verdicts[("azure_app.registration", "")].detail
+    assert "AADSTS7000215" in detail and READER in detail and "got no Microsoft Graph token" in detail
+    assert "Trace ID" not in detail
+    assert "Value (not its Secret ID) in [graph] client_secret" in detail
     assert "wrong-reader-secret-value" not in repr(verdicts)
+
+
+def test_reader_token_refused_by_graph_skips(sim: RunningSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: object, authorization: str) -> set[str]:
+        raise sim_graph._GraphError(401, "InvalidAuthenticationToken", "Access token validation failure.")
+
+    monkeypatch.setattr(sim_graph.GraphApp, "_roles", refuse)
+    verdicts = judge_all(sim.configure(sim.cfg), SecretSource(sim.secrets))
+    assert {v.status for v in verdicts.values()} == {"skipped"}
+    assert "has a token that Microsoft Graph refuses" in verdicts[("azure_app.registration", "")].detail
 
 
 def test_graph_out_of_reach_skips_every_check(sim: RunningSimulator) -> None:
@@ -124,7 +145,8 @@ def test_each_observation_is_made_once_per_run(sim: RunningSimulator) -> None:
             repr,
             [
                 GraphTokenNeed(READER),
-                AppNeed(config.azure_ad.client_id),
+                AppNeed(config.azure_ad.client_id, ("support@example.com", "ece-mail@example.com")),
+                EceSecretNeed(config.azure_ad.client_secret),
                 LicenseNeed("support@example.com"),
                 LicenseNeed("sales@example.com"),
             ],
@@ -182,3 +204,36 @@ def test_a_mailbox_graph_does_not_know_as_a_user_cannot_tell_its_licence(sim: Ru
     assert verdict.status == "skipped"
     assert "Graph has no user support@example.com" in verdict.detail and "Request_ResourceNotFound" in verdict.detail
     assert verdicts[("license.exchange", "sales@example.com")].status == "passed"
+
+
+def ece_app(sim: RunningSimulator) -> AppRegistration:
+    app = sim.tenant.app(sim.cfg.azure_ad.client_id)
+    assert app is not None
+    return app
+
+
+def test_mail_permissions_requested_under_exchange_online_are_resolved_by_name(sim: RunningSimulator) -> None:
+    app = ece_app(sim)
+    app.requested_scopes = ["offline_access"]
+    app.exchange_requested_scopes = ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send"]
+    verdicts = judge_all(sim.configure(sim.cfg), SecretSource(sim.secrets))
+    permissions = verdicts[("azure_app.permissions", "")]
+    assert permissions.status == "passed", permissions.detail
+    assert "Office 365 Exchange Online" in permissions.detail
+    assert any("servicePrincipals(appId='00000002-0000-0ff1-ce00-000000000000')" in e for e in permissions.evidence)
+
+
+def test_every_token_account_consented_for_itself_is_an_advisory(sim: RunningSimulator) -> None:
+    app = ece_app(sim)
+    app.consented_scopes = []
+    needed = ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send", "offline_access"]
+    app.user_consents = {"support@example.com": list(needed), "ece-mail@example.com": list(needed)}
+    verdicts = judge_all(sim.configure(sim.cfg), SecretSource(sim.secrets))
+    permissions = verdicts[("azure_app.permissions", "")]
+    assert (permissions.status, permissions.owner) == ("advisory", "azure-admin")
+    assert "consented by users only, no admin consent" in permissions.detail
+    # one account less: the other one's tokens fail, so it is the failure it was
+    del app.user_consents["ece-mail@example.com"]
+    verdicts = judge_all(sim.configure(sim.cfg), SecretSource(sim.secrets))
+    permissions = verdicts[("azure_app.permissions", "")]
+    assert permissions.status == "failed" and "1 user(s) consented for themselves only" in permissions.detail

@@ -12,7 +12,7 @@ import msal  # noqa: F401
 import pytest
 from deployments import deployment_text
 
-import pytest_ece_o365.sim.runner  # noqa: F401
+import pytest_ece_o365.sim.runner as runner
 
 GRAPH_CHECKS = ("azure_app.registration", "azure_app.client_secret", "azure_app.permissions", "license.exchange")
 # The packaged example: support@ (IMAP, own token) and sales@ (POP3, shared, token of ece-mail@).
@@ -115,7 +115,7 @@ def test_no_license_fails_for_the_own_account_mailbox(pytester: pytest.Pytester)
 def test_app_not_found_is_one_finding(pytester: pytest.Pytester) -> None:
     rows = simulate(pytester, "app-not-found")
     row = rows[("azure_app.registration", "")]
-    assert (row["status"], row["owner"]) == ("failed", "azure-admin")
+    assert (row["status"], row["owner"]) == ("failed", "ece-admin")
     assert "appId 11111111-2222-3333-4444-555555555555" in row["detail"]
     assert "client_id" in row["remediation"] and "tenant" in row["remediation"]
     # the secret and the permissions of an app that is not there are not separate findings
@@ -171,3 +171,61 @@ def test_results_hold_no_graph_secret(pytester: pytest.Pytester, tmp_path: Path)
     text = json.dumps(list(rows.values())) + "\n".join(result.outlines)
     assert "access_token" not in text.replace('"access_token": "[redacted]', "")
     assert "8Q~" not in text  # the shape of every client secret the simulator mints
+
+
+def with_token_refresh(pytester: pytest.Pytester, scenario: str) -> dict[tuple[str, str], dict[str, Any]]:
+    pytester.runpytest(f"--ece-simulate={scenario}", "-m", "graph or oauth", "--ece-json", "r.json")
+    rows = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))["results"]
+    return {(row["check"], row["target"]): row for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "graph_check"),
+    [("client-secret-wrong", "azure_app.client_secret"), ("app-not-found", "azure_app.registration")],
+)
+def test_one_cause_one_owner_with_token_refresh(pytester: pytest.Pytester, scenario: str, graph_check: str) -> None:
+    rows = with_token_refresh(pytester, scenario)
+    graph_row = rows[(graph_check, "")]
+    refresh = [row for (check, _), row in rows.items() if check == "token.refresh"]
+    assert refresh and {row["status"] for row in refresh} == {"failed"}
+    assert graph_row["status"] == "failed"
+    assert {row["owner"] for row in refresh} == {graph_row["owner"]} == {"ece-admin"}
+    if scenario == "client-secret-wrong":
+        # the same advice: the Value in ECE; a new secret only when nobody kept the value
+        for remediation in (graph_row["remediation"], refresh[0]["remediation"]):
+            assert "Value (not its Secret ID)" in remediation and "ECE's OAuth settings" in remediation
+        assert graph_row["remediation"].index("Enter the secret's Value") < graph_row["remediation"].index(
+            "create a new secret"
+        )
+
+
+READER = "66666666-7777-8888-9999-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("roles", "passing"),
+    [
+        ([], set()),
+        (["Application.Read.All"], {("azure_app.registration", ""), ("azure_app.client_secret", "")}),
+    ],
+)
+def test_reader_problems_skip_and_the_run_passes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, roles: list[str], passing: set[tuple[str, str]]
+) -> None:
+    """The [graph] reader is this tool's input: lacking a permission fails nothing (exit 0), once or per mailbox."""
+    start = runner.start_simulator
+
+    def limited_reader(*args: Any, **kwargs: Any) -> runner.RunningSimulator:
+        simulator = start(*args, **kwargs)
+        app = simulator.tenant.app(READER)
+        assert app is not None
+        app.roles = list(roles)
+        return simulator
+
+    monkeypatch.setattr(runner, "start_simulator", limited_reader)
+    result, rows = run(pytester, "--ece-simulate=healthy")
+    assert result.ret == 0
+    assert statuses(rows) == {key: ("passed" if key in passing else "skipped") for key in TARGETS}
+    for key in set(TARGETS) - passing:
+        assert "the [graph] reader app (this tool's read-only app, not ECE's) lacks" in rows[key]["detail"]
+        assert "Grant admin consent for the tenant" in rows[key]["detail"]

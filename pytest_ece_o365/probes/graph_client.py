@@ -1,0 +1,83 @@
+"""HTTP for the Graph probes: one deadline per probe, and Graph's errors classified (never raised raw)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from pytest_ece_o365.deployment import Network
+from pytest_ece_o365.probes.http import HttpProbeError, HttpResponse, ResolvingHttpClient
+from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.secret import Secret
+
+if TYPE_CHECKING:
+    from pytest_ece_o365.survey import SurveyEnv
+
+
+class BudgetClient(ResolvingHttpClient):
+    """A ResolvingHttpClient whose requests share one deadline, so a probe of several requests (MSAL's
+    discovery and token POST, or four Graph GETs) ends within one timeout, not one per request."""
+
+    def __init__(self, network: Network, deadline: Deadline, transcript: Transcript) -> None:
+        super().__init__(network, deadline.seconds, transcript)
+        self.deadline = deadline
+        self.last: HttpResponse | None = None
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> HttpResponse:
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            raise self._failed("read-timeout", f"the {self.deadline.seconds:g} s budget was spent before {url}")
+        self.timeout = remaining
+        self.last = super().request(method, url, body=body, headers=headers)
+        return self.last
+
+
+class GraphFailed(Exception):
+    def __init__(self, error: str, message: str, status: int = 0, lacks: str = "") -> None:
+        super().__init__(message)
+        self.error, self.message, self.status, self.lacks = error, message, status, lacks
+
+
+class GraphClient:
+    """GETs against ``{graph}/v1.0/`` with the reader's token; failures become :class:`GraphFailed`."""
+
+    def __init__(self, env: SurveyEnv, token: Secret) -> None:
+        self.transcript = Transcript()
+        self.client = BudgetClient(env.config.network, Deadline(env.timeout), self.transcript)
+        self.base = env.config.o365.graph.rstrip("/") + "/v1.0/"
+        self.token = token
+
+    def get(self, path: str, params: dict[str, str] | None = None, *, permission: str) -> Mapping[str, Any]:
+        """The JSON object at ``path``; ``permission`` is what a 403 there means the reader lacks."""
+        headers = {"Authorization": f"Bearer {self.token.reveal()}", "Accept": "application/json"}
+        try:
+            reply = self.client.get(self.base + path + query_string(params), headers=headers)
+        except HttpProbeError as exc:
+            raise GraphFailed(exc.error, exc.message) from None
+        try:
+            body = json.loads(reply.text) if reply.text else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise GraphFailed("graph-error", f"Graph answered HTTP {reply.status_code} with no JSON object")
+        if reply.status_code < 400:
+            return body
+        error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
+        said = f"HTTP {reply.status_code} {error.get('code', '')}: {error.get('message', '')}".strip()
+        if reply.status_code == 401:
+            raise GraphFailed("graph-unauthorized", f"Graph refused the reader's token ({said})", 401)
+        if reply.status_code == 403:
+            message = f"Graph denied GET {path.split('?')[0]}: {said}"
+            raise GraphFailed("graph-forbidden", message, 403, permission)
+        if reply.status_code == 404:
+            raise GraphFailed("not-found", said, 404)
+        raise GraphFailed("graph-error", f"Graph answered {said}", reply.status_code)
+
+
+def query_string(params: dict[str, str] | None) -> str:
+    # OData's own characters stay readable in the transcript: $filter=appId%20eq%20'...'&$select=a,b
+    return "?" + urlencode(params, safe="$',()", quote_via=quote) if params else ""
