@@ -8,7 +8,9 @@ mailbox has causes of its own (FullAccess); :func:`signature` picks the most spe
 Two kinds of placeholder: ``{endpoint}``-style facts of :data:`~pytest_ece_o365.diagnosis.FACTS`,
 filled by :func:`~pytest_ece_o365.diagnosis.verdict_for`, and the per-mailbox names ``<mailbox>``,
 ``<account>`` (whose token is used) and ``<recipient>``, filled by :func:`mail_verdict`. The angle form
-keeps the shared table's fact list unchanged and reads like the PowerShell help it quotes.
+keeps the shared table's fact list unchanged and reads like the PowerShell help it quotes. ``<token>``
+names the token that was used by its actual user ("the token of admin@…", from its claims) or, when
+unknown, "the token given for <account>": never "the token of <account>" guessed from the config.
 """
 
 # One row per line, as in diagnosis.py: long lines are wanted.
@@ -78,28 +80,30 @@ ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     **_mailbox_rows("mailbox.send_test", 9),
     **_mailbox_rows("rights.full_access", 7),
     # --- mailbox.inbound: IMAP ---------------------------------------------------------------------
-    ("mailbox.inbound", "imap-auth-refused"): _row("Office 365 refused the IMAP login to <mailbox> (AUTHENTICATE got NO): the token of <account> itself was rejected, before the mailbox came into play.", _IMAP_TOKEN, "azure-admin", 5),
-    ("mailbox.inbound", "imap-not-connected"): _row("IMAP accepted the token for <mailbox> but would not open the mailbox: AUTHENTICATE was accepted, then EXAMINE INBOX got 'BAD User is authenticated but not connected.' Office 365 answers so when IMAP is disabled on the mailbox, or when the token belongs to another account than <mailbox>.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List ImapEnabled`). If IMAP is already enabled, the token is not <mailbox>'s own (see token.identity): regenerate it in ECE in a private browser window, signed in as <mailbox>.", "exchange-admin", 5),
-    ("mailbox.inbound", "imap-not-connected-shared"): _row("IMAP accepted the token of <account> but would not open the shared mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX got 'BAD User is authenticated but not connected.' Office 365 answers so when <account> has no FullAccess on <mailbox>, when IMAP is disabled on <mailbox>, or when the token is not <account>'s.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true`, and grant FullAccess: " + _FULL_ACCESS + ". If both are in place, the token is not <account>'s (see token.identity): regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5),
+    ("mailbox.inbound", "imap-auth-refused"): _row("Office 365 refused the IMAP login to <mailbox> (AUTHENTICATE got NO): <token> itself was rejected, before the mailbox came into play.", _IMAP_TOKEN, "azure-admin", 5),
+    ("mailbox.inbound", "imap-not-connected"): _row("IMAP accepted <token> but would not open the mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX was refused ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so when IMAP is disabled on the mailbox, or when the token belongs to another account than <mailbox>.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List ImapEnabled`). If IMAP is already enabled, the token is not <mailbox>'s own (see token.identity): regenerate it in ECE in a private browser window, signed in as <mailbox>.", "exchange-admin", 5),
+    ("mailbox.inbound", "imap-not-connected-shared"): _row("IMAP accepted <token> but would not open the shared mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX was refused ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so when <account> has no FullAccess on <mailbox>, when IMAP is disabled on <mailbox>, or when the token is not <account>'s.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true`, and grant FullAccess: " + _FULL_ACCESS + ". If both are in place, the token is not <account>'s (see token.identity): regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5),
     ("mailbox.inbound", "imap-examine-failed"): _row("IMAP accepted the login to <mailbox>, but INBOX would not open.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and its IMAP settings (`Get-CASMailbox <mailbox>`).", "exchange-admin", 5),
     # --- mailbox.inbound: POP3 (one refusal line for every cause, so every cause is named) -----------
-    ("mailbox.inbound", "pop3-auth-refused"): _row("POP3 refused the login to <mailbox> with the token of <account>. POP3 answers every refusal with the same line, so the cause is one of: POP is disabled on the mailbox, the token belongs to another account than <mailbox>, or the token lacks POP.AccessAsUser.All.", "Enable POP on the mailbox: `Set-CASMailbox <mailbox> -PopEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List PopEnabled`). If POP is already enabled, see token.identity (the token must be <mailbox>'s: regenerate it in ECE in a private browser window, signed in as <mailbox>) and token.scopes (POP.AccessAsUser.All, consented).", "exchange-admin", 5),
-    ("mailbox.inbound", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with the token of <account>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + "; enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes: the token must be <account>'s and carry POP.AccessAsUser.All; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5),
+    ("mailbox.inbound", "pop3-auth-refused"): _row("POP3 refused the login to <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: POP is disabled on the mailbox, the token belongs to another account than <mailbox>, or the token lacks POP.AccessAsUser.All.", "Enable POP on the mailbox: `Set-CASMailbox <mailbox> -PopEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List PopEnabled`). If POP is already enabled, see token.identity (the token must be <mailbox>'s: regenerate it in ECE in a private browser window, signed in as <mailbox>) and token.scopes (POP.AccessAsUser.All, consented).", "exchange-admin", 5),
+    ("mailbox.inbound", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + "; enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes: the token must be <account>'s and carry POP.AccessAsUser.All; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5),
     ("mailbox.inbound", "pop3-stat-failed"): _row("POP3 accepted the login to <mailbox>, but STAT failed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and its POP settings (`Get-CASMailbox <mailbox>`).", "exchange-admin", 5),
     # --- mailbox.smtp --------------------------------------------------------------------------------
     ("mailbox.smtp", "smtp-auth-disabled-tenant"): _row("SMTP AUTH is disabled for the whole tenant: the XOAUTH2 login of <mailbox> got '535 5.7.139 … SmtpClientAuthentication is disabled for the Tenant', so ECE cannot send mail.", "Enable authenticated SMTP for the tenant: `Set-TransportConfig -SmtpClientAuthenticationDisabled $false`, or for this mailbox only: `Set-CASMailbox <mailbox> -SmtpClientAuthenticationDisabled $false` (a mailbox's own setting overrides the tenant's).", "exchange-admin", 5),
     ("mailbox.smtp", "smtp-auth-disabled-mailbox"): _row("SMTP AUTH is disabled for the mailbox <mailbox>: its XOAUTH2 login got '535 5.7.139 … SmtpClientAuthentication is disabled for the Mailbox', so ECE cannot send its mail.", "Enable authenticated SMTP for the mailbox: `Set-CASMailbox <mailbox> -SmtpClientAuthenticationDisabled $false` (check with `Get-CASMailbox <mailbox> | Format-List SmtpClientAuthenticationDisabled`).", "exchange-admin", 5),
-    ("mailbox.smtp", "smtp-auth-refused"): _row("Office 365 refused the SMTP login of <mailbox> (535 5.7.3 or similar): the token of <account> was rejected.", _SMTP_TOKEN, "azure-admin", 5),
-    ("mailbox.smtp", "smtp-auth-refused-shared"): _row("Office 365 refused the SMTP login of the shared mailbox <mailbox> with the token of <account> (535 5.7.3 or similar): <account> may not act for <mailbox> (no FullAccess), or the token itself was rejected.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`). If <account> has it: " + _SMTP_TOKEN, "exchange-admin", 5),
+    ("mailbox.smtp", "smtp-auth-refused"): _row("Office 365 refused the SMTP login of <mailbox> (535 5.7.3 or similar): <token> was rejected.", _SMTP_TOKEN, "azure-admin", 5),
+    ("mailbox.smtp", "smtp-auth-refused-shared"): _row("Office 365 refused the SMTP login of the shared mailbox <mailbox> with <token> (535 5.7.3 or similar): <account> may not act for <mailbox> (no FullAccess), or the token itself was rejected.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`). If <account> has it: " + _SMTP_TOKEN, "exchange-admin", 5),
     # --- mailbox.send_test ---------------------------------------------------------------------------
     ("mailbox.send_test", "send-as-denied"): _row("Office 365 refused the test message from <mailbox> to <recipient>: <account> is not allowed to send as <mailbox> (SendAs denied), so ECE's replies from this mailbox fail.", "Grant Send As on <mailbox> to <account>: `Add-RecipientPermission -Identity <mailbox> -Trustee <account> -AccessRights SendAs` (Exchange admin center: the mailbox > Delegation > Send as); it can take up to an hour to apply.", "exchange-admin", 9),
     ("mailbox.send_test", "not-authenticated"): _row("Office 365 refused the test message from <mailbox>: the session was not authenticated (530 5.7.57).", "See mailbox.smtp: the XOAUTH2 login of <mailbox> must succeed (235) before mail can be sent.", "exchange-admin", 9),
     ("mailbox.send_test", "recipient-refused"): _row("Office 365 refused the recipient <recipient> of the test message from <mailbox>.", "Give --ece-send-test-mail an address that accepts mail (your own, say); if it is right, check why Office 365 refuses it (the reply is in the evidence).", "ece-admin", 9),
     ("mailbox.send_test", "send-refused"): _row("Office 365 refused the test message from <mailbox> to <recipient>.", "Read the reply in the evidence: a mailbox blocked for sending (5.1.8, 5.7.708) is released in the Microsoft 365 Defender portal (Restricted entities); otherwise check the mailbox's sending restrictions (`Get-Mailbox <mailbox>`).", "exchange-admin", 9),
     # --- rights.full_access (shared mailboxes) -------------------------------------------------------
-    ("rights.full_access", "imap-auth-refused-shared"): _row("The token of <account> was rejected (IMAP AUTHENTICATE got NO) before <mailbox> came into play: this is the token, not FullAccess.", _IMAP_TOKEN, "azure-admin", 7),
-    ("rights.full_access", "imap-not-connected-shared"): _row("IMAP accepted the token of <account> but refused to open the shared mailbox <mailbox> ('BAD User is authenticated but not connected.'): <account> has no FullAccess on <mailbox> (or IMAP is disabled on <mailbox>: see mailbox.inbound).", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); it can take up to an hour to apply. If <account> has it, enable IMAP: `Set-CASMailbox <mailbox> -ImapEnabled $true`.", "exchange-admin", 7),
-    ("rights.full_access", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with the token of <account>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes (the token must be <account>'s and carry POP.AccessAsUser.All).", "exchange-admin", 7),
+    ("rights.full_access", "imap-auth-refused-shared"): _row("Office 365 rejected <token> (IMAP AUTHENTICATE got NO) before <mailbox> came into play: this is the token, not FullAccess.", _IMAP_TOKEN, "azure-admin", 7),
+    ("rights.full_access", "imap-not-connected-shared"): _row("IMAP accepted <token> but refused to open the shared mailbox <mailbox> ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so for every cause, so it is one of: <account> has no FullAccess on <mailbox>, IMAP is disabled on <mailbox>, or the token is not <account>'s.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); it can take up to an hour to apply. If <account> has it, enable IMAP: `Set-CASMailbox <mailbox> -ImapEnabled $true`. If both are in place, see token.identity: the token must be <account>'s; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 7),
+    ("rights.full_access", "imap-examine-failed-shared"): _row("IMAP accepted <token> for the shared mailbox <mailbox> (no 'not connected' refusal), but INBOX would not open, so FullAccess could not be confirmed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and `Get-MailboxPermission <mailbox> -User <account>` (FullAccess).", "exchange-admin", 7),
+    ("rights.full_access", "pop3-stat-failed-shared"): _row("POP3 accepted <token> for the shared mailbox <mailbox>, but STAT failed, so FullAccess could not be confirmed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and `Get-MailboxPermission <mailbox> -User <account>` (FullAccess).", "exchange-admin", 7),
+    ("rights.full_access", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes (the token must be <account>'s and carry POP.AccessAsUser.All).", "exchange-admin", 7),
 }  # fmt: skip
 
 TABLE.update(ROWS)
@@ -117,10 +121,26 @@ def signature(check_id: str, observation: MailSessionObservation, shared: bool) 
     return error
 
 
+def token_words(account: str, token_user: str | None) -> str:
+    """How a finding names the token a session used: its user as the token's claims say, never the
+    config's guess ("the token of admin@…"), or "the token given for <account>" when the claims are
+    unknown (no token observation, an opaque token)."""
+    return f"the token of {token_user}" if token_user else f"the token given for {account}"
+
+
 def mail_verdict(
-    check_id: str, observation: MailSessionObservation, mailbox: Mailbox, timeout: float, *, recipient: str = ""
+    check_id: str,
+    observation: MailSessionObservation,
+    mailbox: Mailbox,
+    timeout: float,
+    *,
+    recipient: str = "",
+    token_user: str | None = None,
 ) -> Verdict:
-    """The failed Verdict for a session that reached the server and failed: cause, what to do, owner."""
+    """The failed Verdict for a session that reached the server and failed: cause, what to do, owner.
+
+    ``token_user`` is the user the access token was issued to (its claims), when known.
+    """
     endpoint = observation.endpoint
     facts = {
         "host": endpoint.host,
@@ -131,7 +151,12 @@ def mail_verdict(
     }
     key = signature(check_id, observation, mailbox.access == "shared")
     verdict = verdict_for(check_id, key, facts, seen=_seen(observation), evidence=observation.transcript)
-    names = {"<mailbox>": mailbox.address, "<account>": observation.account, "<recipient>": recipient}
+    names = {
+        "<token>": token_words(observation.account, token_user),
+        "<mailbox>": mailbox.address,
+        "<account>": observation.account,
+        "<recipient>": recipient,
+    }
     return replace(verdict, detail=_names(verdict.detail, names), remediation=_names(verdict.remediation, names))
 
 
@@ -157,3 +182,40 @@ def _names(text: str, names: dict[str, str]) -> str:
         if value:
             text = text.replace(placeholder, value)
     return text
+
+
+#: The network check that owns a session's failure before login (its ``stage``), and network.xoauth2 for
+#: a server offering no XOAUTH2: the same causes, found by the same code as those checks' own probes.
+NETWORK_CHECK_OF_STAGE: Final = {"dns": "network.dns", "tcp": "network.tcp", "tls": "network.tls"}
+
+
+def network_check_of(observation: MailSessionObservation) -> tuple[str, str] | None:
+    """(network check, its target label) whose finding the session's failure is, or None."""
+    endpoint = observation.endpoint
+    check = NETWORK_CHECK_OF_STAGE.get(observation.stage)
+    if observation.ok or (check is None and observation.error != "no-xoauth2"):
+        return None
+    if check is None:
+        return "network.xoauth2", str(endpoint)
+    return check, endpoint.host if check == "network.dns" else str(endpoint)
+
+
+def network_verdict(check_id: str, observation: MailSessionObservation, timeout: float) -> Verdict:
+    """The network check ``check_id``'s finding, worded from its own row, for a session that failed on
+    the way to the server (used when the run does not execute that check, so the cause still shows)."""
+    endpoint, certificate = observation.endpoint, observation.certificate
+    facts: dict[str, object] = {
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "endpoint": str(endpoint),
+        "protocol": observation.protocol_name,
+        "timeout": f"{timeout:g}",
+        "resolver": observation.resolver,
+        "version": observation.tls_version,
+    }
+    if certificate is not None:
+        facts.update(issuer=certificate.issuer, expiry=certificate.not_after)
+        facts["names"] = ", ".join(certificate.names) or certificate.subject_cn
+    verdict = verdict_for(check_id, observation.error, facts, seen=observation.message, evidence=observation.transcript)
+    tried = f"The {observation.protocol_name} login of {observation.user} could not be tried ({check_id} fails)."
+    return replace(verdict, detail=f"{tried} {verdict.detail}")

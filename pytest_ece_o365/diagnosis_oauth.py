@@ -8,7 +8,8 @@ Two kinds of placeholder: ``{host}``, ``{endpoint}``, ``{scope}``, ``{timeout}``
 :data:`~pytest_ece_o365.diagnosis.FACTS` (here: the login host), filled by
 :func:`~pytest_ece_o365.diagnosis.fill`; ``<account>``, ``<mailbox>`` … are the OAuth facts in
 :data:`OAUTH_FACTS`, in the angle form the mailbox rows use too (``diagnosis_mail``): it keeps the shared
-table's fact list unchanged. :func:`oauth_verdict` fills both.
+table's fact list unchanged. :func:`oauth_verdict` fills both. ``<source>`` is where this tool read the
+refresh token (an environment variable or a file): a copy, which ECE's own rotating token may have outlived.
 """
 
 # One row per line, so that adding a signature is a one-line change: long lines are wanted.
@@ -25,7 +26,7 @@ from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
 #: The OAuth facts a row may name as ``<fact>``.
 OAUTH_FACTS: Final = frozenset(
-    {"account", "mailbox", "client_id", "tenant", "aadsts", "code", "token_user", "minutes", "missing", "granted", "audience", "resource", "login"}
+    {"account", "mailbox", "client_id", "tenant", "aadsts", "code", "token_user", "minutes", "missing", "granted", "audience", "resource", "login", "source"}
 )  # fmt: skip
 
 
@@ -37,13 +38,20 @@ _REGENERATE = (
     "Generate a new token for <mailbox> in ECE (the alias's OAuth settings, Generate Token), from a browser in a "
     "private/incognito window so that the sign-in asks for credentials, and sign in as <account>."
 )
+#: The refresh token this tool reads (env var or file) is a copy: ECE rotates its own at every refresh.
+_STALE_COPY = "The refresh token this tool was given for <account> (<source>)"
+_GIVE_CURRENT = (
+    "Give the tool ECE's current refresh token for <account> (in <source>). If ECE fails too (its retriever or "
+    "dispatcher logs the same AADSTS code), regenerate the token in ECE for <mailbox>: from a browser in a "
+    "private/incognito window so that the sign-in asks for credentials, signed in as <account>."
+)
 _SECRET_PORTAL = "Azure portal > App registrations > <client_id> > Certificates & secrets"
 
 _AADSTS_ROWS: Final[dict[int, Diagnosis]] = {
-    700082: _r("The refresh token of <account> expired: it was not used for 90 days (<aadsts>). ECE refreshes its token each time it reads or sends mail, so this mailbox's retriever/dispatcher has not run for that long.", _REGENERATE + " Then keep the mailbox's services running: a refresh token only lives while it is used.", "ece-admin"),
-    70008: _r("The refresh token of <account> expired because it was not used (<aadsts>).", _REGENERATE, "ece-admin"),
-    50173: _r("Azure AD revoked the grant behind <account>'s refresh token (<aadsts>): the account's password was changed or reset, or an administrator revoked its sessions.", _REGENERATE + " Tokens are revoked again at every password change: plan a new token with each change.", "ece-admin"),
-    70043: _r("A Conditional Access sign-in frequency policy expired <account>'s refresh token (<aadsts>).", "Exclude the ECE app (client <client_id>) or <account> from the sign-in frequency policy (Entra ID > Conditional Access), then: " + _REGENERATE, "azure-admin"),
+    700082: _r(_STALE_COPY + " expired after 90 days unused (<aadsts>). ECE's own token is another copy: ECE receives a new refresh token each time it refreshes, so it may still be valid.", _GIVE_CURRENT, "ece-admin"),
+    70008: _r(_STALE_COPY + " expired because it was not used (<aadsts>). ECE's own token is another copy and may still be valid.", _GIVE_CURRENT, "ece-admin"),
+    50173: _r("Azure AD revoked the grant behind the refresh token given for <account> (<aadsts>): the account's password was changed or reset, or an administrator revoked its sessions.", _REGENERATE + " Tokens are revoked again at every password change: plan a new token with each change.", "ece-admin"),
+    70043: _r("A Conditional Access sign-in frequency policy expired the refresh token given for <account> (<aadsts>).", "Exclude the ECE app (client <client_id>) or <account> from the sign-in frequency policy (Entra ID > Conditional Access), then: " + _REGENERATE, "azure-admin"),
     70000: _r("Azure AD does not accept the refresh token it was given (<aadsts>): it is malformed, truncated, or was issued to another app than client <client_id>.", _REGENERATE + " Copy it whole, for this app's client ID.", "ece-admin"),
     54005: _r("The authorization code was already redeemed (<aadsts>).", _REGENERATE, "ece-admin"),
     50126: _r("Azure AD refused <account>'s credentials (<aadsts>).", _REGENERATE + " Check the account's password first.", "ece-admin"),
@@ -63,7 +71,7 @@ _AADSTS_ROWS: Final[dict[int, Diagnosis]] = {
 
 #: Unknown AADSTS codes: still a finding, quoting Azure AD's own words.
 AADSTS_FALLBACK: Final = _r(
-    "Azure AD refused to refresh <account>'s token: <aadsts>.",
+    "Azure AD refused to refresh the token given for <account>: <aadsts>.",
     "Look the code up (https://login.microsoftonline.com/error?code=<code>) and the sign-in logs for <account> and client <client_id>; when in doubt: "
     + _REGENERATE,
     "ece-admin",

@@ -7,11 +7,15 @@
 - ``rights.full_access``: for shared mailboxes, whether ``token_account``'s token opens the mailbox.
 
 The checks judge :class:`~pytest_ece_o365.probes.mail_session.MailSessionObservation` values the survey
-gathered (:mod:`pytest_ece_o365.probes.mail_needs`); findings come from :mod:`pytest_ece_o365.diagnosis_mail`.
+gathered (:mod:`pytest_ece_o365.probes.mail_needs`), together with the token observation of the mailbox's
+refresh token, in :mod:`pytest_ece_o365.checks.mailbox_judge`; findings come from
+:mod:`pytest_ece_o365.diagnosis_mail`.
 
-When the session never reached the mailbox — no access token, or the network failed before the login —
-the check is *skipped naming the check that owns that failure* (token.refresh, network.dns/tcp/tls), as the
-network checks do among themselves: one cause, one finding, and the skip still shows with its reason.
+When a session failed for a cause another check owns — no access token (token.refresh), the network
+before the login (network.dns/tcp/tls/xoauth2), a token of another account or without the protocol's
+scope (token.identity/scopes), a shared mailbox's refusal (rights.full_access) — the check is *skipped
+naming that check* when the run executes it for that target, and fails with that cause's finding
+otherwise: one cause, one finding, whatever the selection.
 """
 
 from __future__ import annotations
@@ -19,35 +23,53 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.checks.mailbox_judge import (
+    full_access_refusal,
+    judge_full_access,
+    judge_inbound,
+    judge_send_test,
+    judge_smtp,
+)
 from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis_mail import mail_verdict
 from pytest_ece_o365.probes.mail_needs import MailSessionNeed, SendTestNeed
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
-from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
+from pytest_ece_o365.probes.token import TokenObservation, token_need_for
+from pytest_ece_o365.verdict import Verdict, cannot_tell
+
+__all__ = ["NOTHING_SENT", "full_access_refusal", "judge_full_access", "judge_inbound", "judge_send_test", "judge_smtp"]
 
 _NO_SURVEY = "no mailbox survey in this run (a static-only run opens no session)"
 NOTHING_SENT = "nothing is sent without --ece-send-test-mail"
-_CHECK_OF_STAGE = {"dns": "network.dns", "tcp": "network.tcp", "tls": "network.tls"}
 
 
 # --- needs ------------------------------------------------------------------------------------------
 
 
+def _token_needs(ctx: CheckContext, mailbox: Mailbox) -> list[Hashable]:
+    """The token request a session uses (the session's probe asks for it anyway): its claims say
+    whether the token was fit for the mailbox."""
+    need = token_need_for(ctx.config, mailbox)
+    return [need] if need is not None else []
+
+
 def inbound_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     """mailbox.inbound and rights.full_access read the same session: the inbound protocol's."""
     mailbox = target.mailbox
-    return [MailSessionNeed(mailbox.address, mailbox.inbound)] if mailbox is not None else []
+    if mailbox is None:
+        return []
+    return [MailSessionNeed(mailbox.address, mailbox.inbound), *_token_needs(ctx, mailbox)]
 
 
 def smtp_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
-    return [MailSessionNeed(target.mailbox.address, "smtp")] if target.mailbox is not None else []
+    mailbox = target.mailbox
+    return [MailSessionNeed(mailbox.address, "smtp"), *_token_needs(ctx, mailbox)] if mailbox is not None else []
 
 
 def send_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     recipient = ctx.options.send_test_mail
     if target.mailbox is None or not recipient:
         return []  # contract §1: nothing is ever sent without --ece-send-test-mail
-    return [SendTestNeed(target.mailbox.address, recipient)]
+    return [SendTestNeed(target.mailbox.address, recipient), *_token_needs(ctx, target.mailbox)]
 
 
 # --- checks -----------------------------------------------------------------------------------------
@@ -61,7 +83,7 @@ def inbound(ctx: CheckContext, target: Target) -> Verdict:
     observation = _observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
     if isinstance(observation, Verdict):
         return observation
-    return judge_inbound(observation, mailbox, ctx.options.timeout)
+    return judge_inbound(ctx, observation, mailbox, _token(ctx, mailbox))
 
 
 @check("mailbox.smtp", needs=smtp_needs)
@@ -72,7 +94,13 @@ def smtp(ctx: CheckContext, target: Target) -> Verdict:
     observation = _observed(ctx, MailSessionNeed(mailbox.address, "smtp"))
     if isinstance(observation, Verdict):
         return observation
-    return judge_smtp(observation, mailbox, ctx.options.timeout)
+    token = _token(ctx, mailbox)
+    rights: Verdict | None = None
+    if mailbox.access == "shared" and ctx.runs("rights.full_access", mailbox.address):
+        # gathered: rights.full_access runs for this mailbox, and reads this very session
+        inbound_session: MailSessionObservation = ctx.survey.get(MailSessionNeed(mailbox.address, mailbox.inbound))
+        rights = full_access_refusal(ctx, inbound_session, mailbox, token)
+    return judge_smtp(ctx, observation, mailbox, token, rights)
 
 
 @check("mailbox.send_test", needs=send_needs)
@@ -86,7 +114,7 @@ def send_test(ctx: CheckContext, target: Target) -> Verdict:
     observation = _observed(ctx, SendTestNeed(mailbox.address, recipient))
     if isinstance(observation, Verdict):
         return observation
-    return judge_send_test(observation, mailbox, recipient, ctx.options.timeout)
+    return judge_send_test(ctx, observation, mailbox, recipient, _token(ctx, mailbox))
 
 
 @check("rights.full_access", needs=inbound_needs)
@@ -99,7 +127,7 @@ def full_access(ctx: CheckContext, target: Target) -> Verdict:
     observation = _observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
     if isinstance(observation, Verdict):
         return observation
-    return judge_full_access(observation, mailbox, ctx.options.timeout)
+    return judge_full_access(ctx, observation, mailbox, _token(ctx, mailbox))
 
 
 def _observed(ctx: CheckContext, need: Hashable) -> MailSessionObservation | Verdict:
@@ -109,97 +137,10 @@ def _observed(ctx: CheckContext, need: Hashable) -> MailSessionObservation | Ver
     return observation
 
 
-# --- judging observations (pure functions, tested from recorded observations) -----------------------
-
-
-def unreached(observation: MailSessionObservation) -> Verdict | None:
-    """A skip naming the check that owns the failure, when the session never reached the mailbox."""
-    what = f"the {observation.protocol_name} login of {observation.user}"
-    if observation.stage == "token":
-        return cannot_tell(
-            f"{what} was not tried: token.refresh has no access token for {observation.account} ({observation.message})"
-        )
-    owner = _CHECK_OF_STAGE.get(observation.stage)
-    if owner is None or observation.ok:
+def _token(ctx: CheckContext, mailbox: Mailbox) -> TokenObservation | None:
+    """The observation of the token the mailbox's sessions use (None: no refresh_token in the file)."""
+    need = token_need_for(ctx.config, mailbox)
+    if need is None or ctx.survey is None:
         return None
-    target = observation.endpoint.host if observation.stage == "dns" else str(observation.endpoint)
-    return cannot_tell(
-        f"{what} could not be tried: {owner} fails for {target} ({observation.error}): {observation.message}",
-        evidence=observation.transcript,
-    )
-
-
-def judge_inbound(observation: MailSessionObservation, mailbox: Mailbox, timeout: float) -> Verdict:
-    """mailbox.inbound: the login is accepted *and* the mailbox opens (EXAMINE INBOX / STAT)."""
-    skipped = unreached(observation)
-    if skipped is not None:
-        return skipped
-    if not observation.ok:
-        return mail_verdict("mailbox.inbound", observation, mailbox, timeout)
-    return passed(_opened(observation), evidence=observation.transcript)
-
-
-def judge_smtp(observation: MailSessionObservation, mailbox: Mailbox, timeout: float) -> Verdict:
-    """mailbox.smtp: EHLO, STARTTLS, EHLO, AUTH XOAUTH2 -> 235 (then QUIT: nothing is sent)."""
-    skipped = unreached(observation)
-    if skipped is not None:
-        return skipped
-    if not observation.ok:
-        return mail_verdict("mailbox.smtp", observation, mailbox, timeout)
-    return passed(
-        f"{mailbox.address}: SMTP AUTH XOAUTH2 on {observation.endpoint} with the token of {observation.account} "
-        f"was accepted ({observation.auth_reply}); nothing was sent.",
-        evidence=observation.transcript,
-    )
-
-
-def judge_send_test(observation: MailSessionObservation, mailbox: Mailbox, recipient: str, timeout: float) -> Verdict:
-    """mailbox.send_test: one message from the mailbox's own address is accepted for delivery."""
-    skipped = unreached(observation)
-    if skipped is not None:
-        return skipped
-    if not observation.ok and observation.stage != "send":
-        # The login itself failed: that is mailbox.smtp's finding, from its own session.
-        return cannot_tell(
-            f"no test message was sent from {mailbox.address}: the SMTP login failed ({observation.error}), "
-            f"see mailbox.smtp: {observation.message}",
-            evidence=observation.transcript,
-        )
-    if not observation.ok:
-        return mail_verdict("mailbox.send_test", observation, mailbox, timeout, recipient=recipient)
-    return passed(
-        f"a test message from {mailbox.address} to {recipient} was accepted for delivery ({observation.follow_up})",
-        evidence=observation.transcript,
-    )
-
-
-def judge_full_access(observation: MailSessionObservation, mailbox: Mailbox, timeout: float) -> Verdict:
-    """rights.full_access: token_account's token opens the shared mailbox over its inbound protocol."""
-    skipped = unreached(observation)
-    if skipped is not None:
-        return skipped
-    account, protocol = observation.account, observation.protocol_name
-    if observation.ok:
-        return passed(
-            f"the token of {account} opens the shared mailbox {mailbox.address} over {protocol} "
-            f"({_opened(observation)})",
-            evidence=observation.transcript,
-        )
-    if observation.error in ("examine-failed", "stat-failed"):
-        # The mailbox accepted the delegate (Office 365 would have said "not connected" / refused the
-        # login otherwise); opening INBOX failed for another reason, which mailbox.inbound reports.
-        return passed(
-            f"{mailbox.address} accepts the token of {account} over {protocol}; opening INBOX failed for "
-            f"another reason (see mailbox.inbound): {observation.message}",
-            evidence=observation.transcript,
-        )
-    return mail_verdict("rights.full_access", observation, mailbox, timeout)
-
-
-def _opened(observation: MailSessionObservation) -> str:
-    count = f" ({observation.messages} messages)" if observation.messages is not None else ""
-    command = "EXAMINE INBOX (read-only)" if observation.protocol == "imap" else "STAT"
-    return (
-        f"{observation.user}: {observation.protocol_name} XOAUTH2 login with the token of {observation.account} "
-        f"accepted, {command} OK{count}"
-    )
+    observation: TokenObservation = ctx.survey.get(need)
+    return observation

@@ -6,15 +6,20 @@ refresh token (one request per token, shared by every mailbox and check that use
 redemption failed, token.refresh carries the finding and the three claim checks are *skipped naming
 it*: one dead token is one finding with one fix.
 
-A network failure on the way to the login host fails token.refresh (owner network) rather than
-skipping it: ECE cannot refresh from this server either, and a ``-m oauth`` run has no network check
-that would otherwise report it.
+A network failure on the way to the login host belongs to the network check of the failed step
+(network.dns / tcp / tls for the login host): when the run executes that check, token.refresh is
+skipped naming it; otherwise (``-m oauth``) token.refresh fails for the network team itself — ECE cannot
+refresh from this server either. The claim checks follow the same rule with token.refresh: skipped
+naming it when it runs, else failing with its finding, so that a selection never hides a dead token.
+
+The judges are also what the mailbox checks read (``checks.mailbox_judge``): a mail session refused
+because the token is another account's, or lacks the protocol's scope, is the token check's finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
 from pytest_ece_o365.checks.base import CheckContext, Target, check
@@ -23,11 +28,27 @@ from pytest_ece_o365.diagnosis_oauth import oauth_verdict
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, token_need_for
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
+if TYPE_CHECKING:
+    from pytest_ece_o365.probes.observation import EndpointObservation
+
 _NO_SURVEY = "no token request in this run (a static-only run redeems no refresh token)"
 #: The Office 365 Exchange Online resource's application id: ``aud`` of v1 tokens may be this instead.
 OUTLOOK_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 MIN_LIFETIME_MINUTES = 60
 _USER_CLAIMS = ("upn", "unique_name", "preferred_username")
+
+#: The network check that owns each network error class of the HTTP client (probes/http.py).
+_DNS_ERRORS = frozenset(
+    {"nxdomain", "servfail", "dns-refused", "dns-timeout", "dns-unavailable", "no-answer", "dns-error"}
+)
+_TCP_ERRORS = frozenset({"refused", "tcp-timeout", "unreachable", "tcp-error"})
+_TLS_ERRORS = frozenset(
+    {"tls-untrusted", "tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-old-protocol", "tls-handshake"}
+    | {"ca-bundle-invalid"}
+)
+#: Classes the HTTP client also gives after the handshake (a slow token endpoint): network.tls's only
+#: when its own probe of the login host failed too.
+_HANDSHAKE_OR_LATER = frozenset({"read-timeout", "closed"})
 
 
 def token_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
@@ -58,6 +79,7 @@ def _observe(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
 def _facts(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> dict[str, object]:
     login = ctx.config.o365.login_endpoint
     return {
+        "source": mailbox.refresh_token.describe() if mailbox.refresh_token is not None else "",
         "host": login.host,
         "port": login.port,
         "endpoint": str(login),
@@ -113,34 +135,83 @@ def token_lifetime(ctx: CheckContext, target: Target) -> Verdict:
 
 
 def judge_refresh(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
-    """token.refresh: the refresh token redeemed; a failure explained from its AADSTS code."""
+    """token.refresh: the refresh token redeemed; a failure explained from its AADSTS code.
+
+    A network failure reaching the login host is skipped naming the network check of the failed step
+    when this run executes it (one cause, one finding); otherwise it is this check's finding.
+    """
     if observation.error == "secret-missing":
         return cannot_tell(f"cannot redeem the refresh token: {observation.description}")
     if not observation.ok:
+        owner = network_owner(ctx, observation.error)
+        if owner is not None and ctx.runs(*owner):
+            return cannot_tell(
+                f"not tried: {owner[0]} fails for {owner[1]} ({observation.error}), so the refresh token for "
+                f"{mailbox.address} could not be redeemed: {observation.description}",
+                evidence=observation.transcript,
+            )
         error = f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error
         seen = observation.description or observation.error
         return oauth_verdict(
             "token.refresh", error, _facts(ctx, mailbox, observation), seen=seen, evidence=observation.transcript
         )
     granted = " ".join(_short(scope) for scope in observation.scope.split()) or "(no scope listed)"
-    lifetime = f", valid {observation.expires_in // 60} min" if observation.expires_in else ""
-    account = observation.need.account
-    shared = "" if account.lower() == mailbox.address.lower() else f" (token of {account})"
+    lifetime = f", valid {round((observation.expires_in + 1) / 60)} min" if observation.expires_in else ""
     return passed(
-        f"The refresh token for {mailbox.address}{shared} redeemed at {observation.login}: "
+        f"The refresh token for {mailbox.address}{_whose(mailbox, observation)} redeemed at {observation.login}: "
         f"access token for {granted}{lifetime}",
         evidence=observation.transcript,
     )
 
 
+def _whose(mailbox: Mailbox, observation: TokenObservation) -> str:
+    """The "(token of X)" note, X from the token's own claims when it is not the mailbox's; never from the
+    config, which says only whom the token was given for."""
+    user = token_user(observation.claims)
+    if user is not None:
+        return "" if user.lower() == mailbox.address.lower() else f" (token of {user})"
+    account = observation.need.account
+    return "" if account.lower() == mailbox.address.lower() else f" (the token given for {account})"
+
+
+def network_owner(ctx: CheckContext, error: str) -> tuple[str, str] | None:
+    """(network check, target label) whose finding a network ``error`` reaching the login host is, or None.
+
+    ``read-timeout`` and ``closed`` may also come after the handshake (a slow token endpoint, which
+    network.tls does not see): they are network.tls's only when its own probe of the login host failed.
+    """
+    login = ctx.config.o365.login_endpoint
+    if error in _DNS_ERRORS:
+        return "network.dns", login.host
+    if error in _TCP_ERRORS:
+        return "network.tcp", str(login)
+    if error in _TLS_ERRORS:
+        return "network.tls", str(login)
+    if error in _HANDSHAKE_OR_LATER and ctx.runs("network.tls", str(login)) and ctx.survey is not None:
+        from pytest_ece_o365.survey import EndpointNeed  # gathered: network.tls runs for the login host
+
+        chain: EndpointObservation = ctx.survey.get(EndpointNeed(login, "https"))
+        if chain.tls is not None and not chain.tls.ok:
+            return "network.tls", str(login)
+    return None
+
+
 def _usable(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
-    """The observation when a token was issued; else the skip naming token.refresh's finding."""
+    """The observation when a token was issued; else the skip naming the check that has the finding
+    (token.refresh, or the network check it left the cause to), or that finding itself when the run
+    executes neither."""
     observation = _observe(ctx, target)
     if isinstance(observation, Verdict):
         return observation
     if observation.error == "secret-missing":
         return cannot_tell(f"no token to read: {observation.description}")
     if not observation.ok:
+        assert target.mailbox is not None
+        finding = judge_refresh(ctx, target.mailbox, observation)
+        if finding.status == "skipped":  # left to a network check that runs
+            return finding
+        if not ctx.runs("token.refresh", target.label):
+            return finding
         code = f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error
         return cannot_tell(
             f"not tried: token.refresh failed for {target.label} ({code}): {observation.description}",
@@ -175,14 +246,22 @@ def judge_identity(ctx: CheckContext, mailbox: Mailbox, observation: TokenObserv
     )
 
 
-def _audience_ok(audience: object, resource: str) -> bool:
+def audience_ok(audience: object, resource: str) -> bool:
     values = audience if isinstance(audience, list) else [audience]
     wanted = {resource.lower().rstrip("/"), OUTLOOK_APP_ID}
     return any(isinstance(value, str) and value.lower().rstrip("/") in wanted for value in values)
 
 
-def judge_scopes(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
-    """token.scopes: audience is Outlook and ``scp`` holds the mailbox's inbound scope and SMTP.Send."""
+def needed_scopes(mailbox: Mailbox) -> tuple[str, str]:
+    """The delegated permissions a mailbox's token must carry: its inbound protocol's and SMTP.Send."""
+    return INBOUND_SCOPES[mailbox.inbound], SMTP_SCOPE
+
+
+def judge_scopes(
+    ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation, *, needed: Sequence[str] | None = None
+) -> Verdict:
+    """token.scopes: audience is Outlook and ``scp`` holds ``needed`` (default: the mailbox's inbound
+    scope and SMTP.Send; a mailbox check asks only for its own protocol's)."""
     if observation.opaque:
         return cannot_tell("the access token is opaque (not a JWT): its audience and scopes cannot be read")
     claims = observation.claims
@@ -192,33 +271,37 @@ def judge_scopes(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservat
     evidence = (*_claim_lines(observation), *observation.transcript)
     audience = claims.get("aud")
     facts = {**_facts(ctx, mailbox, observation), "granted": scp or "no delegated scope", "audience": audience}
-    if not _audience_ok(audience, resource):
+    if not audience_ok(audience, resource):
         return oauth_verdict("token.scopes", "wrong-audience", facts, evidence=evidence)
-    needed = [INBOUND_SCOPES[mailbox.inbound], SMTP_SCOPE]
-    missing = [name for name in needed if name.lower() not in granted]
+    wanted = list(needed) if needed is not None else list(needed_scopes(mailbox))
+    missing = [name for name in wanted if name.lower() not in granted]
     if missing:
         facts["missing"] = " and ".join(missing)
         return oauth_verdict("token.scopes", "missing-scope", facts, evidence=evidence)
-    return passed(f"The token is for {audience} with {' '.join(needed)} (scp: {scp})", evidence=evidence)
+    return passed(f"The token is for {audience} with {' '.join(wanted)} (scp: {scp})", evidence=evidence)
 
 
 def judge_lifetime(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
-    """azure_app.token_lifetime: ``exp - iat`` of the issued token is at least 60 minutes."""
+    """azure_app.token_lifetime: the issued access token lives at least 60 minutes.
+
+    The token response's ``expires_in`` comes first: Entra counts it one second short (3599 for 60
+    minutes), hence the +1 s, and whole minutes. ``exp − iat`` is only the fallback (no expires_in):
+    Entra may backdate ``iat`` by some minutes, which lengthens it.
+    """
     claims = observation.claims
     iat, exp = claims.get("iat"), claims.get("exp")
-    if isinstance(iat, (int, float)) and isinstance(exp, (int, float)):
-        seconds, source = float(exp - iat), "exp − iat"
-    elif observation.expires_in is not None:
-        # An opaque token still comes with expires_in; Entra counts it one second short (3599 for 60 min).
-        seconds, source = float(observation.expires_in + 1), "the token response's expires_in"
+    if observation.expires_in is not None:
+        minutes = float(round((observation.expires_in + 1) / 60))
+        source = f"the token response's expires_in = {observation.expires_in} s"
+    elif isinstance(iat, (int, float)) and isinstance(exp, (int, float)):
+        minutes, source = float(exp - iat) / 60, "exp − iat"
     else:
         return cannot_tell("neither the token (opaque) nor the token response tells the token's lifetime")
-    minutes = seconds / 60
     shown = f"{minutes:.0f}" if minutes == int(minutes) else f"{minutes:.1f}"
     if minutes + 1e-9 < MIN_LIFETIME_MINUTES:
         facts = {**_facts(ctx, mailbox, observation), "minutes": shown}
         return oauth_verdict(
-            "azure_app.token_lifetime", "short-lifetime", facts, seen=f"{source} = {shown} minutes",
+            "azure_app.token_lifetime", "short-lifetime", facts, seen=f"{source}: {shown} minutes",
             evidence=_claim_lines(observation),
         )  # fmt: skip
     return passed(f"Access tokens live {shown} minutes ({source}; at least {MIN_LIFETIME_MINUTES} required)")

@@ -3,7 +3,8 @@
 Why EXAMINE after the login: Exchange Online answers ``OK AUTHENTICATE completed.`` even when the
 token's account may not open the mailbox named in ``user=`` (IMAP disabled, no FullAccess, another
 account's token). Only the next mailbox command tells, with ``BAD User is authenticated but not
-connected.`` and a hang-up. EXAMINE (never SELECT) opens INBOX read-only: nothing is marked seen.
+connected.`` and a hang-up (or the hang-up alone: ``* BYE Connection closed. 14``). EXAMINE (never
+SELECT) opens INBOX read-only: nothing is marked seen.
 """
 
 from __future__ import annotations
@@ -121,15 +122,27 @@ def _authenticate(session: Session, reader: LineReader, user: str, token: Secret
 
 
 def _examine(session: Session, reader: LineReader) -> None:
+    """EXAMINE INBOX; only a tagged OK opens it.
+
+    After an accepted AUTHENTICATE, Exchange Online may answer EXAMINE with nothing but
+    ``* BYE Connection closed. 14`` and a hang-up instead of the tagged ``BAD … not connected.``: that is
+    the same refusal (the account may not open the mailbox), so a BYE or a closed connection before the
+    tagged reply is ``not-connected`` too. Only silence stays ``read-timeout`` (a network finding).
+    """
     reader.send_line("A02 EXAMINE INBOX")
     bye = ""
     for _ in range(_MAX_UNTAGGED):
         try:
             line = reader.read_line("the EXAMINE INBOX reply")
         except ProbeError as exc:
-            if bye:
+            if bye or exc.error == "closed":
                 session.follow_up = bye
-                raise ProbeError("examine-failed", f"{reader.what} hung up instead of opening INBOX: {bye}") from None
+                said = f"'{bye}' and a hang-up" if bye else "a hang-up"
+                raise ProbeError(
+                    "not-connected",
+                    f"{reader.what} accepted AUTHENTICATE, then answered EXAMINE INBOX with {said} "
+                    "instead of a tagged reply",
+                ) from None
             raise exc from None
         upper = line.upper()
         if upper.startswith("* ") and upper.endswith(" EXISTS"):
@@ -142,7 +155,7 @@ def _examine(session: Session, reader: LineReader) -> None:
             status = line[4:].split(" ", 1)[0].upper()
             if status == "OK":
                 return
-            if NOT_CONNECTED in upper.lower():
+            if NOT_CONNECTED in upper.lower() or bye:
                 raise ProbeError(
                     "not-connected",
                     f"{reader.what} accepted AUTHENTICATE, then EXAMINE INBOX got '{line[4:]}'",

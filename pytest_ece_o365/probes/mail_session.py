@@ -9,14 +9,16 @@ checks do: through the configured resolver, to the resolved address, with SNI an
 Error classes of a session (``MailSessionObservation.error``; "" when it worked):
 
 - before login (``stage`` dns / tcp / tls): the network probes' classes (``nxdomain``, ``refused``,
-  ``tcp-timeout``, ``tls-untrusted``, ``read-timeout`` …) — the network checks own those findings;
+  ``tcp-timeout``, ``tls-untrusted``, ``read-timeout`` …) — the network checks' findings (the mailbox
+  checks word them with the network rows when those checks are not in the run);
 - ``no-token``: no access token to log in with (``stage`` token; nothing was sent);
 - ``no-xoauth2``: the server offers no XOAUTH2 (``stage`` login);
 - ``auth-refused``: the login was refused (IMAP ``NO``/``BAD``, POP3 ``-ERR``, SMTP ``5xx`` other than
   the two below), also after a ``+ eyJ…`` error challenge;
 - ``smtp-auth-disabled-tenant`` / ``smtp-auth-disabled-mailbox``: ``535 5.7.139 … disabled for the
   Tenant`` / ``… for the Mailbox``;
-- ``not-connected``: IMAP accepted the login, then ``BAD User is authenticated but not connected.``;
+- ``not-connected``: IMAP accepted the login, then ``BAD User is authenticated but not connected.``, or
+  a ``* BYE`` / hang-up instead of any tagged reply to EXAMINE;
 - ``examine-failed`` / ``stat-failed``: the mailbox could not be opened otherwise;
 - ``send-as-denied``, ``not-authenticated``, ``recipient-refused``, ``send-refused``: the test message;
 - any stage: ``read-timeout``, ``closed``, ``garbage`` (the server stopped answering or spoke nonsense).
@@ -32,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pytest_ece_o365.deployment import Endpoint, Network
-from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
+from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, DnsObservation, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect
 from pytest_ece_o365.probes.tls import secure
 from pytest_ece_o365.secret import Secret
@@ -67,6 +69,11 @@ class MailSessionObservation:
     messages: int | None = None  # what EXAMINE / STAT counted, when it worked
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
+    # What the network part of the session learnt, so that a network failure can be worded with the
+    # network checks' own diagnosis rows (resolver, TLS version, certificate) when those do not run.
+    resolver: str = ""
+    tls_version: str = ""
+    certificate: CertificateInfo | None = None
 
     @property
     def ok(self) -> bool:
@@ -124,6 +131,9 @@ class Session:
         self.reader: LineReader | None = None
         self.greeting = ""
         self.network_lines: tuple[str, ...] = ()
+        self.resolver = ""
+        self.tls_version = ""
+        self.certificate: CertificateInfo | None = None
 
     def observation(self, error: str = "", message: str = "") -> MailSessionObservation:
         if not error:
@@ -131,11 +141,12 @@ class Session:
         return MailSessionObservation(
             self.protocol, self.endpoint, self.user, self.account, self.stage, error, message,
             self.auth_reply, self.follow_up, self.challenge, self.messages, self.deadline.elapsed(),
-            (*self.network_lines, *self.transcript.lines()),
+            (*self.network_lines, *self.transcript.lines()), self.resolver, self.tls_version, self.certificate,
         )  # fmt: skip
 
     def open(self, dns: DnsObservation, network: Network) -> MailSessionObservation | None:
         """DNS -> TCP -> TLS + greeting; None when the session is up (then ``self.reader`` talks to it)."""
+        self.resolver = dns.resolver
         if not dns.ok:
             self.network_lines = dns.transcript
             return self.observation(dns.error, dns.message)
@@ -147,6 +158,7 @@ class Session:
         self.stage = "tls"
         tls, reader = secure(self.endpoint, self.protocol, sock, tcp.address, network.ca_bundle, self.deadline)
         self.network_lines += tls.transcript
+        self.tls_version, self.certificate = tls.version, tls.certificate
         if reader is None:
             return self.observation(tls.error, tls.message)
         reader.transcript = self.transcript

@@ -74,11 +74,20 @@ class TokenObservation:
 
 @dataclass(frozen=True)
 class TokenNeed:
-    """Redeem the refresh token at ``secret_key_path`` for ``scopes``; its user should be ``account``."""
+    """Redeem the refresh token at ``secret_key_path`` for ``scopes``; its user should be ``account``.
+
+    Needs compare by ``account`` case-insensitively (``account_key``): addresses are, and ``ECE-Mail@…``
+    in one mailbox entry and ``ece-mail@…`` in another must not redeem the same refresh token twice.
+    ``account`` keeps the form the file wrote, for display.
+    """
 
     secret_key_path: str  # the refresh token's SecretRef.key_path, e.g. "mailboxes[0].refresh_token"
-    account: str  # whom the token should belong to: the mailbox, or its token_account when shared
+    account: str = field(compare=False)  # whom the token should belong to: the mailbox, or its token_account
     scopes: tuple[str, ...]  # sorted full scope URIs, e.g. "https://outlook.office.com/IMAP.AccessAsUser.All"
+    account_key: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "account_key", self.account.lower())
 
     def observe(self, env: SurveyEnv) -> TokenObservation:
         """Redeem the refresh token once, within ``env.timeout``; never raises."""

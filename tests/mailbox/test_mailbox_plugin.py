@@ -4,8 +4,9 @@ unless --ece-send-test-mail asks for exactly one message per mailbox."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from deployments import deployment_text
 from mailboxkit import DELEGATE, SALES, SUPPORT, SimulatorSpy, failures, run_json, statuses
 
 MAILBOX_CHECKS = ("mailbox.inbound", "mailbox.smtp", "mailbox.send_test", "rights.full_access")
@@ -40,18 +41,28 @@ def test_imap_disabled_fails_inbound_for_that_mailbox_only(pytester: pytest.Pyte
     assert f"Set-CASMailbox {SUPPORT} -ImapEnabled $true" in row["remediation"]
 
 
-def test_pop_disabled_names_every_cause_pop3_cannot_tell_apart(pytester: pytest.Pytester) -> None:
-    result, rows = run_json(pytester, "--ece-simulate=pop-disabled", "-m", "mailbox")
+@pytest.mark.parametrize("selection", [("-m", "mailbox"), ()], ids=["mailbox-only", "full-run"])
+@pytest.mark.parametrize("scenario", ["pop-disabled", "no-full-access"])
+def test_a_shared_mailbox_refusal_is_one_finding_naming_every_cause(
+    pytester: pytest.Pytester, scenario: str, selection: tuple[str, ...]
+) -> None:
+    result, rows = run_json(pytester, f"--ece-simulate={scenario}", *selection)
     assert result.ret == 1
     found = failures(rows)
-    # sales@ is a shared POP3 mailbox: POP3 says one line whatever the cause, so the FullAccess check
-    # (same session) cannot rule itself out either.
-    assert set(found) == {("mailbox.inbound", SALES), ("rights.full_access", SALES)}
-    row = found["mailbox.inbound", SALES]
+    # sales@ is a shared POP3 mailbox: POP3 says one line whatever the cause (and SMTP refuses a delegate
+    # without FullAccess with 5.7.3), so rights.full_access carries the finding, naming every cause.
+    assert set(found) == {("rights.full_access", SALES)}
+    row = found["rights.full_access", SALES]
     assert row["owner"] == "exchange-admin"
     assert f"Set-CASMailbox {SALES} -PopEnabled $true" in row["remediation"]
     assert f"Add-MailboxPermission -Identity {SALES} -User {DELEGATE} -AccessRights FullAccess" in row["remediation"]
     assert "token.identity" in row["remediation"]
+    skipped = {(r["check"], r["target"]): r["detail"] for r in rows if r["status"] == "skipped"}
+    assert skipped["mailbox.inbound", SALES].startswith(f"not judged: rights.full_access fails for {SALES}")
+    if scenario == "no-full-access":
+        assert skipped["mailbox.smtp", SALES].startswith(f"not judged: rights.full_access fails for {SALES}")
+    else:
+        assert statuses(rows)["mailbox.smtp", SALES] == "passed"
 
 
 def test_smtp_auth_disabled_for_the_tenant(pytester: pytest.Pytester) -> None:
@@ -65,28 +76,64 @@ def test_smtp_auth_disabled_for_the_tenant(pytester: pytest.Pytester) -> None:
         assert "Set-TransportConfig -SmtpClientAuthenticationDisabled $false" in row["remediation"]
 
 
-def test_no_full_access_fails_the_rights_check(pytester: pytest.Pytester) -> None:
-    result, rows = run_json(pytester, "--ece-simulate=no-full-access", "-m", "mailbox")
+@pytest.mark.parametrize(
+    ("selection", "check", "target"),
+    [("mailbox or network", "network.tls", "outlook.office365.com"), ("mailbox", "mailbox.inbound", SUPPORT)],
+    ids=["with-network-checks", "mailbox-only"],
+)
+def test_server_hangs_is_one_network_finding_within_the_timeout(
+    pytester: pytest.Pytester, selection: str, check: str, target: str
+) -> None:
+    result, rows = run_json(pytester, "--ece-simulate=server-hangs", "-m", selection, "--ece-timeout", "1")
     assert result.ret == 1
     found = failures(rows)
-    assert ("rights.full_access", SALES) in found
-    assert {target for _, target in found} == {SALES}
-    row = found["rights.full_access", SALES]
-    assert row["owner"] == "exchange-admin"
-    assert f"Add-MailboxPermission -Identity {SALES} -User {DELEGATE} -AccessRights FullAccess" in row["remediation"]
-    assert found["mailbox.smtp", SALES]["owner"] == "exchange-admin"
-
-
-def test_server_hangs_is_the_network_checks_finding_within_the_timeout(pytester: pytest.Pytester) -> None:
-    result, rows = run_json(pytester, "--ece-simulate=server-hangs", "-m", "mailbox or network", "--ece-timeout", "1")
-    assert result.ret == 1
-    found = failures(rows)
-    assert [(check, target.rsplit(":", 1)[0]) for check, target in found] == [("network.tls", "outlook.office365.com")]
+    assert [(key[0], key[1].split(":")[0]) for key in found] == [(check, target)]
+    row = next(iter(found.values()))
+    assert row["owner"] == "network" and "within 1 s" in row["detail"]
     inbound = next(row for row in rows if row["check"] == "mailbox.inbound" and row["target"] == SUPPORT)
-    assert inbound["status"] == "skipped"
-    assert "network.tls fails" in inbound["detail"] and "read-timeout" in inbound["detail"]
+    if check == "network.tls":
+        assert inbound["status"] == "skipped"
+        assert "network.tls fails" in inbound["detail"] and "read-timeout" in inbound["detail"]
+    else:  # network.tls is not in the run: the mailbox check says it itself, with network.tls's diagnosis
+        assert inbound["detail"].startswith(f"The IMAP login of {SUPPORT} could not be tried (network.tls fails).")
     assert statuses(rows)["mailbox.inbound", SALES] == "passed"  # POP3 still answers
     assert max(row["duration_s"] for row in rows) < 3
+
+
+#: scenario -> the network check that owns it, the endpoint's protocol, the mailbox checks it stops
+NETWORK_FAULTS = {
+    "port-blocked": ("network.tcp", "outlook.office365.com", {("mailbox.inbound", SALES)}),
+    "dns-nxdomain": ("network.dns", "smtp.office365.com", {("mailbox.smtp", SUPPORT), ("mailbox.smtp", SALES)}),
+    "server-hangs": ("network.tls", "outlook.office365.com", {("mailbox.inbound", SUPPORT)}),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(NETWORK_FAULTS))
+def test_a_network_fault_fails_the_mailbox_checks_when_the_network_checks_are_not_run(
+    pytester: pytest.Pytester, scenario: str
+) -> None:
+    check, host, stopped = NETWORK_FAULTS[scenario]
+    result, rows = run_json(pytester, f"--ece-simulate={scenario}", "-m", "mailbox or oauth", "--ece-timeout", "1")
+    assert result.ret == 1
+    found = failures(rows)
+    assert set(found) == stopped
+    for row in found.values():
+        assert row["owner"] == "network"
+        assert f"could not be tried ({check} fails)" in row["detail"] and host in row["detail"]
+    # rights.full_access reads mailbox.inbound's session: the same cause is not reported twice
+    assert statuses(rows)["rights.full_access", SALES] in ("passed", "skipped")
+
+
+@pytest.mark.parametrize("scenario", sorted(NETWORK_FAULTS))
+def test_a_network_fault_is_one_finding_in_a_full_run(pytester: pytest.Pytester, scenario: str) -> None:
+    check, host, stopped = NETWORK_FAULTS[scenario]
+    result, rows = run_json(pytester, f"--ece-simulate={scenario}", "--ece-timeout", "1")
+    assert result.ret == 1
+    found = failures(rows)
+    assert [(key[0], key[1].split(":")[0]) for key in found] == [(check, host)]
+    skipped = {(row["check"], row["target"]): row["detail"] for row in rows if row["status"] == "skipped"}
+    for key in stopped:
+        assert skipped[key].startswith(f"not tried: {check} fails for {host}")
 
 
 def test_the_whole_checklist_is_read_only_without_send_test_mail(pytester: pytest.Pytester) -> None:
@@ -120,13 +167,24 @@ def test_no_secret_reaches_the_outputs(pytester: pytest.Pytester) -> None:
 
 
 def test_without_an_access_token_the_mailbox_checks_point_at_token_refresh(pytester: pytest.Pytester) -> None:
-    _, rows = run_json(pytester, "--ece-simulate=refresh-token-expired", "-m", "mailbox")
+    _, rows = run_json(pytester, "--ece-simulate=refresh-token-expired", "-m", "mailbox or oauth")
     skipped = {(row["check"], row["target"]): row["detail"] for row in rows if row["status"] == "skipped"}
     for check in ("mailbox.inbound", "mailbox.smtp"):
         detail = skipped[check, SUPPORT]
         assert "was not tried: token.refresh has no access token for support@example.com" in detail
         assert "AADSTS700082" in detail
-    assert not failures(rows)  # the token's own check owns that finding
+    assert set(failures(rows)) == {("token.refresh", SUPPORT)}  # the token's own check owns that finding
+
+
+def test_without_token_refresh_in_the_run_the_mailbox_checks_say_why_the_token_is_dead(
+    pytester: pytest.Pytester,
+) -> None:
+    result, rows = run_json(pytester, "--ece-simulate=refresh-token-expired", "-m", "mailbox")
+    assert result.ret == 1  # a dead token must not pass a mailbox-only run
+    found = failures(rows)
+    assert set(found) == {("mailbox.inbound", SUPPORT), ("mailbox.smtp", SUPPORT)}
+    for row in found.values():
+        assert row["owner"] == "ece-admin" and "AADSTS700082" in row["detail"] and "90 days" in row["detail"]
 
 
 def test_an_application_server_opens_no_mailbox_session(pytester: pytest.Pytester) -> None:
@@ -138,14 +196,41 @@ def test_an_application_server_opens_no_mailbox_session(pytester: pytest.Pyteste
     assert not [line for _, _, line in spy.recorder.commands("smtp") if line.startswith("AUTH")]
 
 
+#: A test conftest for a simulated run: the refresh token of support@ is not handed over (as when its
+#: environment variable is not set), and what the simulated servers saw is written down at the end.
+MISSING_TOKEN_CONFTEST = """
+import json
+from pytest_ece_o365.secret import SecretSource
+from pytest_ece_o365.session import SESSION_KEY
+
+def pytest_sessionstart(session):
+    run = session.config.stash[SESSION_KEY]
+    given = {key: value for key, value in run.simulator.secrets.items() if key != "mailboxes[0].refresh_token"}
+    run.context.secrets = SecretSource(given)
+
+def pytest_sessionfinish(session):
+    recorder = session.config.stash[SESSION_KEY].simulator.recorder
+    with open("recorded.json", "w") as out:
+        json.dump(recorder.commands(), out)
+"""
+
+
 def test_a_missing_refresh_token_is_a_skip_not_a_session(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("ECE_O365_TEST_RT_SUPPORT", raising=False)
-    monkeypatch.delenv("ECE_O365_TEST_CLIENT_SECRET", raising=False)
-    (pytester.path / "prod.toml").write_text(deployment_text(), encoding="utf-8")
-    result, rows = run_json(pytester, "--ece-config", "prod.toml", "--ece-role", "services", "-m", "mailbox")
+    monkeypatch.delenv("ECE_O365_RT_SUPPORT", raising=False)
+    pytester.makeconftest(MISSING_TOKEN_CONFTEST)
+    result, rows = run_json(pytester, "--ece-simulate=healthy", "--ece-role", "services", "-m", "mailbox or oauth")
     assert result.ret == 0
+    for check in ("mailbox.inbound", "mailbox.smtp", "token.refresh"):
+        row = next(row for row in rows if (row["check"], row["target"]) == (check, SUPPORT))
+        assert row["status"] == "skipped" and "ECE_O365_RT_SUPPORT" in row["detail"], row
     inbound = next(row for row in rows if (row["check"], row["target"]) == ("mailbox.inbound", SUPPORT))
-    assert inbound["status"] == "skipped"
     assert "token.refresh has no access token for support@example.com" in inbound["detail"]
+    commands = [(protocol, line) for protocol, _, line in json.loads((pytester.path / "recorded.json").read_text())]
+    # support@ is the only IMAP mailbox: no IMAP session at all; sales@ alone logs in over SMTP and
+    # alone redeems its refresh token
+    assert [line for protocol, line in commands if protocol == "imap"] == []
+    assert len([line for protocol, line in commands if protocol == "smtp" and line.startswith("AUTH")]) == 1
+    assert len([line for protocol, line in commands if "grant_type=refresh_token" in line]) == 1
+    assert [line for protocol, line in commands if protocol == "pop3" and line.startswith("AUTH")]  # sales@ did

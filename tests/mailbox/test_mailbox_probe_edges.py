@@ -3,21 +3,29 @@ Dovecot take (IMAP without SASL-IR, a BYE instead of a reply, no XOAUTH2, silenc
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
-from scriptedmail import CLOSE, Reply, scripted_server
+import pytest
+from scriptedmail import CLOSE, HOST, Reply, scripted_server
 
-from pytest_ece_o365.checks.mailbox import judge_inbound
-from pytest_ece_o365.deployment import Mailbox
+from pytest_ece_o365.checks.base import CheckContext, RunOptions
+from pytest_ece_o365.checks.mailbox import judge_full_access, judge_inbound
+from pytest_ece_o365.deployment import Endpoint, Mailbox, Network
 from pytest_ece_o365.probes.mail_imap import probe_imap
 from pytest_ece_o365.probes.mail_pop3 import probe_pop3
 from pytest_ece_o365.probes.mail_smtp import probe_smtp
+from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.secret import Secret
 
 USER = "support@example.com"
 TOKEN = Secret("opaque-access-token-value")
 CAPS = "* CAPABILITY IMAP4rev1 AUTH=XOAUTH2 ID"  # no SASL-IR: the two-step form
+
+
+def _ctx(timeout: float = 2) -> CheckContext:
+    return CheckContext(config=None, roles=("services",), options=RunOptions(timeout=timeout))  # type: ignore[arg-type]
 
 
 def imap_replies(after_blob: list[str]) -> dict[str, list[str]]:
@@ -103,5 +111,65 @@ def test_silence_after_the_greeting_ends_within_the_timeout_as_a_network_finding
         elapsed = time.monotonic() - started
     assert (observation.stage, observation.error) == ("login", "read-timeout")
     assert elapsed < 1.8
-    verdict = judge_inbound(observation, Mailbox(USER, "imap"), 1)
+    verdict = judge_inbound(_ctx(1), observation, Mailbox(USER, "imap"))
     assert (verdict.status, verdict.owner) == ("failed", "network")
+
+
+@pytest.mark.parametrize(
+    "after_examine",
+    [["* BYE Connection closed. 14", CLOSE], [CLOSE], ["* BYE Connection closed. 14"]],
+    ids=["bye-and-close", "close", "bye-then-silence"],
+)
+def test_a_hang_up_instead_of_a_tagged_examine_reply_is_the_not_connected_trap(
+    tmp_path: Path, after_examine: list[str]
+) -> None:
+    script = imap_replies(["A01 OK AUTHENTICATE completed."])
+    script["A02 EXAMINE INBOX"] = after_examine
+    with scripted_server(tmp_path, ["* OK ready"], play(script)) as server:
+        observation = probe_imap(server.endpoint, USER, TOKEN, server.dns, server.network, 2)
+    assert (observation.stage, observation.error) == ("mailbox", "not-connected"), observation.transcript
+    assert observation.auth_reply == "A01 OK AUTHENTICATE completed."
+    assert "A03 LOGOUT" not in server.received  # nothing more is said to a server that hung up
+    inbound = judge_inbound(_ctx(), observation, Mailbox(USER, "imap"))
+    assert (inbound.status, inbound.owner) == ("failed", "exchange-admin")
+    assert f"Set-CASMailbox {USER} -ImapEnabled $true" in inbound.remediation
+    shared = Mailbox(USER, "imap", "shared", "ece-mail@example.com")
+    rights = judge_full_access(_ctx(), observation, shared)  # the mailbox never opened: no pass
+    assert (rights.status, rights.owner) == ("failed", "exchange-admin")
+    assert "Add-MailboxPermission" in rights.remediation
+
+
+def test_a_tagged_ok_to_examine_is_what_passes(tmp_path: Path) -> None:
+    script = imap_replies(["A01 OK AUTHENTICATE completed."])
+    with scripted_server(tmp_path, ["* OK ready"], play(script)) as server:
+        observation = probe_imap(server.endpoint, USER, TOKEN, server.dns, server.network, 2)
+    shared = Mailbox(USER, "imap", "shared", "ece-mail@example.com")
+    assert judge_full_access(_ctx(), observation, shared).status == "passed"
+    assert judge_inbound(_ctx(), observation, shared).status == "passed"
+
+
+def test_silence_after_examine_stays_a_network_finding(tmp_path: Path) -> None:
+    script = imap_replies(["A01 OK AUTHENTICATE completed."])
+
+    def reply(line: str) -> list[str] | None:
+        return None if line == "A02 EXAMINE INBOX" else play(script)(line)
+
+    with scripted_server(tmp_path, ["* OK ready"], reply) as server:
+        observation = probe_imap(server.endpoint, USER, TOKEN, server.dns, server.network, 1)
+    assert (observation.stage, observation.error) == ("mailbox", "read-timeout")
+    verdict = judge_inbound(_ctx(1), observation, Mailbox(USER, "imap"))
+    assert (verdict.status, verdict.owner) == ("failed", "network")
+
+
+def test_a_refused_connection_keeps_what_the_network_rows_need() -> None:
+    dns = DnsObservation(HOST, "test", ("127.0.0.1",))
+    # a port held by a socket that never listens: connections to it are refused, and no other test can
+    # take it meanwhile
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        endpoint = Endpoint(HOST, closed.getsockname()[1])
+        observation = probe_imap(endpoint, USER, TOKEN, dns, Network(timeout=2), 2)
+    assert (observation.stage, observation.error, observation.resolver) == ("tcp", "refused", "test")
+    verdict = judge_inbound(_ctx(), observation, Mailbox(USER, "imap"))
+    assert (verdict.status, verdict.owner) == ("failed", "network")
+    assert f"Open TCP {endpoint.port}" in verdict.remediation

@@ -14,11 +14,14 @@ from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.diagnosis import FACTS, TABLE, placeholders
 from pytest_ece_o365.diagnosis_oauth import AADSTS_FALLBACK, OAUTH_FACTS, oauth_verdict, template_facts
 from pytest_ece_o365.knowledge import OWNERS
+from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation, TcpObservation, TlsObservation
 from pytest_ece_o365.probes.token import TokenNeed, TokenObservation, token_need_for
 from pytest_ece_o365.secret import Secret
+from pytest_ece_o365.survey import EndpointNeed
 from pytest_ece_o365.verdict import Verdict
 
 OUTLOOK = "https://outlook.office.com"
+SUPPORT = "support@example.com"
 IAT = 1_800_000_000
 GOOD_CLAIMS = {
     "aud": OUTLOOK,
@@ -68,9 +71,19 @@ def refused(
     )
 
 
-def judge(example: DeploymentConfig, check_id: str, observation: TokenObservation, index: int = 0) -> Verdict:
+def judge(
+    example: DeploymentConfig,
+    check_id: str,
+    observation: TokenObservation,
+    index: int = 0,
+    selected: frozenset[tuple[str, str]] = frozenset(),
+    survey: object = None,
+) -> Verdict:
+    """Run ``check_id`` on a recorded observation, in a run that executes ``selected`` (check, target)."""
     mailbox = example.mailboxes[index]
-    ctx = CheckContext(example, ("services",), RunOptions(timeout=3), survey=RecordedSurvey(observation))
+    ctx = CheckContext(
+        example, ("services",), RunOptions(timeout=3), survey=survey or RecordedSurvey(observation), selected=selected
+    )
     return REGISTRY[check_id].run(ctx, Target(mailbox.address, ("services",), mailbox.address, mailbox=mailbox))
 
 
@@ -80,7 +93,9 @@ def judge(example: DeploymentConfig, check_id: str, observation: TokenObservatio
 def test_refresh_passes_with_the_granted_scopes_and_the_transcript_as_evidence(example: DeploymentConfig) -> None:
     verdict = judge(example, "token.refresh", issued(example))
     assert verdict.status == "passed"
-    assert "IMAP.AccessAsUser.All SMTP.Send" in verdict.detail and "74 min" in verdict.detail
+    assert (
+        "IMAP.AccessAsUser.All SMTP.Send" in verdict.detail and "valid 75 min" in verdict.detail
+    )  # 4499 s: Entra counts one short
     assert verdict.evidence == ("C: POST https://login.test/token", "S: HTTP 200 {...}")
 
 
@@ -151,12 +166,75 @@ def test_an_unreachable_login_host_fails_for_the_network_team_naming_the_host(
     assert "what the client saw" in verdict.detail
 
 
+@pytest.mark.parametrize(
+    ("error", "check", "label"),
+    [
+        ("nxdomain", "network.dns", "login.microsoftonline.com"),
+        ("refused", "network.tcp", "login.microsoftonline.com:443"),
+        ("tls-untrusted", "network.tls", "login.microsoftonline.com:443"),
+    ],
+)
+def test_an_unreachable_login_host_is_left_to_its_network_check_when_the_run_has_it(
+    example: DeploymentConfig, error: str, check: str, label: str
+) -> None:
+    observation = refused(example, None, error=error, description="what the client saw")
+    verdict = judge(example, "token.refresh", observation, selected=frozenset({(check, label)}))
+    assert verdict.status == "skipped"
+    assert verdict.detail.startswith(f"not tried: {check} fails for {label} ({error})")
+    other = judge(example, "token.refresh", observation, selected=frozenset({(check, "smtp.office365.com:587")}))
+    assert (other.status, other.owner) == ("failed", "network")  # only that target's check counts
+    claim = judge(example, "token.identity", observation, selected=frozenset({(check, label)}))
+    assert claim.status == "skipped" and check in claim.detail  # names the check with the finding
+
+
+class ChainSurvey(RecordedSurvey):
+    """A recorded token observation, and network.tls's own probe of the login host."""
+
+    def __init__(self, observation: TokenObservation, tls_error: str) -> None:
+        super().__init__(observation)
+        self.tls_error = tls_error
+
+    def get(self, need: object) -> Any:
+        if isinstance(need, EndpointNeed):
+            dns = DnsObservation(need.endpoint.host, "system resolver", ("192.0.2.1",))
+            tls = TlsObservation("implicit", error=self.tls_error, message="no handshake")
+            return EndpointObservation(need.endpoint, "https", dns, TcpObservation(need.endpoint), tls)
+        return super().get(need)
+
+
+@pytest.mark.parametrize(("tls_error", "status"), [("read-timeout", "skipped"), ("", "failed")])
+def test_a_timeout_is_network_tls_s_only_when_its_own_handshake_failed(
+    example: DeploymentConfig, tls_error: str, status: str
+) -> None:
+    observation = refused(example, None, error="read-timeout", description="no answer within 3 s")
+    selected = frozenset({("network.tls", "login.microsoftonline.com:443")})
+    survey = ChainSurvey(observation, tls_error)
+    verdict = judge(example, "token.refresh", observation, selected=selected, survey=survey)
+    assert verdict.status == status  # the handshake worked: the token endpoint itself was slow
+
+
 def test_the_claim_checks_are_skipped_naming_token_refresh_when_it_failed(example: DeploymentConfig) -> None:
     observation = refused(example, 700082, description="AADSTS700082: The refresh token has expired due to inactivity.")
     for check_id in ("token.identity", "token.scopes", "azure_app.token_lifetime"):
-        verdict = judge(example, check_id, observation)
+        verdict = judge(example, check_id, observation, selected=frozenset({("token.refresh", SUPPORT)}))
         assert verdict.status == "skipped"
         assert verdict.detail.startswith("not tried: token.refresh failed for support@example.com (AADSTS700082)")
+
+
+def test_without_token_refresh_in_the_run_the_claim_checks_carry_its_finding(example: DeploymentConfig) -> None:
+    observation = refused(example, 700082, description="AADSTS700082: The refresh token has expired due to inactivity.")
+    for check_id in ("token.identity", "token.scopes", "azure_app.token_lifetime"):
+        verdict = judge(example, check_id, observation, selected=frozenset({(check_id, SUPPORT)}))
+        assert (verdict.status, verdict.owner) == ("failed", "ece-admin") and "AADSTS700082" in verdict.detail
+
+
+def test_the_expired_copy_is_the_tool_s_not_necessarily_ece_s(example: DeploymentConfig) -> None:
+    verdict = judge(example, "token.refresh", refused(example, 700082))
+    assert "The refresh token this tool was given for support@example.com" in verdict.detail
+    assert "(environment variable ECE_O365_RT_SUPPORT)" in verdict.detail and "90 days" in verdict.detail
+    assert "retriever has not run" not in verdict.detail  # ECE's own token rotates: it may be fine
+    assert verdict.remediation.startswith("Give the tool ECE's current refresh token for support@example.com")
+    assert "If ECE fails too" in verdict.remediation and "private/incognito" in verdict.remediation
 
 
 def test_a_mailbox_without_refresh_token_cannot_tell_and_needs_nothing(example: DeploymentConfig) -> None:
@@ -259,10 +337,25 @@ def test_a_graph_token_fails_as_the_wrong_audience(example: DeploymentConfig) ->
 # --- azure_app.token_lifetime -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("expires_in", "minutes", "status"), [(1799, 30, "failed"), (3599, 60, "passed"), (4500, 75, "passed")]
+)
+def test_lifetime_comes_from_expires_in_plus_one_second(
+    example: DeploymentConfig, expires_in: int, minutes: int, status: str
+) -> None:
+    # iat backdated by 5 minutes, as Entra may do: exp − iat would say 5 minutes more than the truth
+    claims = {**GOOD_CLAIMS, "iat": IAT - 300, "exp": IAT + (expires_in + 1)}
+    verdict = judge(example, "azure_app.token_lifetime", issued(example, claims, expires_in=expires_in))
+    assert verdict.status == status
+    assert f"{minutes} minutes" in verdict.detail and "expires_in" in verdict.detail
+
+
 @pytest.mark.parametrize(("minutes", "status"), [(30, "failed"), (59.5, "failed"), (60, "passed"), (90, "passed")])
-def test_lifetime_is_exp_minus_iat_in_minutes(example: DeploymentConfig, minutes: float, status: str) -> None:
+def test_lifetime_falls_back_to_exp_minus_iat_in_minutes(
+    example: DeploymentConfig, minutes: float, status: str
+) -> None:
     claims = {**GOOD_CLAIMS, "exp": IAT + int(minutes * 60)}
-    verdict = judge(example, "azure_app.token_lifetime", issued(example, claims))
+    verdict = judge(example, "azure_app.token_lifetime", issued(example, claims, expires_in=None))
     assert verdict.status == status
     assert f"{minutes:g} minutes" in verdict.detail
     if status == "failed":
@@ -301,6 +394,15 @@ def test_oauth_verdict_fills_both_kinds_of_fact() -> None:
         {"host": "login.microsoftonline.com", "port": 443, "endpoint": "login.microsoftonline.com:443"},
     )
     assert "login.microsoftonline.com:443" in verdict.detail and "{" not in verdict.remediation
+
+
+def test_token_need_ignores_the_case_of_the_account(example: DeploymentConfig) -> None:
+    sales = example.mailboxes[1]
+    shouting = Mailbox("billing@example.com", "pop3", "shared", "ECE-Mail@Example.com", sales.refresh_token)
+    config = replace(example, mailboxes=(*example.mailboxes, shouting))
+    needs = {token_need_for(config, box) for box in config.mailboxes[1:]}
+    assert len(needs) == 1  # one refresh token, one redemption
+    assert {need.account for need in needs if need is not None} <= {"ece-mail@example.com", "ECE-Mail@Example.com"}
 
 
 def test_token_need_is_shared_by_the_mailboxes_of_one_refresh_token(example: DeploymentConfig) -> None:

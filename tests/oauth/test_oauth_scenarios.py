@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from oauth.plugin_run import run_plugin
+from pytest_ece_o365.catalog import CHECKS
 
 SUPPORT, SALES = "support@example.com", "sales@example.com"
 OAUTH_CHECKS = ("token.refresh", "token.identity", "token.scopes", "azure_app.token_lifetime")
@@ -120,3 +121,63 @@ def test_a_missing_secret_skips_the_token_checks_naming_the_variable(
     assert "ECE_O365_RT_SUPPORT" in support[("token.refresh", SUPPORT)]["detail"]
     assert "mailboxes[0].refresh_token" in support[("token.refresh", SUPPORT)]["detail"]
     assert result.ret == 0
+
+
+@pytest.mark.parametrize(
+    ("scenario", "check", "owner", "mail_skipped"),
+    [
+        ("wrong-token-user", "token.identity", "ece-admin", ("mailbox.inbound", "mailbox.smtp")),
+        ("missing-imap-scope", "token.scopes", "azure-admin", ("mailbox.inbound",)),
+    ],
+)
+def test_a_token_fault_is_one_finding_in_a_full_run(
+    pytester: pytest.Pytester, scenario: str, check: str, owner: str, mail_skipped: tuple[str, ...]
+) -> None:
+    result, rows = run_plugin(pytester, f"--ece-simulate={scenario}")
+    assert result.ret == 1
+    # The directory checks (Graph) judge the app registration, not the token: not counted here.
+    failed = {key: row for key, row in rows.items() if row["status"] == "failed" and CHECKS[key[0]].kind != "graph"}
+    assert set(failed) == {(check, SUPPORT)}
+    assert failed[check, SUPPORT]["owner"] == owner
+    for mail_check in mail_skipped:  # the sessions the token spoiled point at the token's check
+        row = rows[mail_check, SUPPORT]
+        assert row["status"] == "skipped" and row["detail"].startswith(f"not judged: {check} fails for {SUPPORT}")
+    if scenario == "wrong-token-user":
+        assert "belongs to admin@example.com" in rows["mailbox.inbound", SUPPORT]["detail"]
+        assert not [key for key, row in rows.items() if "the token of support@example.com" in row["detail"]]
+    else:
+        assert rows["mailbox.smtp", SUPPORT]["status"] == "passed"  # SMTP.Send is granted
+
+
+#: A test conftest: the run's [o365] login host is one the simulated DNS does not know.
+UNKNOWN_LOGIN_HOST = """
+from dataclasses import replace
+from pytest_ece_o365.session import SESSION_KEY
+
+def pytest_sessionstart(session):
+    run = session.config.stash[SESSION_KEY]
+    o365 = run.deployment.o365
+    login = f"https://login.unknown.invalid:{o365.login_endpoint.port}"
+    run.deployment = run.context.config = replace(run.deployment, o365=replace(o365, login=login))
+"""
+
+
+@pytest.mark.parametrize("selection", [(), ("-m", "oauth")], ids=["full-run", "oauth-only"])
+def test_an_unresolvable_login_host_is_one_network_finding(
+    pytester: pytest.Pytester, selection: tuple[str, ...]
+) -> None:
+    pytester.makeconftest(UNKNOWN_LOGIN_HOST)
+    result, rows = run_plugin(pytester, "--ece-simulate=healthy", "--ece-role", "services", *selection)
+    assert result.ret == 1
+    failed = {key: row for key, row in rows.items() if row["status"] == "failed"}
+    if not selection:  # network.dns reports it; token.refresh and the rest point at it
+        assert set(failed) == {("network.dns", "login.unknown.invalid")}
+        for mailbox in (SUPPORT, SALES):
+            assert rows["token.refresh", mailbox]["detail"].startswith(
+                "not tried: network.dns fails for login.unknown.invalid (nxdomain)"
+            )
+            assert "network.dns fails for login.unknown.invalid" in rows["mailbox.inbound", mailbox]["detail"]
+    else:  # no network check in the run: token.refresh says it, for the network team
+        assert set(failed) == {("token.refresh", SUPPORT), ("token.refresh", SALES)}
+        assert {row["owner"] for row in failed.values()} == {"network"}
+        assert all("login.unknown.invalid" in row["detail"] for row in failed.values())
