@@ -1,6 +1,6 @@
 """The token probe: one refresh-token redemption per refresh token, as ECE's services server does it.
 
-THE INTERFACE (other probes depend on it; keep these names and fields):
+What the mailbox probes and the login command rely on:
 - :class:`TokenNeed` — hashable survey need; one per refresh token (``secret_key_path``), asking for the
   union of the scopes every mailbox served by that token needs.
 - :func:`token_need_for` — the TokenNeed of a mailbox.
