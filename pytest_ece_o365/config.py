@@ -7,7 +7,6 @@ array indexes (``mailboxes[1].inbound``) and what is wrong — never a secret's 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import cast
@@ -29,6 +28,7 @@ from pytest_ece_o365.deployment import (
     Network,
     Server,
     Waiver,
+    is_address,
     is_ip_literal,
     parse_es,
 )
@@ -144,12 +144,12 @@ class _Loader:
         seen: dict[str, int] = {}
         for index, table in enumerate(root.tables("mailboxes")):
             address = table.required_string("address")
-            if not _looks_like_address(address):
+            if not is_address(address):
                 raise table.error("address", f'"{address}" is not an e-mail address')
             inbound = cast(Inbound, table.choice("inbound", ("imap", "pop3")))
             access = cast(Access, table.choice("access", ("mailbox", "shared"), default="mailbox"))
             token_account = table.string("token_account")
-            if token_account is not None and not _looks_like_address(token_account):
+            if token_account is not None and not is_address(token_account):
                 raise table.error("token_account", f'"{token_account}" is not an account (user@domain)')
             refresh_token = table.secret("refresh_token")
             table.done()
@@ -215,10 +215,6 @@ class _Loader:
             raise table.error("expires", f"expected a date like 2027-03-31, got {type_name(expires)}")
         table.done()
         return Waiver(check, reason, expires, target)
-
-
-def _looks_like_address(text: str) -> bool:
-    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
 
 
 def _https_base_url(text: str) -> str:

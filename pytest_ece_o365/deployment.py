@@ -21,6 +21,11 @@ Inbound = Literal["imap", "pop3"]
 Access = Literal["mailbox", "shared"]
 
 
+def is_address(text: str) -> bool:
+    """Whether ``text`` looks like an e-mail address (user@domain.tld); Exchange decides the rest."""
+    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
+
+
 def is_ip_literal(host: str) -> bool:
     """Whether ``host`` is an IP address rather than a host name."""
     try:

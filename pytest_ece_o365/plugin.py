@@ -8,11 +8,11 @@ or ``--ece-simulate`` asks for it. Without them pytest behaves as if the plugin 
 from __future__ import annotations
 
 import argparse
-import re
 
 import pytest
 
 from pytest_ece_o365.catalog import KINDS
+from pytest_ece_o365.deployment import is_address
 from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
 
 CONFIG_HELP = (
@@ -51,7 +51,7 @@ def _seconds(text: str) -> float:
 
 
 def _address(text: str) -> str:
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is None:
+    if not is_address(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an e-mail address")
     return text
 

@@ -18,11 +18,11 @@ because the token is another account's, or lacks the protocol's scope, is the to
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
-from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target, check
 from pytest_ece_o365.deployment import Mailbox
 from pytest_ece_o365.diagnosis_oauth import oauth_verdict
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, token_need_for
@@ -93,42 +93,6 @@ def _facts(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -
         "aadsts": f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error,
         "code": observation.aadsts,
     }
-
-
-@check("token.refresh", needs=token_needs)
-def refresh(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _observe(ctx, target)
-    if isinstance(observation, Verdict):
-        return observation
-    assert target.mailbox is not None
-    return judge_refresh(ctx, target.mailbox, observation)
-
-
-@check("token.identity", needs=token_needs)
-def identity(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _usable(ctx, target)
-    if isinstance(observation, Verdict):
-        return observation
-    assert target.mailbox is not None
-    return judge_identity(ctx, target.mailbox, observation)
-
-
-@check("token.scopes", needs=token_needs)
-def scopes(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _usable(ctx, target)
-    if isinstance(observation, Verdict):
-        return observation
-    assert target.mailbox is not None
-    return judge_scopes(ctx, target.mailbox, observation)
-
-
-@check("azure_app.token_lifetime", needs=token_needs)
-def token_lifetime(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _usable(ctx, target)
-    if isinstance(observation, Verdict):
-        return observation
-    assert target.mailbox is not None
-    return judge_lifetime(ctx, target.mailbox, observation)
 
 
 # --- Judging the observation (pure functions, tested from recorded observations) ------------------
@@ -317,3 +281,29 @@ def _claim_lines(observation: TokenObservation) -> tuple[str, ...]:
     claims = observation.claims
     shown = ("aud", "scp", "upn", "unique_name", "preferred_username", "iat", "exp", "appid", "tid")
     return tuple(f"claim {name}: {claims[name]}" for name in shown if name in claims)
+
+
+# --- The four checks: one token observation each, read and judged --------------------------------
+
+Judge = Callable[[CheckContext, Mailbox, TokenObservation], Verdict]
+Reader = Callable[[CheckContext, Target], TokenObservation | Verdict]
+
+
+def _token_check(judge: Judge, read: Reader = _usable) -> CheckFunction:
+    """A check judging the mailbox's token observation with ``judge``; ``read`` returns the observation,
+    or the verdict that stands in for it (no refresh token, token.refresh failed, …)."""
+
+    def run(ctx: CheckContext, target: Target) -> Verdict:
+        observation = read(ctx, target)
+        if isinstance(observation, Verdict):
+            return observation
+        assert target.mailbox is not None
+        return judge(ctx, target.mailbox, observation)
+
+    return run
+
+
+check("token.refresh", needs=token_needs)(_token_check(judge_refresh, read=_observe))
+check("token.identity", needs=token_needs)(_token_check(judge_identity))
+check("token.scopes", needs=token_needs)(_token_check(judge_scopes))
+check("azure_app.token_lifetime", needs=token_needs)(_token_check(judge_lifetime))

@@ -117,9 +117,7 @@ class ImapSession(SelectedCommands):
         name, _, args = rest.partition(" ")
         cmd = name.upper()
         if cmd == "AUTHENTICATE":
-            mech, _, ir = args.partition(" ")
-            # The SASL initial response carries the token: never recorded, not even redacted.
-            self.conn.record(f"{tag} {name} {mech}" + (" [redacted]" if ir else ""))
+            self.conn.record_auth(f"{tag} {name}", args)
         elif cmd == "LOGIN":
             user = (split_args(args) or [""])[0]
             self.conn.record(f"{tag} {name} {user} [redacted]")  # basic auth is refused, but never keep a password

@@ -102,6 +102,11 @@ class Connection:
         """Record a client line; callers mask SASL payloads and passwords before calling."""
         self.recorder.command(self.protocol, self.session_id, line, mutation=mutation)
 
+    def record_auth(self, command: str, args: str) -> None:
+        """Record an AUTH/AUTHENTICATE command: the mechanism, never its initial response (the token)."""
+        mechanism, _, initial_response = args.partition(" ")
+        self.record(f"{command} {mechanism}".rstrip() + (" [redacted]" if initial_response else ""))
+
     def abort(self) -> None:
         """Wake a thread blocked in recv (called from stop()); must not touch the TLS object's state."""
         # shutdown() acts on the socket, not the descriptor, so the duplicate wakes the reader; and it

@@ -69,8 +69,7 @@ class Pop3Session:
         name, _, args = line.strip().partition(" ")
         cmd = name.upper()
         if cmd == "AUTH":
-            mech, _, ir = args.partition(" ")
-            self.conn.record(f"{name} {mech}".rstrip() + (" [redacted]" if ir else ""))
+            self.conn.record_auth(name, args)
         elif cmd == "PASS":
             self.conn.record(f"{name} [redacted]")
         else:

@@ -80,8 +80,7 @@ class SmtpSession:
         name, _, args = line.strip().partition(" ")
         cmd = name.upper()
         if cmd == "AUTH":
-            mech, _, ir = args.partition(" ")
-            self.conn.record(f"{name} {mech}".rstrip() + (" [redacted]" if ir else ""))
+            self.conn.record_auth(name, args)
         else:
             self.conn.record(line, mutation=cmd in ("DATA", "BDAT"))
         handler = getattr(self, f"cmd_{cmd.lower()}", None) if cmd.isalpha() else None
