@@ -151,12 +151,19 @@ class _Loader:
             token_account = table.string("token_account")
             if token_account is not None and not is_address(token_account):
                 raise table.error("token_account", f'"{token_account}" is not an account (user@domain)')
+            account = table.string("account")
+            if account is not None and not is_address(account):
+                raise table.error("account", f'"{account}" is not a sign-in name (user@domain)')
+            if account is not None and access == "shared":
+                raise table.error(
+                    "account", 'is for access = "mailbox" only: a shared mailbox uses token_account\'s token'
+                )
             refresh_token = table.secret("refresh_token")
             table.done()
             if address.lower() in seen:
                 raise table.error("address", f'"{address}" is already mailboxes[{seen[address.lower()]}]')
             seen[address.lower()] = index
-            mailboxes.append(Mailbox(address, inbound, access, token_account, refresh_token))
+            mailboxes.append(Mailbox(address, inbound, access, token_account, refresh_token, account))
         return tuple(mailboxes)
 
     def o365(self, table: Table | None) -> O365:

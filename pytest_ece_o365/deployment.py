@@ -142,13 +142,23 @@ class Mailbox:
     access: Access = "mailbox"
     token_account: str | None = None
     refresh_token: SecretRef | None = None
+    #: The sign-in name (UPN) of the mailbox's own account where it differs from its primary SMTP address
+    #: (``access = "mailbox"`` only): Microsoft does not require the two to match, hybrid tenants often
+    #: differ (https://learn.microsoft.com/en-us/defender-office-365/outbound-spam-restore-restricted-users,
+    #: checked 2026-12-04).
+    account: str | None = None
+
+    @property
+    def own_account(self) -> str:
+        """The mailbox's own account, by its sign-in name: ``account``, else the address."""
+        return self.account or self.address
 
     @property
     def token_user(self) -> str:
         """The account whose token serves this mailbox (its own, or the delegate's when shared)."""
         if self.access == "shared" and self.token_account:
             return self.token_account
-        return self.address
+        return self.own_account
 
 
 @dataclass(frozen=True)

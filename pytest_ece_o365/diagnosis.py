@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from pytest_ece_o365.sources import Source
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
 
@@ -26,6 +27,7 @@ class Diagnosis:
     owner: Owner
     section: int  # checklist section (checklist.md §A)
     status: Literal["failed", "advisory"] = "failed"
+    source: Source | None = None  # where the row's facts about Microsoft/Cisco come from (every row has one)
 
 
 def _row(
