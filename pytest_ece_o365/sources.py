@@ -44,8 +44,9 @@ def oldest_checked(sources: Iterable[Source]) -> str:
 # --- Sources many rows share ------------------------------------------------------------------------
 
 #: Cisco TAC's "Troubleshoot ECE OAuth2 authentication with O365" (document 218453): the checklist itself.
+#: The path is the one Cisco publishes its translations under (the it_it copy is on cisco.com at it).
 TAC_218453: Final = Source(
-    "https://www.cisco.com/c/en/us/support/docs/contact-center/enterprise-chat-email/"
+    "https://www.cisco.com/c/en/us/support/docs/contact-center/enterprise-chat-email-1261/"
     "218453-troubleshoot-ece-oauth2-authentication-w.html",
     "2026-12-04",
 )
