@@ -1,7 +1,8 @@
 """What the product knows about ECE and Office 365, as tables.
 
-Everything here is a fact that changes over time (a new Engineering Special, a new cloud). Keep each
-table dated and sourced, so that updating one is a one-line change with a test.
+Everything here is a fact that changes over time (a new Engineering Special, a new cloud). Every row
+carries the :class:`~pytest_ece_o365.sources.Source` it rests on, so that whoever updates a table next can
+re-read the page; :data:`KNOWLEDGE_DATE` is the oldest day any of them was checked.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-#: When the tables below were last checked against Cisco's and Microsoft's publications.
-KNOWLEDGE_DATE: Final = "2026-11-29"
+from pytest_ece_o365.sources import AADSTS_REFERENCE, MS_ENDPOINTS, TAC_218453, Source, oldest_checked
 
 
 @dataclass(frozen=True, order=True)
 class EsLevel:
     """An Engineering Special, optionally with an Engineering Test build on top (``ES12_ET1``).
 
-    ESs are cumulative: a later ES contains every earlier ES and ET, so levels compare as tuples.
+    Levels compare as tuples, so ES13 counts as at least ES12_ET1. That a later ES carries every earlier
+    ES and ET is this tool's reading, not a Cisco statement: TAC 218453 only advises "the latest ES
+    available for your version", and no Cisco document found says ECE ESs are cumulative (unverified).
     """
 
     es: int
@@ -28,45 +30,119 @@ class EsLevel:
 
 
 @dataclass(frozen=True)
+class AdminGuide:
+    """An ECE administrator's guide, as TAC 218453 links it for a release."""
+
+    title: str
+    url: str
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.url}"
+
+
+@dataclass(frozen=True)
 class Release:
     """One ECE release family, as the version checks need it."""
 
     family: tuple[int, int]
     label: str  # "12.6(1)"
     marker: str  # pytest marker of this version
-    oauth_es: EsLevel | None  # ES (and ET) that brought O365 OAuth (CSCvr86493); None: built in
-    latest_es: EsLevel | None  # newest ES known on KNOWLEDGE_DATE; None: no ES tracked
-    web_url_label: str
+    oauth_es: EsLevel | None  # the minimum ES (and ET) TAC 218453 names for O365 OAuth; None: it names none
+    source: Source  # where oauth_es (or its absence) comes from
+    es_download: str | None  # Cisco's download page TAC 218453 links for that ES: where to look for later ones
+    admin_guides: tuple[AdminGuide, ...]  # the administrator's guides TAC 218453 links for the release
+    #: The highest ES a dated Cisco page names for the release. Not "the newest": newer ones may exist.
+    highest_named_es: EsLevel | None = None
+    highest_named_source: Source | None = None
+    #: The newest ES, only from a dated Cisco source that says it is the newest. None known for any release.
+    latest_es: EsLevel | None = None
+    latest_source: Source | None = None
+
+    @property
+    def guides_text(self) -> str:
+        """The release's administrator's guides, for a finding's remediation ("" when none is known)."""
+        return "; ".join(str(guide) for guide in self.admin_guides)
 
 
-_WEB_URL_PRE_12_6: Final = (
-    'partition-level setting "Web Server URL or Load Balancer URL" (Partition > System Resources > Settings > General)'
+#: Cisco's software download site for ECE Engineering Specials: every ES link in TAC 218453 is under it.
+CISCO_ES_DOWNLOADS: Final = "https://software.cisco.com/download/home/268439622/type/286310764"
+# TAC 218453 links the guides as site-relative /content/dam/... paths on www.cisco.com.
+_GUIDES: Final = (
+    "https://www.cisco.com/content/dam/en/us/td/docs/voice_ip_comm/cust_contact/contact_center/enterprise_chat_email/"
 )
-_WEB_URL_12_6: Final = 'Partition > Apps > General Settings > "External URL of Application"'
 
-# Required ES per version: Cisco TAC document 218453, "Troubleshoot ECE OAuth2 authentication with O365"
-# (bug CSCvr86493), which also says "install the latest ES available for your version".
-# Newest ES per version, as far as public sources showed on KNOWLEDGE_DATE:
-# - 11.6(1): ES12_ET1 (fixes CSCwd61276 after ES12); no later ES seen.
-# - 12.0(1): ES6 and 12.5(1): ES3 are the newest that TAC 218453 names; no later ES seen.
-# - 12.6(1): ES10, named in "Release Notes for Cisco CCE Solutions 12.6(1)", ECE chapter (updated after
-#   May 2021). From ES10 on, O365 over IMAP/POP3 + SMTP is deprecated in favour of Microsoft Graph.
-# - 15.0(1): O365 modern authentication is in the base release ("Release Notes for Cisco CCE Solutions
-#   15.0(1)", ECE chapter, April 2025): no ES is required.
+
+def _es_page(release: str) -> str:
+    return f"{CISCO_ES_DOWNLOADS}/release/{release}"
+
+
+def _guide(title: str, path: str) -> AdminGuide:
+    return AdminGuide(title, _GUIDES + path)
+
+
+#: Cisco's "Enterprise Chat and Email and Webex Connect on the same deployment" (UCCE 15.0(1) Features
+#: Guide): "…apply Finesse ES05 or later on Finesse 12.6(2) and ECE ES10 or later on ECE 12.6(1)…". It shows
+#: that 12.6(1) ES10 exists (for the Webex Connect gadgets), not that it is the newest ES, and says nothing
+#: about Microsoft Graph.
+CISCO_UCCE_1501_ECE_WXCONNECT: Final = Source(
+    "https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cust_contact/contact_center/icm_enterprise/"
+    "icm_enterprise_15_0_1/ucce_b_1501_features-guide/rcct_m_1501_ece-and-wxconnect-on-same-deployment.html",
+    "2026-12-04",
+)
+#: ECE 15.0(1): TAC 218453 lists 11.6(1)-12.6(1) only, and no Cisco ECE 15.0(1) release note, readme or
+#: guide was found, so nothing here says whether 15.0(1) needs an ES for Office 365 OAuth.
+ECE_15_0_UNKNOWN: Final = Source(
+    "unknown: no Cisco ECE 15.0(1) document found (searched cisco.com release notes, guides and TAC pages); "
+    "TAC 218453 names no ES for it",
+    "2026-12-04",
+)
+#: The ECE guide index lists 12.6(1), 12.5(1) and 12.0(1); the UCCE index lists 12.6(2), and Cisco pairs
+#: "Finesse 12.6(2)" with "ECE 12.6(1)" (CISCO_UCCE_1501_ECE_WXCONNECT): 12.6(2) is a CCE release.
+CISCO_ECE_GUIDE_INDEX: Final = Source(
+    "https://www.cisco.com/c/en/us/support/customer-collaboration/cisco-enterprise-chat-email/"
+    "products-programming-reference-guides-list.html; https://www.cisco.com/c/en/us/support/"
+    "customer-collaboration/unified-contact-center-enterprise/products-feature-guides-list.html",
+    "2026-12-04",
+)
+
+# The ES each version needs for Office 365 OAuth (bug CSCvr86493) is TAC 218453's minimum ("ECE 12.5(1) -
+# Requires ES3"), which also advises "install the latest ES available for your version". For 11.6(1) TAC
+# requires ES12 and ES12_ET1. No Cisco source found says which ES is the newest for any version.
 RELEASES: Final[tuple[Release, ...]] = (
-    Release((11, 6), "11.6(1)", "ece_11_6", EsLevel(12, 1), EsLevel(12, 1), _WEB_URL_PRE_12_6),
-    Release((12, 0), "12.0(1)", "ece_12_0", EsLevel(6), EsLevel(6), _WEB_URL_PRE_12_6),
-    Release((12, 5), "12.5(1)", "ece_12_5", EsLevel(3), EsLevel(3), _WEB_URL_PRE_12_6),
-    Release((12, 6), "12.6(1)", "ece_12_6", EsLevel(1), EsLevel(10), _WEB_URL_12_6),
-    Release((15, 0), "15.0(1)", "ece_15_0", None, None, _WEB_URL_12_6),
-)
+    Release(
+        (11, 6), "11.6(1)", "ece_11_6", EsLevel(12, 1), TAC_218453, _es_page("11.6(1)_ES12_ET1"),
+        (_guide("ECE 11.6(1) Administrator's Guide to Email Resources (UCCE/PCCE)",
+                "enterprise_chat_email_11_6_1/Maintenance/Guide/ece116_userguide_administration_email.pdf"),),
+    ),
+    Release(
+        (12, 0), "12.0(1)", "ece_12_0", EsLevel(6), TAC_218453, _es_page("12.0(1)_ES6"),
+        (_guide("ECE 12.0(1) Administrator's Guide to Email Resources (UCCE)",
+                "enterprise_chat_email_12_0_1/Maintenance/Guide/ece12_userguide_administration_email_for_ucce.pdf"),
+         _guide("ECE 12.0(1) Administrator's Guide to Chat and Email Resources (PCCE)",
+                "enterprise_chat_email_12_0_1/Maintenance/Guide/ece12_userguide_administration_chat_email_for_pcce.pdf")),
+    ),
+    Release(
+        (12, 5), "12.5(1)", "ece_12_5", EsLevel(3), TAC_218453, _es_page("12.5(1)_ES3"),
+        (_guide("ECE 12.5(1) Administrator's Guide to Email Resources (UCCE)",
+                "enterprise_chat_email_12_5_1/Maintenance/Guide/ece125_userguide_administration_email_for_ucce.pdf"),
+         _guide("ECE 12.5(1) Administrator's Guide to Chat and Email Resources (PCCE)",
+                "enterprise_chat_email_12_5_1/Maintenance/Guide/ece125_userguide_administration_chat_email_for_pcce.pdf")),
+    ),
+    Release(
+        (12, 6), "12.6(1)", "ece_12_6", EsLevel(1), TAC_218453, _es_page("12.6(1)_ES1"),
+        (_guide("ECE 12.6(1) Administrator's Guide to Email and Routing Resources (UCCE/PCCE)",
+                "enterprise_chat_email_12_6_1/Maintenance/Guide/ece126_userguide_email_administration.pdf"),),
+        highest_named_es=EsLevel(10), highest_named_source=CISCO_UCCE_1501_ECE_WXCONNECT,
+    ),
+    Release((15, 0), "15.0(1)", "ece_15_0", None, ECE_15_0_UNKNOWN, None, ()),
+)  # fmt: skip
 
 #: The oldest release family with Office 365 OAuth at all (with its ES).
 OLDEST_OAUTH_FAMILY: Final = (11, 6)
 
 #: Every ECE version marker, in release order.
 VERSION_MARKERS: Final = tuple(release.marker for release in RELEASES)
-#: The versions whose OAuth support came in an Engineering Special (the ES checks apply to these).
+#: The versions TAC 218453 names an ES for (the ES checks apply to these).
 ES_VERSION_MARKERS: Final = tuple(r.marker for r in RELEASES if r.oauth_es is not None)
 
 
@@ -76,9 +152,23 @@ def release_for(version: tuple[int, int, int]) -> Release | None:
     return next((release for release in RELEASES if (*release.family, 1) == version), None)
 
 
+def family_release(family: tuple[int, int]) -> Release | None:
+    """The known release of a version family (12.6(x) -> 12.6(1)), for its guides; None when unknown."""
+    return next((release for release in RELEASES if release.family == family), None)
+
+
 def version_marker(family: tuple[int, int]) -> str | None:
     """The pytest marker of a version family (12.6(x) -> ece_12_6), or None for an unknown family."""
-    return next((release.marker for release in RELEASES if release.family == family), None)
+    release = family_release(family)
+    return release.marker if release else None
+
+
+# Where the web (external) URL is set, as TAC 218453 names it ("11.5 - 12.5: partition-level setting ...";
+# "12.6+: Partition > Apps > General Settings > ..."). TAC gives no console path for the older setting,
+# so none is given here.
+_WEB_URL_PRE_12_6: Final = 'partition-level setting "Web Server URL or Load Balancer URL"'
+_WEB_URL_12_6: Final = 'Partition > Apps > General Settings > "External URL of Application"'
+WEB_URL_SOURCE: Final = TAC_218453
 
 
 def web_url_label(family: tuple[int, int]) -> str:
@@ -103,11 +193,52 @@ class Cloud:
     pop3: str
     smtp: str
     outlook_resource: str
+    #: Entra ID's error-code lookup in this cloud: append the AADSTS number ("…/error?code=" + "50126").
+    #: None where no source shows one for the cloud.
+    error_lookup: str | None
+    sources: tuple[Source, ...]  # the endpoint lists (and observed replies) the row rests on
 
 
-# Microsoft's endpoints per national cloud (learn.microsoft.com: "National cloud deployments",
-# "Exchange Online in Office 365 GCC High and DoD"). DoD's SMTP submission host is not published
-# separately; the Office 365 US Government DoD mail host serves it.
+#: Microsoft 365 endpoints, GCC High: ID 5 "outlook.office365.us" TCP 143, 25, 587, 993, 995; ID 13
+#: "graph.microsoft.us, login.microsoftonline.us". (smtp.office365.us is not on the list; a user asked
+#: for it in MicrosoftDocs/microsoft-365-docs#12348 and Microsoft did not add it.)
+MS_GCC_HIGH_ENDPOINTS: Final = Source(
+    "https://learn.microsoft.com/en-us/microsoft-365/enterprise/microsoft-365-u-s-government-gcc-high-endpoints",
+    "2026-12-04",
+)
+#: Microsoft 365 endpoints, DoD: ID 4 "outlook-dod.office365.us, webmail.apps.mil" TCP 143, 25, 587, 993,
+#: 995; ID 13 "dod-graph.microsoft.us, login.microsoftonline.us".
+MS_DOD_ENDPOINTS: Final = Source(
+    "https://learn.microsoft.com/en-us/microsoft-365/enterprise/microsoft-365-u-s-government-dod-endpoints",
+    "2026-12-04",
+)
+#: Microsoft 365 endpoints, operated by 21Vianet: ID 17 "login.partner.microsoftonline.cn", ID 1
+#: "*.partner.outlook.cn", ID 7 "partner.outlook.cn" (443/80 only: the list names no mail ports).
+MS_21VIANET_ENDPOINTS: Final = Source(
+    "https://learn.microsoft.com/en-us/microsoft-365/enterprise/urls-and-ip-address-ranges-21vianet",
+    "2026-12-04",
+)
+#: MSAL Python's authority table lists China as ("login.partner.microsoftonline.cn",
+#: DEPRECATED_AZURE_CHINA = "login.chinacloudapi.cn").
+MSAL_AUTHORITY_HOSTS: Final = Source(
+    "https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/msal/authority.py",
+    "2026-12-04",
+)
+#: Graph's national cloud root endpoints (graph.microsoft.us, dod-graph.microsoft.us,
+#: microsoftgraph.chinacloudapi.cn).
+MS_GRAPH_NATIONAL_CLOUDS: Final = Source("https://learn.microsoft.com/en-us/graph/deployments", "2026-12-04")
+#: Replies of US Government Entra ID carry "error_uri":"https://login.microsoftonline.us/error?code=…"
+#: (AADSTS7000215 and AADSTS500011 replies quoted in public code; no Microsoft page documents the lookup).
+US_GOV_ERROR_URI: Final = Source(
+    "https://github.com/demisto/content/blob/master/Packs/ApiModules/Scripts/MicrosoftApiModule/"
+    "MicrosoftApiModule_test.py",
+    "2026-12-04",
+)
+#: A China-cloud reply: "error_uri":"https://login.chinacloudapi.cn/error?code=50057" (Azure/azure-cli#18945).
+CHINA_ERROR_URI: Final = Source("Azure/azure-cli#18945", "2026-12-04")
+
+# China's IMAP/POP3/SMTP host names (partner.outlook.cn, smtp.partner.outlook.cn:587) are not on Microsoft's
+# 21Vianet list with their mail ports; they are the ones public client code uses (audit 2026-12, P2).
 CLOUDS: Final[dict[str, Cloud]] = {
     "global": Cloud(
         login="https://login.microsoftonline.com",
@@ -116,14 +247,18 @@ CLOUDS: Final[dict[str, Cloud]] = {
         pop3="outlook.office365.com:995",
         smtp="smtp.office365.com:587",
         outlook_resource="https://outlook.office.com",
+        error_lookup="https://login.microsoftonline.com/error?code=",
+        sources=(MS_ENDPOINTS, AADSTS_REFERENCE, MS_GRAPH_NATIONAL_CLOUDS),
     ),
     "gcc-high": Cloud(
         login="https://login.microsoftonline.us",
         graph="https://graph.microsoft.us",
         imap="outlook.office365.us:993",
         pop3="outlook.office365.us:995",
-        smtp="smtp.office365.us:587",
+        smtp="outlook.office365.us:587",
         outlook_resource="https://outlook.office365.us",
+        error_lookup="https://login.microsoftonline.us/error?code=",
+        sources=(MS_GCC_HIGH_ENDPOINTS, MS_GRAPH_NATIONAL_CLOUDS, US_GOV_ERROR_URI),
     ),
     "dod": Cloud(
         login="https://login.microsoftonline.us",
@@ -132,26 +267,37 @@ CLOUDS: Final[dict[str, Cloud]] = {
         pop3="outlook-dod.office365.us:995",
         smtp="outlook-dod.office365.us:587",
         outlook_resource="https://outlook-dod.office365.us",
+        error_lookup="https://login.microsoftonline.us/error?code=",
+        sources=(MS_DOD_ENDPOINTS, MS_GRAPH_NATIONAL_CLOUDS, US_GOV_ERROR_URI),
     ),
     "china": Cloud(
-        login="https://login.chinacloudapi.cn",
+        login="https://login.partner.microsoftonline.cn",
         graph="https://microsoftgraph.chinacloudapi.cn",
         imap="partner.outlook.cn:993",
         pop3="partner.outlook.cn:995",
         smtp="smtp.partner.outlook.cn:587",
         outlook_resource="https://partner.outlook.cn",
+        error_lookup="https://login.chinacloudapi.cn/error?code=",
+        sources=(MS_21VIANET_ENDPOINTS, MSAL_AUTHORITY_HOSTS, MS_GRAPH_NATIONAL_CLOUDS, CHINA_ERROR_URI),
     ),
 }
 
 
 # --- Microsoft's public certificate authorities -------------------------------------------------------
 # A certificate for a Microsoft host name issued by anything else means something in the path re-signs
-# TLS: a TLS-inspection proxy. Sources (checked on KNOWLEDGE_DATE): Microsoft's "Azure Certificate
-# Authority details" (learn.microsoft.com, security/fundamentals/azure-ca-details) — issuing CAs named
-# "Microsoft Azure RSA/ECC TLS Issuing CA nn", "Microsoft RSA TLS CA 01/02", "Microsoft ECC TLS Issuing AOC
-# CA nn", under roots "DigiCert Global Root G2/G3", "Baltimore CyberTrust Root", "Microsoft RSA/ECC Root
-# Certificate Authority 2017"; and DigiCert's issuing CAs ("DigiCert Cloud Services CA-1", "DigiCert SHA2
-# Secure Server CA") seen on outlook.office365.com.
+# TLS: a TLS-inspection proxy. What Office 365 has presented (CA_SOURCES, in that order):
+# - Microsoft's own issuing CAs ("Microsoft Azure RSA/ECC TLS Issuing CA nn", "Microsoft RSA TLS CA 01/02")
+#   under "DigiCert Global Root G2/G3" and "Microsoft RSA/ECC Root Certificate Authority 2017";
+# - outlook.office365.com / smtp.office365.com: CN=outlook.com issued by "DigiCert Cloud Services CA-1"
+#   (O=DigiCert Inc) under "DigiCert Global Root CA", the G1 root;
+# - earlier, "Microsoft IT TLS CA n" / "Microsoft IT SSL SHA2" under "Baltimore CyberTrust Root".
+# China (21Vianet) endpoints are unverified: Microsoft's older "encryption chains" page also names
+# GlobalSign, Entrust, D-TRUST, CNNIC and thawte roots for its national clouds.
+CA_SOURCES: Final[tuple[Source, ...]] = (
+    Source("https://learn.microsoft.com/en-us/azure/security/fundamentals/azure-ca-details", "2026-12-04"),
+    Source("simonrob/email-oauth2-proxy#209; ddeboer/imap#449", "2026-12-04"),
+    Source("PHPMailer/PHPMailer#776; O365/python-o365#406", "2026-12-04"),
+)
 
 #: Issuer organisations (the leaf certificate's issuer ``O``) of Microsoft's public TLS chains.
 MICROSOFT_ISSUER_ORGANIZATIONS: Final = ("Microsoft Corporation", "DigiCert Inc", "DigiCert, Inc.")
@@ -172,11 +318,54 @@ def is_microsoft_issuer(organization: str, common_name: str) -> bool:
 OWNERS: Final = ("ece-admin", "azure-admin", "exchange-admin", "network")
 
 
+def knowledge_sources() -> tuple[Source, ...]:
+    """Every source the release, web-URL, cloud and CA tables rest on."""
+    releases = [s for r in RELEASES for s in (r.source, r.highest_named_source, r.latest_source) if s]
+    clouds = [source for cloud in CLOUDS.values() for source in cloud.sources]
+    return (*releases, CISCO_ECE_GUIDE_INDEX, WEB_URL_SOURCE, *clouds, *CA_SOURCES)
+
+
+#: The oldest day any of the tables' sources was checked: nothing in them is fresher (the results file's
+#: ``knowledge_date``, contract §4).
+KNOWLEDGE_DATE: Final = oldest_checked(knowledge_sources())
+
+
 # --- Microsoft Graph: delegated permissions, licences (the directory checks) ----------------------------
-# Checked on 2026-11-29. Sources: the project's protocol reference (o365-protocol.md, "Microsoft Graph"),
-# which took the permission ids from Microsoft Graph permission dumps (they are resolved by name from
-# Graph's own service principal at run time; these are the fallback), and Microsoft's "Product names and
-# service plan identifiers for licensing" (learn.microsoft.com) for the SKU part numbers and plans.
+# Permission ids: the project's protocol reference (o365-protocol.md, "Microsoft Graph"), which took them
+# from Microsoft Graph permission dumps (they are resolved by name from Graph's own service principal at
+# run time; these are the fallback). SKU and service-plan ids: MS_LICENSING_REFERENCE, row by row.
+
+#: Microsoft's "Product names and service plan identifiers for licensing" (the table of SKU part numbers,
+#: SKU ids, and the service plans in each, with their ids). Every licence id below was read there.
+MS_LICENSING_REFERENCE: Final = Source(
+    "https://learn.microsoft.com/en-us/entra/identity/users/licensing-service-plan-reference; "
+    "MicrosoftDocs/entra-docs docs/identity/users/licensing-service-plan-reference.md (updated 2025-10-29)",
+    "2026-12-04",
+)
+
+#: Set-CASMailboxPlan: "ImapEnabled … $false: … This is default value for ExchangeOnlineDeskless"; PopEnabled
+#: "$true … This is the default value" (no exception for any plan).
+MS_SET_CASMAILBOXPLAN: Final = Source(
+    "https://learn.microsoft.com/en-us/powershell/module/exchangepowershell/set-casmailboxplan; "
+    "MicrosoftDocs/office-docs-powershell exchange/exchange-ps/ExchangePowerShell/Set-CASMailboxPlan.md",
+    "2026-12-04",
+)
+
+#: "Remove a license from a shared mailbox": "Shared mailboxes usually don't require a license … An Exchange
+#: Online Plan 2 license is required … [when] the shared mailbox has more than 50 GB of storage in use".
+MS_SHARED_MAILBOX_LICENCE: Final = Source(
+    "https://learn.microsoft.com/en-us/microsoft-365/admin/email/remove-license-from-shared-mailbox; "
+    "MicrosoftDocs/microsoft-365-docs microsoft-365/admin/email/remove-license-from-shared-mailbox.md",
+    "2026-12-04",
+)
+
+#: EXCHANGE_LITE: a mailbox plan name that CIPP counts among the Exchange Online plans (with EXCHANGE_S_STANDARD,
+#: _ENTERPRISE and their _GOV forms). Microsoft's licensing table, as far as it was read, does not list it, so
+#: its id is unknown and it is matched by name only.
+CIPP_EXCHANGE_CAPABILITIES: Final = Source(
+    "KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Standards (Test-CIPPStandardLicense -RequiredCapabilities)",
+    "2026-12-04",
+)
 
 #: appId of Microsoft Graph: the resource ECE's IMAP/POP/SMTP delegated permissions are requested under.
 GRAPH_APP_ID: Final = "00000003-0000-0000-c000-000000000000"
@@ -192,41 +381,136 @@ GRAPH_DELEGATED_PERMISSION_IDS: Final[dict[str, str]] = {
 #: Application permissions the [graph] reader app needs, and what each one lets it read.
 GRAPH_READER_PERMISSIONS: Final = ("Application.Read.All", "Directory.Read.All")
 
-#: Exchange Online service plans (servicePlanName -> servicePlanId). Plan 2 is what E3/E5 include.
-EXCHANGE_PLAN_2: Final = "EXCHANGE_S_ENTERPRISE"
-EXCHANGE_PLAN_1: Final = "EXCHANGE_S_STANDARD"
-EXCHANGE_SERVICE_PLANS: Final[dict[str, str]] = {
-    EXCHANGE_PLAN_2: "efb87545-963c-4e0d-99df-69c6916d9eb0",
-    EXCHANGE_PLAN_1: "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
-}
+#: What a mailbox plan is, for license.exchange: "plan2" is what the TAC checklist's E3 licence carries.
+PlanKind = Literal["plan2", "plan1", "essentials", "kiosk", "lite"]
 
-#: SKUs that are "E3 or better" in the TAC checklist's sense (skuPartNumber -> product name).
+
+@dataclass(frozen=True)
+class ExchangePlan:
+    """An Exchange Online mailbox service plan, as licenseDetails / assignedPlans name it."""
+
+    name: str  # servicePlanName
+    plan_id: str | None  # servicePlanId (lower case); None: no public source gives it (matched by name)
+    label: str  # Microsoft's friendly name, for findings
+    kind: PlanKind
+    source: Source
+
+
+#: Exchange Online mailbox plans, by servicePlanName. Foundation, archiving and analytics plans give no mailbox
+#: and are not listed.
+EXCHANGE_PLANS: Final[tuple[ExchangePlan, ...]] = (
+    # In EXCHANGEENTERPRISE, ENTERPRISEPACK (E3), ENTERPRISEPREMIUM (E5), SPE_E3/SPE_E5 …
+    ExchangePlan(
+        "EXCHANGE_S_ENTERPRISE",
+        "efb87545-963c-4e0d-99df-69c6916d9eb0",
+        "Exchange Online (Plan 2)",
+        "plan2",
+        MS_LICENSING_REFERENCE,
+    ),
+    # In EXCHANGEENTERPRISE_GOV, ENTERPRISEPACK_GOV (Office 365 G3 GCC), ENTERPRISEPREMIUM_GOV (G5 GCC).
+    ExchangePlan(
+        "EXCHANGE_S_ENTERPRISE_GOV",
+        "8c3069c0-ccdb-44be-ab77-986203a67df2",
+        "Exchange Online (Plan 2) for Government",
+        "plan2",
+        MS_LICENSING_REFERENCE,
+    ),
+    # In EXCHANGESTANDARD, EXCHANGEESSENTIALS, O365_BUSINESS_ESSENTIALS (Microsoft 365 Business Basic) …
+    ExchangePlan(
+        "EXCHANGE_S_STANDARD",
+        "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
+        "Exchange Online (Plan 1)",
+        "plan1",
+        MS_LICENSING_REFERENCE,
+    ),
+    # In EXCHANGESTANDARD_GOV, STANDARDPACK_GOV (Office 365 G1 GCC).
+    ExchangePlan(
+        "EXCHANGE_S_STANDARD_GOV",
+        "e9b4930a-925f-45e2-ac2a-3f7788ca6fdd",
+        "Exchange Online (Plan 1) for Government",
+        "plan1",
+        MS_LICENSING_REFERENCE,
+    ),
+    # In EXCHANGE_S_ESSENTIALS (the SKU of the same name).
+    ExchangePlan(
+        "EXCHANGE_S_ESSENTIALS",
+        "1126bef5-da20-4f07-b45e-ad25d2581aa8",
+        "Exchange Essentials",
+        "essentials",
+        MS_LICENSING_REFERENCE,
+    ),
+    # In EXCHANGEDESKLESS, DESKLESSPACK (Office 365 F3) and the F3 suites: CAS mailbox plan ExchangeOnlineDeskless.
+    ExchangePlan(
+        "EXCHANGE_S_DESKLESS",
+        "4a82b400-a79f-41a4-b4e2-e94f5787b113",
+        "Exchange Online Kiosk",
+        "kiosk",
+        MS_LICENSING_REFERENCE,
+    ),
+    ExchangePlan("EXCHANGE_LITE", None, "Exchange Online Lite", "lite", CIPP_EXCHANGE_CAPABILITIES),
+)
+
+#: The plans with a known id (servicePlanName -> servicePlanId), for the assignedPlans fallback.
+EXCHANGE_SERVICE_PLANS: Final[dict[str, str]] = {p.name: p.plan_id for p in EXCHANGE_PLANS if p.plan_id}
+
+_PLANS_BY_ID: Final = {p.plan_id: p for p in EXCHANGE_PLANS if p.plan_id}
+_PLANS_BY_NAME: Final = {p.name.upper(): p for p in EXCHANGE_PLANS}
+
+
+def exchange_plan(plan_name: str, plan_id: str) -> ExchangePlan | None:
+    """The Exchange mailbox plan of a licence's service plan: by servicePlanId first (ids do not change,
+    names have), by servicePlanName when the id is unknown to the table."""
+    return _PLANS_BY_ID.get(plan_id.strip().lower()) or _PLANS_BY_NAME.get(plan_name.strip().upper())
+
+
+#: SKUs that are "E3 or better" in the TAC checklist's sense (skuPartNumber -> product name): the E3/E5 suites
+#: and their GCC (Government) forms, which carry Exchange Online (Plan 2) (for Government).
 E3_OR_BETTER_SKUS: Final[dict[str, str]] = {
     "ENTERPRISEPACK": "Office 365 E3",
     "ENTERPRISEPREMIUM": "Office 365 E5",
     "SPE_E3": "Microsoft 365 E3",
     "SPE_E5": "Microsoft 365 E5",
+    "ENTERPRISEPACK_GOV": "Office 365 G3 GCC",
+    "ENTERPRISEPREMIUM_GOV": "Office 365 G5 GCC",
 }
 
-#: Product names of other SKUs a mailbox commonly has, to name them in findings.
+#: Product names of other SKUs a mailbox commonly has, to name them in findings (MS_LICENSING_REFERENCE).
 SKU_NAMES: Final[dict[str, str]] = {
     **E3_OR_BETTER_SKUS,
     "EXCHANGEENTERPRISE": "Exchange Online (Plan 2)",
+    "EXCHANGEENTERPRISE_GOV": "Exchange Online (Plan 2) for GCC",
     "EXCHANGESTANDARD": "Exchange Online (Plan 1)",
+    "EXCHANGESTANDARD_GOV": "Exchange Online (Plan 1) for GCC",
+    "EXCHANGEESSENTIALS": "Exchange Online Essentials (ExO P1 Based)",
+    "EXCHANGE_S_ESSENTIALS": "Exchange Online Essentials",
+    "EXCHANGEDESKLESS": "Exchange Online Kiosk",
+    "DESKLESSPACK": "Office 365 F3",
     "STANDARDPACK": "Office 365 E1",
+    "STANDARDPACK_GOV": "Office 365 G1 GCC",
     "SPB": "Microsoft 365 Business Premium",
     "O365_BUSINESS_PREMIUM": "Microsoft 365 Business Standard",
     "O365_BUSINESS_ESSENTIALS": "Microsoft 365 Business Basic",
 }
 
-#: skuId -> skuPartNumber, for the assignedLicenses fallback (only the ids the reference confirms).
+#: skuId -> skuPartNumber, for the assignedLicenses fallback (only ids read in MS_LICENSING_REFERENCE).
 SKU_PART_NUMBERS: Final[dict[str, str]] = {
     "6fd2c87f-b296-42f0-b197-1e91e994b900": "ENTERPRISEPACK",
     "05e9a617-0261-4cee-bb44-138d3ef5d965": "SPE_E3",
+    "535a3a29-c5f0-42fe-8215-d3b9e1f38c4a": "ENTERPRISEPACK_GOV",
+    "8900a2c0-edba-4079-bdf3-b276e293b6a8": "ENTERPRISEPREMIUM_GOV",
+    "3f4babde-90ec-47c6-995d-d223749065d1": "STANDARDPACK_GOV",
+    "19ec0d23-8335-4cbd-94ac-6050e30712fa": "EXCHANGEENTERPRISE",
+    "7be8dc28-4da4-4e6d-b9b9-c60f2806df8a": "EXCHANGEENTERPRISE_GOV",
+    "4b9405b0-7788-4568-add1-99614e613b69": "EXCHANGESTANDARD",
+    "f37d5ebf-4bf1-4aa2-8fa3-50c51059e983": "EXCHANGESTANDARD_GOV",
+    "7fc0182e-d107-4556-8329-7caaa511197b": "EXCHANGEESSENTIALS",
+    "e8f81a67-bd96-4074-b108-cf193eb9433b": "EXCHANGE_S_ESSENTIALS",
+    "80b2d799-d2ba-4d2a-8842-fb0d0f3a4b82": "EXCHANGEDESKLESS",
+    "3b555118-da6a-4418-894f-7df1e2096870": "O365_BUSINESS_ESSENTIALS",
 }
 
 #: A client secret expiring within this many days is an advisory (rotate it before ECE stops fetching mail).
 SECRET_EXPIRY_WARNING_DAYS: Final = 30
 
-#: Microsoft lets a shared mailbox up to this size go without a licence (Exchange Online limits).
+#: A shared mailbox up to this size needs no licence (MS_SHARED_MAILBOX_LICENCE); above it, Plan 2.
 SHARED_MAILBOX_UNLICENSED_GB: Final = 50
