@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.urls import external_url_problems, host_of, valid_external_host
-from pytest_ece_o365.knowledge import web_url_label
+from pytest_ece_o365.ece_releases import see_guides, web_url_label
 from pytest_ece_o365.verdict import Verdict, cannot_tell, failed, passed
 
 
 def setting_label(ctx: CheckContext) -> str:
+    """The setting's name as Cisco TAC 218453 gives it for this version (no console path for 11.5-12.5)."""
     return web_url_label(ctx.config.ece.version.family)
+
+
+def _guides(ctx: CheckContext) -> str:
+    return see_guides(ctx.config.ece.version.family)
 
 
 @check("web_url.external_url")
@@ -21,7 +26,7 @@ def external_url(ctx: CheckContext, target: Target) -> Verdict:
             "[ece] external_url is not set, so this tool cannot compare it with the redirect URI and the "
             "administration console URL; every OAuth deployment must set it in ECE.",
             f"Set {label} in ECE to https://<the FQDN agents and administrators log in with>, and copy "
-            "the same value to [ece] external_url.",
+            "the same value to [ece] external_url." + _guides(ctx),
             "ece-admin",
             setting=label,
         )
@@ -30,7 +35,7 @@ def external_url(ctx: CheckContext, target: Target) -> Verdict:
         return failed(
             f"The External URL {url} " + "; ".join(problems) + ".",
             f"Set {label} to the https:// address of the site, host name only "
-            "(e.g. https://ece.example.com), the same FQDN administrators use to log in.",
+            "(e.g. https://ece.example.com), the same FQDN administrators use to log in." + _guides(ctx),
             "ece-admin",
             setting=label,
         )
@@ -54,7 +59,7 @@ def admin_console(ctx: CheckContext, target: Target) -> Verdict:
         "The OAuth sign-in returns to the External URL's host, so the token request starts and ends on "
         "different sites.",
         f"Use one FQDN: log in to the administration console at https://{external_host}/ (or change "
-        f"{label} to https://{admin_host}), and generate the tokens from that URL.",
+        f"{label} to https://{admin_host}), and generate the tokens from that URL." + _guides(ctx),
         "ece-admin",
         setting=label,
     )
