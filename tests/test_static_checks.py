@@ -73,10 +73,57 @@ def test_12_5_without_es3_names_es3(judge) -> None:
     assert verdict.status == "failed" and "Install ES3 for 12.5(1)" in verdict.remediation
 
 
-def test_latest_es_is_advisory_when_older(judge) -> None:
+def test_latest_es_is_advisory_when_cisco_names_a_later_es(judge) -> None:
     verdict = judge("version.latest_es", version="12.6(1)", specials='["ES1"]')
     assert verdict.status == "advisory" and "ES10" in verdict.detail and verdict.owner == "ece-admin"
-    assert judge("version.latest_es", version="12.6(1)", specials='["ES10"]').status == "passed"
+    assert "rcct_m_1501_ece-and-wxconnect-on-same-deployment.html" in verdict.detail  # the Cisco page naming ES10
+    assert "ece126_userguide_email_administration.pdf" in verdict.remediation
+
+
+@pytest.mark.parametrize(
+    ("version", "es"), [("11.6(1)", "ES12_ET1"), ("12.0(1)", "ES6"), ("12.5(1)", "ES3"), ("12.6(1)", "ES10")]
+)
+def test_latest_es_never_calls_a_tac_minimum_the_newest(judge, version: str, es: str) -> None:
+    # TAC 218453's figures are minimums: at or above them the check passes, saying the newest ES is unknown
+    # to the tool and where to look, instead of claiming the installed ES is the newest (audit P0-7).
+    verdict = judge("version.latest_es", version=version, specials=f'["{es}"]')
+    assert verdict.status == "passed"
+    assert "newest ES for" in verdict.detail and "unknown to this tool" in verdict.detail
+    assert "newest ES known" not in verdict.detail
+    assert "https://software.cisco.com/download/home/268439622/type/286310764/release/" in verdict.detail
+
+
+def test_latest_es_below_the_tac_minimum_is_left_to_the_engineering_special_check(judge) -> None:
+    verdict = judge("version.latest_es", version="12.5(1)", specials='["ES2"]')
+    assert verdict.status == "skipped" and "version.engineering_special" in verdict.detail
+
+
+def test_missing_es_names_the_download_page_and_the_admin_guides(judge) -> None:
+    verdict = judge("version.engineering_special", version="12.5(1)", specials='["ES2"]')
+    assert (
+        "https://software.cisco.com/download/home/268439622/type/286310764/release/12.5(1)_ES3" in verdict.remediation
+    )
+    assert "ece125_userguide_administration_email_for_ucce.pdf" in verdict.remediation
+    assert "ece125_userguide_administration_chat_email_for_pcce.pdf" in verdict.remediation
+
+
+def test_a_later_es_passes_with_the_cumulative_assumption_stated(judge) -> None:
+    later = judge("version.engineering_special", version="11.6(1)", specials='["ES13"]')
+    assert later.status == "passed" and "not a Cisco statement" in later.detail
+    exact = judge("version.engineering_special", version="11.6(1)", specials='["ES12", "ES12_ET1"]')
+    assert exact.status == "passed" and "not a Cisco statement" not in exact.detail
+
+
+def test_11_6_without_the_et_is_not_said_to_lack_oauth(judge) -> None:
+    # ES12_ET1 is what TAC requires, not (publicly) what brings OAuth: the finding says "TAC requires".
+    verdict = judge("version.engineering_special", version="11.6(1)", specials='["ES12"]')
+    assert verdict.status == "failed" and "lacks OAuth" not in verdict.detail
+    assert "Cisco TAC 218453 requires" in verdict.detail
+
+
+def test_15_0_passes_without_claiming_a_cisco_source(judge) -> None:
+    verdict = judge("version.supported", version="15.0(1)")
+    assert verdict.status == "passed" and "no Cisco source" in verdict.detail
 
 
 @pytest.mark.parametrize(
@@ -110,6 +157,9 @@ def test_setting_label_follows_the_version(judge) -> None:
     assert "Web Server URL or Load Balancer URL" in (old.setting or "")
     assert "External URL of Application" in (new.setting or "")
     assert "External URL of Application" in new.remediation
+    assert "System Resources" not in (old.setting or "")  # TAC gives no console path before 12.6
+    assert "ece126_userguide_email_administration.pdf" in new.remediation
+    assert "ece125_userguide_administration_email_for_ucce.pdf" in old.remediation
 
 
 def test_admin_console_on_another_host_fails(judge) -> None:
@@ -161,6 +211,13 @@ def test_redirect_uri_on_external_host_passes(judge) -> None:
 def test_access_model(judge, access: str, account: str | None, status: str, words: str) -> None:
     verdict = judge("rights.access_model", "sales@example.com", sales_access=access, sales_token_account=account)
     assert verdict.status == status and words in verdict.detail
+
+
+def test_12_6_2_fails_naming_the_likely_cce_version_mix_up_as_unverified(judge) -> None:
+    verdict = judge("version.supported", version="12.6(2)")
+    assert verdict.status == "failed" and "not a release this tool knows" in verdict.detail
+    assert "CCE 12.6(2)" in verdict.detail and "Unverified" in verdict.detail
+    assert "Help > About" not in verdict.remediation  # no source says where ECE shows its version
 
 
 def test_unknown_maintenance_release_does_not_borrow_another_releases_es(judge) -> None:
