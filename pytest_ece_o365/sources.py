@@ -72,17 +72,17 @@ MS_SMTP_AUTH: Final = Source(
 
 #: Set-CASMailbox (ImapEnabled, PopEnabled, SmtpClientAuthenticationDisabled per mailbox).
 MS_SET_CASMAILBOX: Final = Source(
-    "https://learn.microsoft.com/en-us/powershell/module/exchange/set-casmailbox", "2026-12-04"
+    "https://learn.microsoft.com/powershell/module/exchangepowershell/set-casmailbox", "2026-12-04"
 )
 
 #: Add-MailboxPermission (FullAccess).
 MS_FULL_ACCESS: Final = Source(
-    "https://learn.microsoft.com/en-us/powershell/module/exchange/add-mailboxpermission", "2026-12-04"
+    "https://learn.microsoft.com/powershell/module/exchangepowershell/add-mailboxpermission", "2026-12-04"
 )
 
 #: Add-RecipientPermission (SendAs).
 MS_SEND_AS: Final = Source(
-    "https://learn.microsoft.com/en-us/powershell/module/exchange/add-recipientpermission", "2026-12-04"
+    "https://learn.microsoft.com/powershell/module/exchangepowershell/add-recipientpermission", "2026-12-04"
 )
 
 #: Microsoft 365 URLs and IP address ranges (the endpoints and ports Office 365 mail uses).
