@@ -45,44 +45,58 @@ class Cloud:
 
 #: Microsoft 365 endpoints, GCC High: ID 5 "outlook.office365.us" TCP 143, 25, 587, 993, 995; ID 13
 #: "graph.microsoft.us, login.microsoftonline.us". (smtp.office365.us is not on the list; a user asked
-#: for it in MicrosoftDocs/microsoft-365-docs#12348 and Microsoft did not add it.)
+#: for it in MicrosoftDocs/microsoft-365-docs#12348, closed without adding it.)
 MS_GCC_HIGH_ENDPOINTS: Final = Source(
     "https://learn.microsoft.com/en-us/microsoft-365/enterprise/microsoft-365-u-s-government-gcc-high-endpoints",
     "2026-12-04",
 )
 #: Microsoft 365 endpoints, DoD: ID 4 "outlook-dod.office365.us, webmail.apps.mil" TCP 143, 25, 587, 993,
-#: 995; ID 13 "dod-graph.microsoft.us, login.microsoftonline.us".
+#: 995 (the SMTP submission host is published: the IMAP/POP host); ID 13 "dod-graph.microsoft.us,
+#: login.microsoftonline.us".
 MS_DOD_ENDPOINTS: Final = Source(
     "https://learn.microsoft.com/en-us/microsoft-365/enterprise/microsoft-365-u-s-government-dod-endpoints",
     "2026-12-04",
 )
-#: Microsoft 365 endpoints, operated by 21Vianet: ID 17 "login.partner.microsoftonline.cn", ID 1
-#: "*.partner.outlook.cn", ID 7 "partner.outlook.cn" (443/80 only: the list names no mail ports).
-MS_21VIANET_ENDPOINTS: Final = Source(
-    "https://learn.microsoft.com/en-us/microsoft-365/enterprise/urls-and-ip-address-ranges-21vianet",
+#: Entra ID national clouds: "Microsoft Entra China operated by 21Vianet | https://login.partner.microsoftonline.cn",
+#: "Microsoft Entra ID for US Government | https://login.microsoftonline.us". MSAL Python's authority table
+#: lists login.chinacloudapi.cn as DEPRECATED_AZURE_CHINA.
+MS_ENTRA_NATIONAL_CLOUDS: Final = Source(
+    "https://learn.microsoft.com/en-us/entra/identity-platform/authentication-national-cloud; "
+    "https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/msal/authority.py",
     "2026-12-04",
 )
-#: MSAL Python's authority table lists China as ("login.partner.microsoftonline.cn",
-#: DEPRECATED_AZURE_CHINA = "login.chinacloudapi.cn").
-MSAL_AUTHORITY_HOSTS: Final = Source(
-    "https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/msal/authority.py",
+#: Microsoft 365 endpoints, operated by 21Vianet: ID 17 "login.partner.microsoftonline.cn,
+#: microsoftgraph.chinacloudapi.cn"; ID 20 "*.partner.outlook.cn" TCP 587, 993, 995. Microsoft names no
+#: exact mail host: partner.outlook.cn (IMAP/POP) and smtp.partner.outlook.cn (SMTP) are the names public
+#: client code uses (low confidence).
+MS_21VIANET_ENDPOINTS: Final = Source(
+    "https://learn.microsoft.com/en-us/microsoft-365/enterprise/urls-and-ip-address-ranges-21vianet",
     "2026-12-04",
 )
 #: Graph's national cloud root endpoints (graph.microsoft.us, dod-graph.microsoft.us,
 #: microsoftgraph.chinacloudapi.cn).
 MS_GRAPH_NATIONAL_CLOUDS: Final = Source("https://learn.microsoft.com/en-us/graph/deployments", "2026-12-04")
-#: Replies of US Government Entra ID carry "error_uri":"https://login.microsoftonline.us/error?code=…"
-#: (AADSTS7000215 and AADSTS500011 replies quoted in public code; no Microsoft page documents the lookup).
+#: The Outlook resource (scope prefix) outside the worldwide cloud: no Microsoft page found. Public client
+#: code asks for https://outlook.office365.us/IMAP.AccessAsUser.All and https://partner.outlook.cn/... (low-
+#: medium confidence); DoD's https://outlook-dod.office365.us follows the DoD mail host (unverified).
+NATIONAL_OUTLOOK_RESOURCE: Final = Source(
+    "https://github.com/DingMingyu/Protocols/blob/HEAD/src/Mail.Protocols/AzureSettings.Tests.ps1",
+    "2026-12-04",
+)
+#: US Government Entra ID replies carry "error_uri":"https://login.microsoftonline.us/error?code=…"
+#: (AADSTS7000215 and AADSTS500011 replies quoted in public code). No Microsoft page documents the lookup
+#: there (low-medium confidence).
 US_GOV_ERROR_URI: Final = Source(
     "https://github.com/demisto/content/blob/master/Packs/ApiModules/Scripts/MicrosoftApiModule/"
     "MicrosoftApiModule_test.py",
     "2026-12-04",
 )
-#: A China-cloud reply: "error_uri":"https://login.chinacloudapi.cn/error?code=50057" (Azure/azure-cli#18945).
-CHINA_ERROR_URI: Final = Source("Azure/azure-cli#18945", "2026-12-04")
+#: The 21Vianet copy of the error-code reference: "link directly to a specific error …
+#: https://login.partner.microsoftonline.cn/error?code=50058".
+CHINA_ERROR_LOOKUP: Final = Source(
+    "https://docs.azure.cn/en-us/entra/identity-platform/reference-error-codes", "2026-12-04"
+)
 
-# China's IMAP/POP3/SMTP host names (partner.outlook.cn, smtp.partner.outlook.cn:587) are not on Microsoft's
-# 21Vianet list with their mail ports; they are the ones public client code uses (audit 2026-12, P2).
 CLOUDS: Final[dict[str, Cloud]] = {
     "global": Cloud(
         login="https://login.microsoftonline.com",
@@ -102,7 +116,7 @@ CLOUDS: Final[dict[str, Cloud]] = {
         smtp="outlook.office365.us:587",
         outlook_resource="https://outlook.office365.us",
         error_lookup="https://login.microsoftonline.us/error?code=",
-        sources=(MS_GCC_HIGH_ENDPOINTS, MS_GRAPH_NATIONAL_CLOUDS, US_GOV_ERROR_URI),
+        sources=(MS_GCC_HIGH_ENDPOINTS, MS_GRAPH_NATIONAL_CLOUDS, NATIONAL_OUTLOOK_RESOURCE, US_GOV_ERROR_URI),
     ),
     "dod": Cloud(
         login="https://login.microsoftonline.us",
@@ -112,7 +126,7 @@ CLOUDS: Final[dict[str, Cloud]] = {
         smtp="outlook-dod.office365.us:587",
         outlook_resource="https://outlook-dod.office365.us",
         error_lookup="https://login.microsoftonline.us/error?code=",
-        sources=(MS_DOD_ENDPOINTS, MS_GRAPH_NATIONAL_CLOUDS, US_GOV_ERROR_URI),
+        sources=(MS_DOD_ENDPOINTS, MS_GRAPH_NATIONAL_CLOUDS, NATIONAL_OUTLOOK_RESOURCE, US_GOV_ERROR_URI),
     ),
     "china": Cloud(
         login="https://login.partner.microsoftonline.cn",
@@ -121,8 +135,14 @@ CLOUDS: Final[dict[str, Cloud]] = {
         pop3="partner.outlook.cn:995",
         smtp="smtp.partner.outlook.cn:587",
         outlook_resource="https://partner.outlook.cn",
-        error_lookup="https://login.chinacloudapi.cn/error?code=",
-        sources=(MS_21VIANET_ENDPOINTS, MSAL_AUTHORITY_HOSTS, MS_GRAPH_NATIONAL_CLOUDS, CHINA_ERROR_URI),
+        error_lookup="https://login.partner.microsoftonline.cn/error?code=",
+        sources=(
+            MS_ENTRA_NATIONAL_CLOUDS,
+            MS_21VIANET_ENDPOINTS,
+            MS_GRAPH_NATIONAL_CLOUDS,
+            NATIONAL_OUTLOOK_RESOURCE,
+            CHINA_ERROR_LOOKUP,
+        ),
     ),
 }
 

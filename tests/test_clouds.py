@@ -59,7 +59,7 @@ def test_cloud_preset_asks_the_clouds_graph_and_outlook_resource(
         ("global", "https://login.microsoftonline.com/error?code="),
         ("gcc-high", "https://login.microsoftonline.us/error?code="),
         ("dod", "https://login.microsoftonline.us/error?code="),
-        ("china", "https://login.chinacloudapi.cn/error?code="),
+        ("china", "https://login.partner.microsoftonline.cn/error?code="),
     ],
 )
 def test_each_cloud_has_its_own_error_lookup(cloud: str, lookup: str) -> None:
