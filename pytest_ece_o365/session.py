@@ -22,7 +22,7 @@ from pytest_ece_o365.config import ConfigError, load_config
 from pytest_ece_o365.deployment import DeploymentConfig
 from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.redact import redact
-from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize, write_results
+from pytest_ece_o365.report.results import ResultRow, RunInfo, knowledge_date, summarize, write_results
 from pytest_ece_o365.report.terminal import write_findings
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
@@ -137,6 +137,7 @@ class EceSession:
             ece_version=str(deployment.ece.version),
             engineering_specials=tuple(str(es) for es in deployment.ece.engineering_specials),
             tenant=deployment.azure_ad.tenant,
+            knowledge_date=knowledge_date(),
         )
 
     @property

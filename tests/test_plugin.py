@@ -305,13 +305,20 @@ def test_role_deselects_the_other_roles_targets(pytester: pytest.Pytester, deplo
     result = pytester.runpytest("--ece-config", "prod.toml", "--ece-role", "application", "-m", "network",
                                 "--collect-only", "-q")  # fmt: skip
     collected = [line for line in result.stdout.lines if "::network." in line]
-    assert collected == [
+    assert collected == [  # TAC 218453 §8: both roles reach 443, 587, 993 and 995 "at minimum"
         "prod.toml::network.dns[application-login.microsoftonline.com]",
+        "prod.toml::network.dns[application-outlook.office365.com]",
         "prod.toml::network.dns[application-smtp.office365.com]",
         "prod.toml::network.tcp[application-login.microsoftonline.com:443]",
+        "prod.toml::network.tcp[application-outlook.office365.com:993]",
+        "prod.toml::network.tcp[application-outlook.office365.com:995]",
         "prod.toml::network.tcp[application-smtp.office365.com:587]",
         "prod.toml::network.tls[application-login.microsoftonline.com:443]",
+        "prod.toml::network.tls[application-outlook.office365.com:993]",
+        "prod.toml::network.tls[application-outlook.office365.com:995]",
         "prod.toml::network.tls[application-smtp.office365.com:587]",
+        "prod.toml::network.xoauth2[application-outlook.office365.com:993]",
+        "prod.toml::network.xoauth2[application-outlook.office365.com:995]",
         "prod.toml::network.xoauth2[application-smtp.office365.com:587]",
     ]
 
@@ -337,5 +344,7 @@ def test_marker_selection_keeps_the_roles_own_copy_of_a_shared_target(pytester: 
     collected = [line for line in result.stdout.lines if "::network.tcp" in line]
     assert collected == [
         "prod.toml::network.tcp[application-login.microsoftonline.com:443]",
+        "prod.toml::network.tcp[application-outlook.office365.com:993]",
+        "prod.toml::network.tcp[application-outlook.office365.com:995]",
         "prod.toml::network.tcp[application-smtp.office365.com:587]",
     ]

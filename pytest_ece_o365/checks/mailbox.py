@@ -2,8 +2,10 @@
 
 - ``mailbox.inbound``: IMAP login *and* ``EXAMINE INBOX`` (Office 365 accepts AUTHENTICATE even when the
   mailbox will not open, so only the follow-up command tells), or POP3 login and ``STAT``.
-- ``mailbox.smtp``: SMTP submission login, AUTH XOAUTH2 -> 235; nothing is sent.
-- ``mailbox.send_test``: only with ``--ece-send-test-mail``: one test message from the mailbox's address.
+- ``mailbox.smtp``: SMTP submission login as the token's own account (a shared mailbox's token_account:
+  Office 365 refuses the shared-mailbox ``user=`` form for SMTP), AUTH XOAUTH2 -> 235; nothing is sent.
+- ``mailbox.send_test``: only with ``--ece-send-test-mail``: one test message MAIL FROM the mailbox's
+  address (for a shared mailbox that needs SendAs for token_account).
 - ``rights.full_access``: for shared mailboxes, whether ``token_account``'s token opens the mailbox.
 
 The checks judge :class:`~pytest_ece_o365.probes.mail_session.MailSessionObservation` values the survey
@@ -24,7 +26,6 @@ from collections.abc import Hashable, Iterable
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.mailbox_judge import (
-    full_access_refusal,
     judge_full_access,
     judge_inbound,
     judge_send_test,
@@ -36,7 +37,7 @@ from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
 from pytest_ece_o365.verdict import Verdict, cannot_tell
 
-__all__ = ["NOTHING_SENT", "full_access_refusal", "judge_full_access", "judge_inbound", "judge_send_test", "judge_smtp"]
+__all__ = ["NOTHING_SENT", "judge_full_access", "judge_inbound", "judge_send_test", "judge_smtp"]
 
 _NO_SURVEY = "no mailbox survey in this run (a static-only run opens no session)"
 NOTHING_SENT = "nothing is sent without --ece-send-test-mail"
@@ -94,13 +95,7 @@ def smtp(ctx: CheckContext, target: Target) -> Verdict:
     observation = _observed(ctx, MailSessionNeed(mailbox.address, "smtp"))
     if isinstance(observation, Verdict):
         return observation
-    token = _token(ctx, mailbox)
-    rights: Verdict | None = None
-    if mailbox.access == "shared" and ctx.runs("rights.full_access", mailbox.address):
-        # gathered: rights.full_access runs for this mailbox, and reads this very session
-        inbound_session: MailSessionObservation = ctx.survey.get(MailSessionNeed(mailbox.address, mailbox.inbound))
-        rights = full_access_refusal(ctx, inbound_session, mailbox, token)
-    return judge_smtp(ctx, observation, mailbox, token, rights)
+    return judge_smtp(ctx, observation, mailbox, _token(ctx, mailbox))
 
 
 @check("mailbox.send_test", needs=send_needs)

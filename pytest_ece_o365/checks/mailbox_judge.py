@@ -73,45 +73,23 @@ def judge_full_access(
     return _or_inbound(ctx, mailbox, _verdict("rights.full_access", ctx, observation, mailbox, token))
 
 
-def full_access_refusal(
-    ctx: CheckContext, inbound: MailSessionObservation, mailbox: Mailbox, token: TokenObservation | None
-) -> Verdict | None:
-    """rights.full_access's failing verdict when the shared mailbox refused the delegate (the refusals
-    that name no cause), for mailbox.smtp: a 5.7.3 of the same delegate is then the same cause. None for
-    any other outcome (a network or token cause explains nothing about SMTP's refusal)."""
-    if mailbox.access != "shared" or not _indistinct(inbound):
-        return None
-    verdict = judge_full_access(ctx, inbound, mailbox, token)
-    return verdict if verdict.status == "failed" else None
-
-
 def judge_smtp(
-    ctx: CheckContext,
-    observation: MailSessionObservation,
-    mailbox: Mailbox,
-    token: TokenObservation | None = None,
-    full_access: Verdict | None = None,
+    ctx: CheckContext, observation: MailSessionObservation, mailbox: Mailbox, token: TokenObservation | None = None
 ) -> Verdict:
     """mailbox.smtp: EHLO, STARTTLS, EHLO, AUTH XOAUTH2 -> 235 (then QUIT: nothing is sent).
 
-    ``full_access`` is rights.full_access's failing verdict for the same (shared) mailbox when the run
-    executes it (:func:`full_access_refusal`): a 5.7.3 refusal of the delegate is then that check's cause.
+    The login is the token's own account, so FullAccess on a shared mailbox plays no part in it: a
+    refusal is about the token or SMTP AUTH of that account, never rights.full_access's cause.
     """
     earlier = _earlier_cause(ctx, observation, mailbox, token, SMTP_SCOPE)
     if earlier is not None:
         return earlier
     if observation.ok:
+        as_who = "" if observation.user.lower() == mailbox.address.lower() else f" (logged in as {observation.user})"
         return passed(
-            f"{mailbox.address}: SMTP AUTH XOAUTH2 on {observation.endpoint} with "
+            f"{mailbox.address}: SMTP AUTH XOAUTH2 on {observation.endpoint}{as_who} with "
             f"{token_words(observation.account, _user(token))} was accepted ({observation.auth_reply}); "
             "nothing was sent.",
-            evidence=observation.transcript,
-        )
-    refusal = full_access is not None and full_access.status == "failed"
-    if mailbox.access == "shared" and observation.error == "auth-refused" and refusal:
-        return cannot_tell(
-            f"not judged: rights.full_access fails for {mailbox.address}, which explains the SMTP refusal "
-            f"({observation.auth_reply or observation.message})",
             evidence=observation.transcript,
         )
     return _verdict("mailbox.smtp", ctx, observation, mailbox, token)

@@ -17,14 +17,17 @@ def access_model(ctx: CheckContext, target: Target) -> Verdict:
     account = mailbox.token_account
     same = account is not None and account.lower() == mailbox.address.lower()
     if mailbox.access == "mailbox":
-        if account is None or same:
-            return passed(f"{mailbox.address} signs in as itself and uses its own token.")
+        own = mailbox.own_account
+        if account is None or same or account.lower() == own.lower():
+            signs_in = "itself" if own.lower() == mailbox.address.lower() else f"its own account {own} (its UPN)"
+            return passed(f"{mailbox.address} signs in as {signs_in} and uses its own token.")
         return failed(
             f'{mailbox.address} has access = "mailbox" but names token_account {account}: with the '
             "mailbox model the token must be the mailbox's own.",
             f"If {account} has FullAccess to {mailbox.address} and ECE uses its token, set access = "
-            f'"shared"; otherwise remove token_account and generate the token signed in as '
-            f"{mailbox.address}.",
+            f'"shared". If {account} is the sign-in name (UPN) of {mailbox.address}\'s own account, write '
+            f'account = "{account}" instead of token_account. Otherwise remove token_account and generate the '
+            f"token signed in as {own}.",
             "ece-admin",
         )
     if account is None:

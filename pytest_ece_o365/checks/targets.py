@@ -7,6 +7,16 @@ from pytest_ece_o365.checks.base import Target
 from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.knowledge import ROLES
 
+#: The protocols each server role must reach (checklist §A.8). TAC 218453 (sources.TAC_218453, checked
+#: 2026-12-04): the services server and all application servers must reach TCP 443, 587, 993 and 995 "at
+#: minimum"; the first token is created from an application server, which also sends alarm mail. Only the
+#: sessions (token redemption, mailbox logins) stay on the services server: that is the checks' roles
+#: (catalog), not the endpoints'. IMAP and POP3 count where a mailbox uses them.
+ROLE_PROTOCOLS: dict[str, tuple[str, ...]] = {
+    "services": ("https", "imap", "pop3", "smtp"),
+    "application": ("https", "imap", "pop3", "smtp"),
+}
+
 
 def role_endpoints(config: DeploymentConfig, role: str) -> list[tuple[str, Endpoint]]:
     """The (protocol, endpoint) pairs a server of ``role`` must reach (checklist §A.8).
@@ -14,15 +24,13 @@ def role_endpoints(config: DeploymentConfig, role: str) -> list[tuple[str, Endpo
     Microsoft Graph is not among them: ECE never calls it, only this product's directory checks do.
     """
     o365 = config.o365
-    endpoints = [("https", o365.login_endpoint)]
-    if role == "services":
-        inbound = {mailbox.inbound for mailbox in config.mailboxes}
-        if "imap" in inbound:
-            endpoints.append(("imap", o365.imap))
-        if "pop3" in inbound:
-            endpoints.append(("pop3", o365.pop3))
-    endpoints.append(("smtp", o365.smtp))
-    return endpoints
+    inbound = {mailbox.inbound for mailbox in config.mailboxes}
+    endpoint_of = {"https": o365.login_endpoint, "imap": o365.imap, "pop3": o365.pop3, "smtp": o365.smtp}
+    return [
+        (protocol, endpoint_of[protocol])
+        for protocol in ROLE_PROTOCOLS[role]
+        if protocol not in ("imap", "pop3") or protocol in inbound
+    ]
 
 
 def targets_for(spec: CheckSpec, config: DeploymentConfig) -> list[Target]:

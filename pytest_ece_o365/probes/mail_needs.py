@@ -3,7 +3,9 @@
 They glue the probes to the run: the endpoint from ``[o365]``, the DNS lookup shared through
 :class:`~pytest_ece_o365.survey.HostNeed`, the access token from the token probe
 (:func:`~pytest_ece_o365.probes.token.token_need_for`: for a shared mailbox that is ``token_account``'s
-token, used with ``user=`` the mailbox's address, as Microsoft's shared-mailbox form wants).
+token). IMAP and POP3 log in with ``user=`` the mailbox's address, Microsoft's shared-mailbox form; SMTP
+logs in as the token's own account, because Office 365 refuses that form for SMTP AUTH, and sends
+``MAIL FROM`` the mailbox's address (SendAs, for a shared mailbox).
 
 ``mailbox.inbound`` and ``rights.full_access`` read the same :class:`MailSessionNeed` (the shared
 mailbox opened with the delegate's token over its inbound protocol), so the session runs once.
@@ -79,8 +81,8 @@ def _session(env: SurveyEnv, address: str, protocol: str, recipient: str | None)
         return probe_imap(endpoint, mailbox.address, token, dns, network, timeout, account=account)
     if protocol == "pop3":
         return probe_pop3(endpoint, mailbox.address, token, dns, network, timeout, account=account)
-    send = TestMessage(recipient) if recipient is not None else None
-    return probe_smtp(endpoint, mailbox.address, token, dns, network, timeout, account=account, send=send)
+    send = TestMessage(recipient, sender=mailbox.address) if recipient is not None else None
+    return probe_smtp(endpoint, account, token, dns, network, timeout, account=account, send=send)
 
 
 def _access_token(env: SurveyEnv, mailbox: Mailbox) -> Secret | str:

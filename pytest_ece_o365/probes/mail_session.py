@@ -50,10 +50,11 @@ PROTOCOL_NAMES = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 class MailSessionObservation:
     """One XOAUTH2 session to a mailbox: how far it got, what the server said, the redacted dialogue.
 
-    ``user`` is the SASL ``user=`` (always the mailbox's address); ``account`` is whose token was used
-    (the mailbox itself, or its ``token_account`` when shared). ``auth_reply`` is the server's final
-    answer to the login, ``follow_up`` its answer to EXAMINE / STAT (or, for a test message, to the
-    command that decided it), ``challenge`` the decoded JSON of a ``+ eyJ…`` error challenge.
+    ``user`` is the SASL ``user=`` (IMAP/POP3: the mailbox's address; SMTP: the token's own account);
+    ``account`` is whose token was used (the mailbox's own account, or its ``token_account`` when shared).
+    ``auth_reply`` is the server's final answer to the login, ``follow_up`` its answer to EXAMINE / STAT
+    (or, for a test message, to the command that decided it), ``challenge`` the decoded JSON of a
+    ``+ eyJ…`` error challenge.
     """
 
     protocol: str  # imap | pop3 | smtp

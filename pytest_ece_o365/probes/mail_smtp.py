@@ -1,8 +1,11 @@
 """The SMTP submission probe (587, STARTTLS): EHLO, STARTTLS, EHLO, ``AUTH XOAUTH2`` -> 235, QUIT.
 
-Nothing is sent unless a :class:`TestMessage` is given (``--ece-send-test-mail``): then one short, clearly
-labelled message goes from the mailbox's own address, which is what ECE's dispatcher does and what
-catches "SendAs denied" on shared mailboxes.
+The login is the token's own account: Office 365 refuses the shared-mailbox ``user=`` form for SMTP AUTH
+(``535 5.7.3``, FullAccess and SendAs or not; it is for IMAP/POP only — nextcloud/mail#13668,
+frappe/frappe#23079, simonrob/email-oauth2-proxy#426, checked 2026-12-04). Nothing is sent unless a
+:class:`TestMessage` is given (``--ece-send-test-mail``): then one short, clearly labelled message goes
+``MAIL FROM`` the mailbox's own address, which is what ECE's dispatcher does and what catches "SendAs
+denied" on shared mailboxes (Office 365 answers it at the end of DATA).
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ _DISABLED = re.compile(r"SmtpClientAuthentication is disabled for the (Tenant|Ma
 
 @dataclass(frozen=True)
 class TestMessage:
-    """Who the opt-in test message goes to; the sender is always the mailbox itself."""
+    """The opt-in test message's envelope: to ``recipient``, from ``sender`` — always the mailbox's own
+    address, which for a shared mailbox is not the account that logged in."""
 
     __test__ = False  # not a pytest test class, whatever its name
 
     recipient: str
+    sender: str
 
 
 def probe_smtp(
@@ -44,7 +49,8 @@ def probe_smtp(
     account: str = "",
     send: TestMessage | None = None,
 ) -> MailSessionObservation:
-    """Log in as ``user`` (and, with ``send``, submit one test message); never raises, ends in ``timeout``."""
+    """Log in as ``user``, the token's own account (and, with ``send``, submit one test message from its
+    sender); never raises, ends in ``timeout``."""
     session = Session("smtp", endpoint, user, account or user, timeout)
     failed = session.open(dns, network)
     if failed is not None:
@@ -58,7 +64,7 @@ def probe_smtp(
         _authenticate(session, reader, user, access_token)
         if send is not None:
             session.stage = "send"
-            _send(session, reader, user, send.recipient)
+            _send(session, reader, send.sender, send.recipient)
     except ProbeError as exc:
         return session.end("QUIT", _final, exc)
     return session.end("QUIT", _final)

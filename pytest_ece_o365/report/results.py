@@ -52,6 +52,7 @@ class RunInfo:
     engineering_specials: tuple[str, ...]
     tenant: str
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    knowledge_date: str = ""  # contract §4: the date of the product's ECE/Office 365 tables
 
     @property
     def generated_text(self) -> str:
@@ -70,6 +71,7 @@ def results_document(info: RunInfo, rows: list[ResultRow]) -> dict[str, Any]:
         "schema": SCHEMA,
         "generated": info.generated_text,
         "tool": {"name": "pytest-ece-o365", "version": __version__},
+        "knowledge_date": info.knowledge_date or None,
         "host": info.host,
         "roles": list(info.roles),
         "deployment": {
@@ -81,6 +83,19 @@ def results_document(info: RunInfo, rows: list[ResultRow]) -> dict[str, Any]:
         "summary": summarize(rows),
         "results": [row.as_json() for row in rows],
     }
+
+
+def knowledge_date() -> str:
+    """The oldest day any fact of the knowledge and diagnosis tables was checked against its source: no
+    fact the run relies on is fresher than that (contract §4 ``knowledge_date``)."""
+    # Imported here: the checks (which a run has imported by now) add their rows to the table.
+    from pytest_ece_o365.checks import REGISTRY  # noqa: F401  (every diagnosis module, through the checks)
+    from pytest_ece_o365.diagnosis import TABLE
+    from pytest_ece_o365.knowledge import KNOWLEDGE_DATE
+    from pytest_ece_o365.sources import oldest_checked
+
+    table = oldest_checked(row.source for row in TABLE.values() if row.source is not None)
+    return min(date for date in (KNOWLEDGE_DATE, table) if date)
 
 
 def write_results(path: Path, info: RunInfo, rows: list[ResultRow]) -> None:

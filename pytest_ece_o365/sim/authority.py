@@ -27,6 +27,7 @@ Refusal = Literal[
     "wrong-account",  # the token's account is another user's, not the mailbox's
     "smtp-auth-disabled-tenant",  # Set-TransportConfig -SmtpClientAuthenticationDisabled $true
     "smtp-auth-disabled-mailbox",  # Set-CASMailbox -SmtpClientAuthenticationDisabled $true
+    "smtp-user-not-token-user",  # SMTP AUTH with user= another mailbox than the token's own (shared form)
 ]
 
 

@@ -17,6 +17,12 @@ from pytest_ece_o365.sim.authority import MailProtocol
 __all__ = [
     "E3",
     "EXCHANGE_SCOPE_IDS",
+    "EXO_ESSENTIALS",
+    "EXO_KIOSK",
+    "EXO_LITE",
+    "EXO_PLAN1",
+    "EXO_PLAN1_GCC",
+    "G3_GCC",
     "GRAPH_APP_ID",
     "GRAPH_READER_ROLES",
     "OUTLOOK_APP_ID",
@@ -82,6 +88,56 @@ E3 = LicenseSku(
     ),
 )
 
+# Other licences, as Microsoft's "Product names and service plan identifiers for licensing" lists them
+# (knowledge.MS_LICENSING_REFERENCE, checked 2026-12-04): SKU id, part number, and some of the plans in each
+# (the Exchange one first).
+G3_GCC = LicenseSku(
+    "535a3a29-c5f0-42fe-8215-d3b9e1f38c4a",
+    "ENTERPRISEPACK_GOV",  # Office 365 G3 GCC
+    (
+        ("8c3069c0-ccdb-44be-ab77-986203a67df2", "EXCHANGE_S_ENTERPRISE_GOV"),
+        ("153f85dd-d912-4762-af6c-d6e0fb4f6692", "SHAREPOINTENTERPRISE_GOV"),
+        ("de9234ff-6483-44d9-b15e-dca72fdd27af", "OFFICESUBSCRIPTION_GOV"),
+    ),
+)
+EXO_PLAN1 = LicenseSku(
+    "4b9405b0-7788-4568-add1-99614e613b69",
+    "EXCHANGESTANDARD",  # Exchange Online (Plan 1)
+    (
+        ("9aaf7827-d63c-4b61-89c3-182f06f82e5c", "EXCHANGE_S_STANDARD"),
+        ("882e1d05-acd1-4ccb-8708-6ee03664b117", "INTUNE_O365"),
+        ("5e62787c-c316-451f-b873-1d05acd4d12c", "BPOS_S_TODO_1"),
+    ),
+)
+EXO_PLAN1_GCC = LicenseSku(
+    "f37d5ebf-4bf1-4aa2-8fa3-50c51059e983",
+    "EXCHANGESTANDARD_GOV",  # Exchange Online (Plan 1) for GCC
+    (
+        ("e9b4930a-925f-45e2-ac2a-3f7788ca6fdd", "EXCHANGE_S_STANDARD_GOV"),
+        ("882e1d05-acd1-4ccb-8708-6ee03664b117", "INTUNE_O365"),
+    ),
+)
+EXO_KIOSK = LicenseSku(
+    "80b2d799-d2ba-4d2a-8842-fb0d0f3a4b82",
+    "EXCHANGEDESKLESS",  # Exchange Online Kiosk
+    (("4a82b400-a79f-41a4-b4e2-e94f5787b113", "EXCHANGE_S_DESKLESS"),),
+)
+EXO_ESSENTIALS = LicenseSku(
+    "e8f81a67-bd96-4074-b108-cf193eb9433b",
+    "EXCHANGE_S_ESSENTIALS",  # Exchange Online Essentials
+    (
+        ("1126bef5-da20-4f07-b45e-ad25d2581aa8", "EXCHANGE_S_ESSENTIALS"),
+        ("5e62787c-c316-451f-b873-1d05acd4d12c", "BPOS_S_TODO_1"),
+    ),
+)
+#: A licence with the EXCHANGE_LITE plan. No public source gives its ids nor its SKU: both ids and the part
+#: number are the simulator's own making (the judge knows this plan by name only).
+EXO_LITE = LicenseSku(
+    str(uuid.uuid5(uuid.NAMESPACE_URL, "sim:sku:EXCHANGE_LITE")),
+    "SIM_EXCHANGE_LITE",
+    ((str(uuid.uuid5(uuid.NAMESPACE_URL, "sim:plan:EXCHANGE_LITE")), "EXCHANGE_LITE"),),
+)
+
 
 @dataclass
 class Account:
@@ -90,6 +146,7 @@ class Account:
     upn: str
     object_id: str
     display_name: str
+    mail: str = ""  # the primary SMTP address (Graph's ``mail``); "" when it is the UPN
     licenses: list[LicenseSku] = field(default_factory=lambda: [E3])
     sign_in_block: int | None = None  # an AADSTS code every token request for this user gets (MFA, CA)
 
@@ -98,8 +155,11 @@ class Account:
 class MailboxFacts:
     """An Exchange Online mailbox and its CAS settings and permissions."""
 
-    address: str
+    address: str  # the primary SMTP address
     kind: Literal["user", "shared"] = "user"
+    #: lower-case UPN of the account that owns the mailbox ("" for a shared mailbox, which has no sign-in);
+    #: it may differ from the address (hybrid tenants: UPN jdoe@corp.example, address support@example.com)
+    owner: str = ""
     imap_enabled: bool = True
     pop_enabled: bool = True
     smtp_auth_enabled: bool | None = None  # None: follow the tenant-wide switch, like Set-CASMailbox $null
@@ -152,6 +212,7 @@ class RefreshGrant:
     scopes: tuple[str, ...]
     issued_at: dt.datetime
     state: GrantState = "valid"
+    spa: bool = False  # issued to a redirect URI registered as single-page application: 24 h, browser only
 
 
 @dataclass(frozen=True)

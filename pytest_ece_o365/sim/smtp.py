@@ -14,9 +14,11 @@ STARTTLS before TLS and ``AUTH LOGIN XOAUTH2`` after it; AUTH before STARTTLS is
 Unrecognized authentication type`` — what Exchange Online answers when AUTH is not on offer);
 ``AUTH XOAUTH2`` inline or in two steps (``334 ``) gives ``235 2.7.0 Authentication successful`` when
 :attr:`MailLogin.ok`, the two ``535 5.7.139 … SmtpClientAuthentication is disabled for the
-Tenant/Mailbox`` lines for those refusals, ``535 5.7.3 Authentication unsuccessful`` otherwise; AUTH
-LOGIN (basic) always fails; MAIL FROM without AUTH gets ``530 5.7.57``; at the end of DATA a sender the
-token's account may not send as gets ``554 5.2.252 SendAsDenied``; an accepted message is kept in
+Tenant/Mailbox`` lines for those refusals, ``535 5.7.3 Authentication unsuccessful [tag]`` otherwise —
+also for the shared-mailbox ``user=`` form, which Office 365 takes for IMAP/POP only; AUTH LOGIN (basic)
+always fails; MAIL FROM without AUTH gets ``530 5.7.57``; at the end of DATA a sender the token's account
+may not send as gets ``550 5.7.60 SMTP; Client does not have permissions to send as this sender [tag]``
+(not at MAIL FROM); an accepted message is kept in
 :attr:`SmtpServer.outbox` and acknowledged ``250 2.0.0 OK <id> [Hostname=…]``. DATA and BDAT are
 flagged as mutations in the recorder (they send mail).
 """

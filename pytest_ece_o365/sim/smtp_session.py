@@ -175,13 +175,18 @@ class SmtpSession:
             self.account = verdict.account
             self.conn.send("235 2.7.0 Authentication successful")
         elif verdict is not None and verdict.refusal == "smtp-auth-disabled-tenant":
-            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-            tail = f" [{self.server.backend} {stamp} {uuid.uuid4().hex[:16].upper()}]"
-            self.conn.send(DISABLED.format(what="Tenant") + tail)
+            self.conn.send(DISABLED.format(what="Tenant") + self.tag())
         elif verdict is not None and verdict.refusal == "smtp-auth-disabled-mailbox":
             self.conn.send(DISABLED.format(what="Mailbox"))
         else:
-            self.conn.send(f"535 5.7.3 Authentication unsuccessful [{self.server.backend}]")
+            self.conn.send("535 5.7.3 Authentication unsuccessful" + self.tag())
+
+    def tag(self) -> str:
+        """The trailer Exchange Online puts on its SMTP refusals since 2024: ``[backend timestamp id]``,
+        e.g. ``[AM0PR02CA0134.eurprd02.prod.outlook.com 2024-07-11T11:46:49.042Z 08DCA18218166FB4]``
+        (jstedfast/MailKit#1770, simonrob/email-oauth2-proxy#193; checked 2026-12-04)."""
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return f" [{self.server.backend} {stamp} {uuid.uuid4().hex[:16].upper()}]"
 
     # -- mail transaction ----------------------------------------------------------------------
     def cmd_mail(self, args: str) -> bool:
@@ -255,14 +260,12 @@ class SmtpSession:
         senders = [self.mail_from] + [a for _, a in getaddresses(headers.get_all("From", [])) if a]
         for sender in dict.fromkeys(s for s in senders if s):
             if not self.server.authority.may_send_as(self.account, sender):
+                # At the end of DATA, not at MAIL FROM (PHPMailer "DATA END command failed: 550 5.7.60",
+                # WWBN/AVideo#1017; swiftmailer/swiftmailer#1030; checked 2026-12-04). Exchange also words it
+                # "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException…" and "554 5.2.252
+                # SendAsDenied…" (MicrosoftDocs/OfficeDocs-Support#1187, gophish/gophish#2900).
                 self.reset()
-                self.conn.send(
-                    f"554 5.2.252 SendAsDenied; {self.account} not allowed to send as {sender}; "
-                    "STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; "
-                    "Failed to process message due to a permanent exception with message "
-                    "[BeginDiagnosticData]Cannot submit message.[EndDiagnosticData] "
-                    f"[Hostname={self.server.backend}]"
-                )
+                self.conn.send("550 5.7.60 SMTP; Client does not have permissions to send as this sender" + self.tag())
                 return
         message_id = str(headers.get("Message-ID") or f"<{uuid.uuid4()}@{self.server.backend}>").strip()
         self.server.deliver(SentMessage(self.account, self.mail_from, tuple(self.rcpt_to), data, message_id))

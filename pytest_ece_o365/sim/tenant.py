@@ -123,7 +123,7 @@ class Tenant:
     def _populate(self, cfg: DeploymentConfig) -> None:
         now = now_utc()
         for box in cfg.mailboxes:
-            self.add_account(box.address)
+            self.add_account(box.own_account, address=box.address)
             facts = self.mailboxes[box.address.lower()]
             if box.access == "shared":
                 facts.kind = "shared"
@@ -166,13 +166,20 @@ class Tenant:
     def _secret(name: str, start: dt.datetime, end: dt.datetime) -> ClientSecretCredential:
         return ClientSecretCredential(str(uuid.uuid4()), name, new_client_secret_value(), start, end)
 
-    def add_account(self, upn: str, *, display_name: str | None = None) -> Account:
-        """Add a licensed user with a user mailbox (no-op when it exists)."""
+    def add_account(self, upn: str, *, display_name: str | None = None, address: str | None = None) -> Account:
+        """Add a licensed user with a user mailbox (no-op when it exists).
+
+        ``address``: the mailbox's primary SMTP address where it differs from the UPN. The mailbox is then
+        found by either name, as Exchange resolves both (``user=`` of IMAP/POP, MAIL FROM, Graph).
+        """
         key = upn.lower()
         if key not in self.accounts:
             name = display_name or upn.split("@", 1)[0].replace(".", " ").title()
-            self.accounts[key] = Account(upn, object_id(f"user:{key}"), name)
-            self.mailboxes[key] = MailboxFacts(upn)
+            self.accounts[key] = Account(upn, object_id(f"user:{key}"), name, mail=address or upn)
+            facts = MailboxFacts(address or upn, owner=key)
+            self.mailboxes[key] = facts
+            if address is not None:
+                self.mailboxes[address.lower()] = facts
         return self.accounts[key]
 
     # -- lookups -------------------------------------------------------------------------------
@@ -227,9 +234,15 @@ class Tenant:
             return MailLogin(False, account or None, False, "missing-scope")
         with self.lock:
             box = self.mailboxes.get(user.lower())
+            if protocol == "smtp" and (box is None or box.owner != account):
+                # Office 365 takes the shared-mailbox user= form for IMAP/POP only: SMTP AUTH with a
+                # delegate's token and user=<another mailbox> gets 535 5.7.3, FullAccess and SendAs or not
+                # (nextcloud/mail#13668, frappe/frappe#23079, simonrob/email-oauth2-proxy#426; checked
+                # 2026-12-04). The delegate logs in as itself and sends MAIL FROM the shared address.
+                return MailLogin(True, account, False, "smtp-user-not-token-user")
             if box is None:
                 return MailLogin(True, account, False, "unknown-mailbox")
-            if account != box.address.lower() and account not in box.full_access:
+            if account != box.owner and account not in box.full_access:
                 return MailLogin(True, account, False, "no-full-access" if box.kind == "shared" else "wrong-account")
             if (protocol == "imap" and not box.imap_enabled) or (protocol == "pop3" and not box.pop_enabled):
                 return MailLogin(True, account, False, "protocol-disabled")
@@ -241,10 +254,12 @@ class Tenant:
         return MailLogin(True, account, True)
 
     def may_send_as(self, account: str, sender: str) -> bool:
-        """Own address, or SendAs granted on the sender's mailbox."""
+        """The account's own mailbox (by any of its names), or SendAs granted on the sender's mailbox."""
         with self.lock:
             box = self.mailboxes.get(sender.lower())
-            return account.lower() == sender.lower() or (box is not None and account.lower() in box.send_as)
+            if box is None:
+                return account.lower() == sender.lower()
+            return account.lower() in (box.owner, *box.send_as)
 
 
 def _origin(url: str) -> str:

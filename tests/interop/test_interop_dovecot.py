@@ -99,7 +99,7 @@ def test_smtp_bad_token_takes_the_error_challenge_path(dovecot: Dovecot) -> None
 
 def test_test_message_is_submitted_and_relayed(dovecot: Dovecot) -> None:
     before = len(dovecot.relay.envelopes)
-    observation = smtp(dovecot, dovecot.token(ALICE), send=TestMessage("ops@lab.test"))
+    observation = smtp(dovecot, dovecot.token(ALICE), send=TestMessage("ops@lab.test", sender=ALICE))
     assert observation.ok, observation.transcript
     assert observation.follow_up.startswith("250")
     relayed = dovecot.relay.envelopes[before:]

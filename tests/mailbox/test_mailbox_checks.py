@@ -15,7 +15,6 @@ from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.checks.base import CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.mailbox import (
     NOTHING_SENT,
-    full_access_refusal,
     judge_full_access,
     judge_inbound,
     judge_send_test,
@@ -54,7 +53,8 @@ def ctx(*selected: tuple[str, str], timeout: float = 10) -> CheckContext:
 def seen(mailbox: Mailbox, protocol: str, stage: str, error: str = "", **fields: object) -> MailSessionObservation:
     endpoint = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}[protocol]
     values: dict[str, object] = {"message": f"{endpoint} said no", "transcript": ("S: greeting",), **fields}
-    return MailSessionObservation(protocol, endpoint, mailbox.address, mailbox.token_user, stage, error, **values)  # type: ignore[arg-type]
+    user = mailbox.token_user if protocol == "smtp" else mailbox.address  # SMTP logs in as the token's account
+    return MailSessionObservation(protocol, endpoint, user, mailbox.token_user, stage, error, **values)  # type: ignore[arg-type]
 
 
 def token(mailbox: Mailbox, user: str | None = None, scp: str = ALL_SCOPES, **claims: Any) -> TokenObservation:
@@ -286,27 +286,24 @@ def test_smtp_refusals(reply: str, error: str, fix: str) -> None:
     assert verdict.owner == ("azure-admin" if error == "auth-refused" else "exchange-admin")
 
 
-def test_a_shared_mailbox_smtp_refusal_is_left_to_a_failing_full_access() -> None:
+def test_a_shared_mailbox_smtp_refusal_is_never_full_access_advice() -> None:
+    # SMTP logs in as token_account itself: FullAccess on the shared mailbox plays no part in a 5.7.3.
     refused = seen(SALES, "smtp", "login", "auth-refused", auth_reply="535 5.7.3 Authentication unsuccessful")
-    rights = full_access_refusal(ctx(), seen(SALES, "pop3", "login", "auth-refused"), SALES, token(SALES))
-    assert rights is not None and rights.status == "failed"
-    left = judge_smtp(ctx(), refused, SALES, token(SALES), rights)
-    assert left.status == "skipped" and left.detail.startswith("not judged: rights.full_access fails for sales@")
-    alone = judge_smtp(ctx(), refused, SALES, token(SALES))  # rights.full_access not in the run
-    assert (alone.status, alone.owner) == ("failed", "exchange-admin") and "FullAccess" in alone.remediation
+    run = ctx(("rights.full_access", SALES.address), ("mailbox.inbound", SALES.address))
+    verdict = judge_smtp(run, refused, SALES, token(SALES))
+    assert (verdict.status, verdict.owner) == ("failed", "exchange-admin")
+    assert "SMTP login of ece-mail@example.com" in verdict.detail and "plays no part" in verdict.detail
+    assert "FullAccess" not in verdict.remediation and "Add-MailboxPermission" not in verdict.remediation
+    assert "Get-CASMailbox ece-mail@example.com" in verdict.remediation
 
 
-@pytest.mark.parametrize(
-    "inbound",
-    [
-        seen(SALES, "pop3", "done", messages=1),  # the delegate opens the mailbox
-        seen(SALES, "pop3", "tcp", "refused"),  # the network: says nothing about FullAccess
-        seen(SALES, "pop3", "login", "read-timeout"),
-    ],
-    ids=["opened", "network", "timeout"],
-)
-def test_only_a_refusal_of_the_delegate_explains_a_shared_smtp_refusal(inbound: MailSessionObservation) -> None:
-    assert full_access_refusal(ctx(), inbound, SALES, token(SALES)) is None
+def test_a_shared_mailbox_smtp_login_names_the_account_it_logs_in_as() -> None:
+    accepted = seen(SALES, "smtp", "done", auth_reply="235 2.7.0 Authentication successful")
+    verdict = judge_smtp(ctx(), accepted, SALES, token(SALES))
+    assert verdict.status == "passed" and "(logged in as ece-mail@example.com)" in verdict.detail
+    disabled = seen(SALES, "smtp", "login", "smtp-auth-disabled-mailbox", auth_reply="535 5.7.139 … Mailbox.")
+    verdict = judge_smtp(ctx(), disabled, SALES, token(SALES))
+    assert "Set-CASMailbox ece-mail@example.com -SmtpClientAuthenticationDisabled $false" in verdict.remediation
 
 
 @pytest.mark.parametrize(
@@ -321,8 +318,20 @@ def test_send_as_denied_names_both_addresses(reply: str) -> None:
     observation = seen(SALES, "smtp", "send", "send-as-denied", follow_up=reply)
     verdict = judge_send_test(ctx(), observation, SALES, "ops@example.net", token(SALES))
     assert verdict.status == "failed" and verdict.owner == "exchange-admin"
-    assert "ece-mail@example.com is not allowed to send as sales@example.com" in verdict.detail
-    assert "Add-RecipientPermission -Identity sales@example.com -Trustee ece-mail@example.com" in verdict.remediation
+    assert (
+        "ece-mail@example.com, the account ECE logs in as, has no Send As right on sales@example.com" in verdict.detail
+    )
+    assert "Add-RecipientPermission -Identity sales@example.com -Trustee ece-mail@example.com -AccessRights SendAs" in (
+        verdict.remediation
+    )
+    assert "Add-MailboxPermission" not in verdict.remediation  # FullAccess is not the cause
+
+
+def test_send_as_denied_for_a_mailbox_of_its_own_says_the_address_is_not_the_account_s() -> None:
+    observation = seen(SUPPORT, "smtp", "send", "send-as-denied", follow_up="550 5.7.60 SMTP; Client does not …")
+    verdict = judge_send_test(ctx(), observation, SUPPORT, "ops@example.net", token(SUPPORT))
+    assert "is not one of support@example.com's addresses" in verdict.detail
+    assert "Get-Mailbox support@example.com" in verdict.remediation
 
 
 def test_send_test_leaves_a_failed_login_to_mailbox_smtp_when_it_runs() -> None:

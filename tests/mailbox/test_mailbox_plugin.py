@@ -49,8 +49,8 @@ def test_a_shared_mailbox_refusal_is_one_finding_naming_every_cause(
     result, rows = run_json(pytester, f"--ece-simulate={scenario}", *selection)
     assert result.ret == 1
     found = failures(rows)
-    # sales@ is a shared POP3 mailbox: POP3 says one line whatever the cause (and SMTP refuses a delegate
-    # without FullAccess with 5.7.3), so rights.full_access carries the finding, naming every cause.
+    # sales@ is a shared POP3 mailbox: POP3 says one line whatever the cause, so rights.full_access carries
+    # the finding, naming every cause. SMTP logs in as the delegate itself: FullAccess plays no part there.
     assert set(found) == {("rights.full_access", SALES)}
     row = found["rights.full_access", SALES]
     assert row["owner"] == "exchange-admin"
@@ -59,10 +59,32 @@ def test_a_shared_mailbox_refusal_is_one_finding_naming_every_cause(
     assert "token.identity" in row["remediation"]
     skipped = {(r["check"], r["target"]): r["detail"] for r in rows if r["status"] == "skipped"}
     assert skipped["mailbox.inbound", SALES].startswith(f"not judged: rights.full_access fails for {SALES}")
-    if scenario == "no-full-access":
-        assert skipped["mailbox.smtp", SALES].startswith(f"not judged: rights.full_access fails for {SALES}")
-    else:
-        assert statuses(rows)["mailbox.smtp", SALES] == "passed"
+    assert statuses(rows)["mailbox.smtp", SALES] == "passed"
+
+
+def test_a_correct_shared_mailbox_sends_as_its_delegate(pytester: pytest.Pytester) -> None:
+    """Office 365 refuses SMTP AUTH with the shared-mailbox user= form (535 5.7.3): the delegate logs in
+    as itself and the test message goes MAIL FROM the shared address, which its SendAs right allows."""
+    result, rows = run_json(pytester, "--ece-simulate", "-m", "mailbox", "--ece-send-test-mail", "ops@example.net")
+    assert result.ret == 0, result.stdout.str()
+    assert statuses(rows)["mailbox.smtp", SALES] == "passed"
+    assert statuses(rows)["mailbox.send_test", SALES] == "passed"
+    smtp = next(r for r in rows if (r["check"], r["target"]) == ("mailbox.smtp", SALES))
+    assert f"(logged in as {DELEGATE})" in smtp["detail"]
+    send = next(r for r in rows if (r["check"], r["target"]) == ("mailbox.send_test", SALES))
+    assert f"C: MAIL FROM:<{SALES}>" in send["evidence"]
+
+
+def test_a_shared_mailbox_without_send_as_fails_the_test_message_naming_send_as(pytester: pytest.Pytester) -> None:
+    args = ("--ece-simulate=no-send-as", "-m", "mailbox", "--ece-send-test-mail", "ops@example.net")
+    result, rows = run_json(pytester, *args)
+    assert result.ret == 1
+    found = failures(rows)
+    assert set(found) == {("mailbox.send_test", SALES)}  # the login itself is fine
+    row = found["mailbox.send_test", SALES]
+    assert "550 5.7.60 SMTP; Client does not have permissions to send as this sender" in row["detail"]
+    assert f"Add-RecipientPermission -Identity {SALES} -Trustee {DELEGATE} -AccessRights SendAs" in row["remediation"]
+    assert "FullAccess" not in row["remediation"]
 
 
 def test_smtp_auth_disabled_for_the_tenant(pytester: pytest.Pytester) -> None:
@@ -187,13 +209,24 @@ def test_without_token_refresh_in_the_run_the_mailbox_checks_say_why_the_token_i
         assert row["owner"] == "ece-admin" and "AADSTS700082" in row["detail"] and "90 days" in row["detail"]
 
 
-def test_an_application_server_opens_no_mailbox_session(pytester: pytest.Pytester) -> None:
+def test_an_application_server_probes_every_mail_port_but_opens_no_mailbox_session(pytester: pytest.Pytester) -> None:
+    """TAC: both roles reach 443, 587, 993 and 995 "at minimum"; the sessions stay on the services server."""
     spy = SimulatorSpy()
-    _, rows = run_json(pytester, "--ece-simulate=healthy", "--ece-role", "application", spy=spy)
+    result, rows = run_json(pytester, "--ece-simulate=healthy", "--ece-role", "application", spy=spy)
+    assert result.ret == 0, result.stdout.str()
     assert not [row for row in rows if row["check"] in MAILBOX_CHECKS]  # services-only checks: deselected
+    probed = {row["target"].rsplit(":", 1)[0] for row in rows if row["check"] == "network.tcp"}
+    assert probed == {"login.microsoftonline.com", "outlook.office365.com", "smtp.office365.com"}
     assert spy.recorder is not None
-    assert spy.recorder.commands("imap") == [] and spy.recorder.commands("pop3") == []
-    assert not [line for _, _, line in spy.recorder.commands("smtp") if line.startswith("AUTH")]
+    # 993 and 995 were reached (the capability probes), but nobody logged in and no mailbox was opened
+    assert [line for _, _, line in spy.recorder.commands("imap")] and spy.recorder.commands("pop3")
+    logins = ("AUTHENTICATE", "AUTH", "USER", "PASS", "EXAMINE", "SELECT", "STAT", "MAIL")
+    for protocol in ("imap", "pop3", "smtp"):
+        said = [line.split()[1 if protocol == "imap" else 0].upper() for _, _, line in spy.recorder.commands(protocol)]
+        assert not set(said) & set(logins), (protocol, said)
+    # and no refresh token was redeemed: the token endpoint saw no refresh_token grant
+    requests = [line for protocol, _, line in spy.recorder.commands() if protocol not in ("imap", "pop3", "smtp")]
+    assert not [line for line in requests if "grant_type=refresh_token" in line], requests
 
 
 #: A test conftest for a simulated run: the refresh token of support@ is not handed over (as when its

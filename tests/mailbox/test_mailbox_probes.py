@@ -3,6 +3,7 @@ them: what each protocol's success and failure look like, read-only, redacted, w
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -78,14 +79,25 @@ def test_smtp_stops_after_auth(healthy: RunningSimulator) -> None:
 
 
 def test_smtp_test_message_goes_from_the_mailbox_itself(healthy: RunningSimulator) -> None:
-    token = access_token(healthy, SALES)
+    token = access_token(healthy, SALES)  # the delegate's: it logs in as itself, sends as the shared mailbox
     healthy.recorder.clear()
-    observation = smtp(healthy, SALES, token, send=TestMessage("someone@example.net"))
+    observation = smtp(healthy, DELEGATE, token, send=TestMessage("someone@example.net", sender=SALES))
     assert observation.ok, observation.message
     assert observation.follow_up.startswith("250 2.0.0 OK")
     commands = [line for _, _, line in healthy.recorder.commands("smtp")]
     assert f"MAIL FROM:<{SALES}>" in commands and "RCPT TO:<someone@example.net>" in commands
     assert [line for _, _, line in healthy.recorder.mutations()] == ["DATA"]
+
+
+def test_smtp_refuses_the_shared_mailbox_form_with_5_7_3(healthy: RunningSimulator) -> None:
+    """user= the shared mailbox with the delegate's token: IMAP/POP take it, SMTP does not, FullAccess and
+    SendAs in place or not (nextcloud/mail#13668)."""
+    observation = smtp(healthy, SALES, access_token(healthy, SALES))
+    assert (observation.stage, observation.error) == ("login", "auth-refused")
+    assert re.fullmatch(
+        r"535 5\.7\.3 Authentication unsuccessful \[\S+\.prod\.outlook\.com \d{4}-\d\d-\d\dT[\d:.]+Z [0-9A-F]{16}\]",
+        observation.auth_reply,
+    )
 
 
 def test_a_bad_token_is_refused_by_imap_and_smtp(healthy: RunningSimulator) -> None:
@@ -125,12 +137,15 @@ def test_imap_trap_is_judged_after_examine_and_the_hang_up_is_evidence() -> None
     assert "C: A03 LOGOUT" not in observation.transcript  # nothing more is sent after the hang-up
 
 
-def test_send_as_denied_names_the_sender() -> None:
-    with simulator() as sim:
-        sim.tenant.mailboxes[SALES].send_as.clear()
-        observation = smtp(sim, SALES, access_token(sim, SALES), send=TestMessage("someone@example.net"))
+def test_send_as_denied_comes_at_the_end_of_data() -> None:
+    with simulator("no-send-as") as sim:
+        message = TestMessage("someone@example.net", sender=SALES)
+        observation = smtp(sim, DELEGATE, access_token(sim, SALES), send=message)
     assert (observation.stage, observation.error) == ("send", "send-as-denied")
-    assert "554 5.2.252 SendAsDenied" in observation.follow_up
+    assert observation.follow_up.startswith(
+        "550 5.7.60 SMTP; Client does not have permissions to send as this sender ["
+    )
+    assert "S: 250 2.1.0 Sender OK" in observation.transcript  # MAIL FROM itself was accepted
 
 
 def test_a_server_that_never_greets_costs_one_timeout() -> None:

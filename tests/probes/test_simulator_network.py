@@ -60,7 +60,7 @@ def test_healthy_passes_all_four_checks_for_both_roles() -> None:
     roles = {key[1].split("-", 1)[0] for key in results}
     assert roles == {"services", "application"}
     mail = [v for k, v in results.items() if k[0] == "network.xoauth2" and "outlook.office365.com" in k[1]]
-    assert len(mail) == 2 and all(v.status == "passed" for v in mail)  # IMAP and POP3
+    assert len(mail) == 4 and all(v.status == "passed" for v in mail)  # IMAP and POP3, from each role
     # the login host offers no XOAUTH2 by nature: it is not a target of that check
     assert not [k for k in results if k[0] == "network.xoauth2" and "login." in k[1]]
     # one DNS lookup per host, one chain per endpoint, although both roles list the shared ones
@@ -86,7 +86,8 @@ def test_dns_nxdomain_fails_network_dns_for_the_smtp_host_only() -> None:
 def test_port_blocked_fails_network_tcp_for_pop3_naming_port_and_fix() -> None:
     results, _ = run_network_checks("port-blocked")
     failing = {key: results[key] for key, status in findings(results).items() if status == "failed"}
-    assert len(failing) == 1
+    assert {role_target.split("-", 1)[0] for _, role_target in failing} == {"services", "application"}
+    assert len({role_target.split("-", 1)[1] for _, role_target in failing}) == 1  # one endpoint, seen by both
     (check_id, target), verdict = next(iter(failing.items()))
     assert check_id == "network.tcp" and target.startswith("services-outlook.office365.com:")
     port = target.rsplit(":", 1)[1]
@@ -96,7 +97,8 @@ def test_port_blocked_fails_network_tcp_for_pop3_naming_port_and_fix() -> None:
 def test_server_hangs_fails_network_tls_for_imap_within_the_timeout() -> None:
     results, survey = run_network_checks("server-hangs")
     failing = {key: results[key] for key, status in findings(results).items() if status == "failed"}
-    assert len(failing) == 1
+    assert {role_target.split("-", 1)[0] for _, role_target in failing} == {"services", "application"}
+    assert len({role_target.split("-", 1)[1] for _, role_target in failing}) == 1  # one endpoint, seen by both
     (check_id, target), verdict = next(iter(failing.items()))
     assert check_id == "network.tls" and target.startswith("services-outlook.office365.com:")
     assert "holding the connection" in verdict.detail and target.rsplit(":", 1)[1] in verdict.remediation
@@ -113,9 +115,12 @@ def test_tls_inspection_is_an_advisory_naming_the_issuer_on_every_endpoint() -> 
     assert "Contoso TLS Inspection Issuing CA" in verdict.detail and "ca_bundle" in verdict.remediation
 
 
-def test_application_role_probes_only_its_two_endpoints() -> None:
-    results, survey = run_network_checks("healthy", roles=("application",))
-    endpoints = {key[1] for key in results if key[0] == "network.tcp"}
-    assert len(endpoints) == 2
-    assert all(target.startswith(("application-login.", "application-smtp.")) for target in endpoints)
-    assert not [t for t in survey.accounting if "outlook.office365.com" in repr(t.need)]
+def test_application_role_probes_the_same_endpoints_as_the_services_server() -> None:
+    # TAC 218453 §8: both roles must reach TCP 443, 587, 993 and 995 "at minimum".
+    results, _ = run_network_checks("healthy", roles=("application",))
+    endpoints = {key[1].split(":")[0] for key in results if key[0] == "network.tcp"}
+    assert endpoints == {"application-login.microsoftonline.com", "application-outlook.office365.com",
+                         "application-smtp.office365.com"}  # fmt: skip
+    ports = sorted(int(key[1].rsplit(":", 1)[1]) for key in results if key[0] == "network.tcp")
+    assert len(ports) == 4  # login, IMAP, POP3 and SMTP: the example has an IMAP and a POP3 mailbox
+    assert all(verdict.status == "passed" for verdict in results.values())

@@ -48,6 +48,8 @@ class FakeAuthority:
             return MailLogin(True, account, False, "smtp-auth-disabled-tenant")
         if protocol == "smtp" and user in self.smtp_auth_disabled_mailboxes:
             return MailLogin(True, account, False, "smtp-auth-disabled-mailbox")
+        if protocol == "smtp" and user != account:  # the shared-mailbox user= form is for IMAP/POP only
+            return MailLogin(True, account, False, "smtp-user-not-token-user")
         if user != account and (account, user) not in self.full_access:
             return MailLogin(True, account, False, "no-full-access")
         if (user, protocol) in self.disabled:
