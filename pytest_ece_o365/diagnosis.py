@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from pytest_ece_o365.sources import Source
+from pytest_ece_o365.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
 
@@ -36,8 +36,27 @@ def _row(
     owner: Owner = "network",
     section: int = 8,
     status: Literal["failed", "advisory"] = "failed",
+    source: Source = NETWORK_RFCS,
 ) -> Diagnosis:
-    return Diagnosis(cause, remediation, owner, section, status)
+    return Diagnosis(cause, remediation, owner, section, status, source)
+
+
+# What the network rows rest on besides the RFCs' meaning of a socket or resolver error (checked 2026-12-04):
+#: the hosts and ports (TAC 218453 §8 and Microsoft's endpoint list: *.office365.com TCP 587/993/995).
+_PATHS = Source(f"{TAC_218453.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
+#: the CAs Office 365's certificates chain to: DigiCert Cloud Services CA-1 under DigiCert Global Root CA
+#: seen on outlook.office365.com (simonrob/email-oauth2-proxy#209, ddeboer/imap#449), Microsoft's own
+#: issuing CAs (Azure Certificate Authority details).
+_MICROSOFT_CAS = Source(
+    "https://learn.microsoft.com/en-us/azure/security/fundamentals/azure-ca-details; "
+    "simonrob/email-oauth2-proxy#209; ddeboer/imap#449",
+    "2026-12-04",
+)
+#: TLS 1.0/1.1 refused by Office 365 ("421 4.7.66 TLS 1.0 and 1.1 are not supported", zehm/sendEmail#1);
+#: RFC 8996 deprecates both.
+_TLS_12 = Source("zehm/sendEmail#1; https://www.rfc-editor.org/rfc/rfc8996", "2026-12-04")
+#: XOAUTH2 as Office 365 offers it: IMAP AUTH=XOAUTH2, POP3 SASL XOAUTH2, SMTP AUTH XOAUTH2 after STARTTLS.
+_XOAUTH2 = Source(f"{MS_MAIL_OAUTH.ref}; jstedfast/MailKit#1770", "2026-12-04")
 
 
 #: The facts a template may name. ``scope`` is what a firewall rule must allow: "*.office365.com
@@ -63,18 +82,18 @@ TABLE: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.dns", "dns-unavailable"): _row("This server's resolver could not get an answer for {host} (temporary failure).", _DNS_FIX),
     ("network.dns", "dns-error"): _row("Looking up {host} failed.", _DNS_FIX),
     # --- network.tcp ---------------------------------------------------------------------------
-    ("network.tcp", "refused"): _row("The connection to {endpoint} was refused: a firewall rejects it, or a proxy answers in place of Office 365.", _OPEN_PORT),
-    ("network.tcp", "tcp-timeout"): _row("No answer to the connection to {endpoint} within {timeout} s: a firewall drops the packets.", _OPEN_PORT),
-    ("network.tcp", "unreachable"): _row("{endpoint} is unreachable from this server: no route.", "Give this server a route to {scope} (default gateway, proxy or NAT), then open TCP {port}."),
+    ("network.tcp", "refused"): _row("The connection to {endpoint} was refused: a firewall rejects it, or a proxy answers in place of Office 365.", _OPEN_PORT, source=_PATHS),
+    ("network.tcp", "tcp-timeout"): _row("No answer to the connection to {endpoint} within {timeout} s: a firewall drops the packets.", _OPEN_PORT, source=_PATHS),
+    ("network.tcp", "unreachable"): _row("{endpoint} is unreachable from this server: no route.", "Give this server a route to {scope} (default gateway, proxy or NAT), then open TCP {port}.", source=_PATHS),
     ("network.tcp", "tcp-error"): _row("The connection to {endpoint} failed.", "Check " + _FIREWALL + "."),
     # --- network.tls ---------------------------------------------------------------------------
-    ("network.tls", "tls-inspection"): _row("TLS to {endpoint} is inspected: the certificate is issued by {issuer}, not by a CA Microsoft uses.", "Exempt {scope} from TLS inspection; ECE trusts the inspection CA only if its root is in ECE's Java trust store (and in `[network] ca_bundle` for this tool).", status="advisory"),
-    ("network.tls", "tls-inspection-untrusted"): _row("TLS inspection by {issuer} on {endpoint}: the certificate is re-signed by a CA this server does not trust.", "Exempt {scope} from TLS inspection in the proxy/firewall, or add {issuer}'s root certificate to ECE's trust store and to `[network] ca_bundle`."),
-    ("network.tls", "tls-untrusted"): _row("The certificate of {endpoint} (issued by {issuer}) does not chain to a root this server trusts.", "Update this server's root certificates (Windows Update / the DigiCert and Microsoft roots), or add the missing root to `[network] ca_bundle`."),
-    ("network.tls", "tls-expired"): _row("The certificate {endpoint} presents expired (valid until {expiry}); issued by {issuer}.", "Office 365 never serves an expired certificate: something in the path answers instead. Check this server's clock, then the proxy/firewall in front of {scope}."),
+    ("network.tls", "tls-inspection"): _row("TLS to {endpoint} is inspected: the certificate is issued by {issuer}, not by a CA Microsoft uses.", "Exempt {scope} from TLS inspection; ECE trusts the inspection CA only if its root is in ECE's Java trust store (and in `[network] ca_bundle` for this tool).", status="advisory", source=_MICROSOFT_CAS),
+    ("network.tls", "tls-inspection-untrusted"): _row("TLS inspection by {issuer} on {endpoint}: the certificate is re-signed by a CA this server does not trust.", "Exempt {scope} from TLS inspection in the proxy/firewall, or add {issuer}'s root certificate to ECE's trust store and to `[network] ca_bundle`.", source=_MICROSOFT_CAS),
+    ("network.tls", "tls-untrusted"): _row("The certificate of {endpoint} (issued by {issuer}) does not chain to a root this server trusts.", "Update this server's root certificates (Windows Update / the DigiCert and Microsoft roots), or add the missing root to `[network] ca_bundle`.", source=_MICROSOFT_CAS),
+    ("network.tls", "tls-expired"): _row("The certificate {endpoint} presents expired (valid until {expiry}); issued by {issuer}.", "Office 365 never serves an expired certificate: something in the path answers instead. Check this server's clock, then the proxy/firewall in front of {scope}.", source=_MICROSOFT_CAS),
     ("network.tls", "tls-not-yet-valid"): _row("The certificate {endpoint} presents is not valid yet; issued by {issuer}.", "Check this server's clock and time zone (w32tm /query /status); if it is right, something other than Office 365 answers: check the proxy/firewall in front of {scope}."),
     ("network.tls", "tls-wrong-name"): _row("The certificate {endpoint} presents is not valid for {host} (it is for {names}); issued by {issuer}.", "Something other than Office 365 answers for {host}: check DNS/hosts-file entries and the proxy/firewall in front of {scope}."),
-    ("network.tls", "tls-old-protocol"): _row("{endpoint} only speaks {version}; Office 365 requires TLS 1.2 or later.", "Something in the path (an old proxy or load balancer) terminates TLS with {version}: exempt {scope} from it, or upgrade it to TLS 1.2+."),
+    ("network.tls", "tls-old-protocol"): _row("{endpoint} only speaks {version}; Office 365 requires TLS 1.2 or later.", "Something in the path (an old proxy or load balancer) terminates TLS with {version}: exempt {scope} from it, or upgrade it to TLS 1.2+.", source=_TLS_12),
     ("network.tls", "tls-handshake"): _row("The TLS handshake with {endpoint} failed.", "Check " + _FIREWALL + ": something in the path answers that is not Office 365's TLS."),
     ("network.tls", "read-timeout"): _row("The TCP connection to {endpoint} opened but no TLS handshake or {protocol} greeting came within {timeout} s: a proxy or firewall is holding the connection.", "Check " + _FIREWALL + ": allow the traffic through (no interception or application filter holding it), then run again."),
     ("network.tls", "closed"): _row("{endpoint} closed the connection before the session was up.", "Check " + _FIREWALL + ": an IPS or proxy resets the session."),
@@ -84,11 +103,11 @@ TABLE: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.tls", "no-starttls"): _row("{endpoint} does not offer STARTTLS, so ECE cannot send mail securely.", "A proxy or mail-security appliance strips STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
     ("network.tls", "starttls-refused"): _row("{endpoint} refused STARTTLS.", "A proxy or mail-security appliance interferes with STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
     # --- network.xoauth2 -----------------------------------------------------------------------
-    ("network.xoauth2", "no-xoauth2"): _row("{endpoint} does not offer XOAUTH2 ({protocol}); ECE cannot log in with OAuth.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`) and that no proxy rewrites the {protocol} capabilities."),
+    ("network.xoauth2", "no-xoauth2"): _row("{endpoint} does not offer XOAUTH2 ({protocol}); ECE cannot log in with OAuth.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`) and that no proxy rewrites the {protocol} capabilities.", source=_XOAUTH2),
     ("network.xoauth2", "read-timeout"): _row("{endpoint} did not answer the capability request within {timeout} s.", "Check " + _FIREWALL + ": something holds the session after the greeting."),
     ("network.xoauth2", "closed"): _row("{endpoint} closed the connection when asked for its capabilities.", "Check " + _FIREWALL + "."),
     ("network.xoauth2", "garbage"): _row("{endpoint} answered the capability request with something that is not {protocol}.", "Something other than Office 365 answers on TCP {port}: check " + _FIREWALL + "."),
-    ("network.xoauth2", "rejected"): _row("{endpoint} refused the capability request.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`)."),
+    ("network.xoauth2", "rejected"): _row("{endpoint} refused the capability request.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`).", source=_XOAUTH2),
 }  # fmt: skip
 
 _FALLBACK: Final = _row("{endpoint}: the probe failed.", "Check " + _FIREWALL + ".")
