@@ -66,7 +66,8 @@ def license_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     """license.exchange reads one licence observation per mailbox (and the run's one token)."""
     if ctx.config.graph is None or target.mailbox is None:
         return []
-    return [GraphTokenNeed(ctx.config.graph.client_id), LicenseNeed(target.mailbox.address)]
+    # Graph finds a user by id or user principal name, not by mail address: the mailbox's own sign-in name.
+    return [GraphTokenNeed(ctx.config.graph.client_id), LicenseNeed(target.mailbox.own_account)]
 
 
 @check("azure_app.registration", needs=app_needs)
@@ -101,7 +102,7 @@ def license_exchange(ctx: CheckContext, target: Target) -> Verdict:
     token = _token(ctx)
     if isinstance(token, Verdict):
         return token
-    observation: LicenseObservation = ctx.survey.get(LicenseNeed(target.mailbox.address))
+    observation: LicenseObservation = ctx.survey.get(LicenseNeed(target.mailbox.own_account))
     if observation.error in ("", "user-not-found", *READER_ERRORS):
         return judge_license(observation, target.mailbox)
     return _unreachable(ctx, observation.error, observation.message, observation.transcript)

@@ -74,7 +74,7 @@ class AppNeed:
 
 @dataclass(frozen=True)
 class LicenseNeed:
-    """The licences of one mailbox's user (once per mailbox address)."""
+    """The licences of one mailbox's user, looked up by its sign-in name (``Mailbox.own_account``)."""
 
     address: str
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pytest_ece_o365.deployment import Mailbox
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.directory import AppRegistration, Behaviour, now_utc
+from pytest_ece_o365.sim.scenarios_licence import LICENCE_SCENARIOS, licensed
 from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
 __all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "describe"]
@@ -141,17 +142,6 @@ def _no_full_access(tenant: Tenant) -> None:
     tenant.mailboxes[box.address.lower()].full_access.discard(box.token_account.lower())
 
 
-def _no_license(tenant: Tenant) -> None:
-    # A mailbox-model mailbox when there is one: for a shared mailbox a missing licence is only advisory.
-    try:
-        box = _first(tenant, "no-license", "", lambda b: b.access == "mailbox")
-    except ScenarioError:
-        box = _first(tenant, "no-license", "a mailbox", lambda b: True)
-    account = tenant.account(box.address)
-    assert account is not None
-    account.licenses = []
-
-
 def _redirect_uri_not_registered(tenant: Tenant) -> None:
     app = _ece_app(tenant, "redirect-uri-not-registered")
     # The usual near miss: the registered URI differs by a trailing slash.
@@ -193,7 +183,7 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "pop-disabled": (_mailbox_flag("pop-disabled", "pop3", "pop_enabled"), "first POP3 mailbox"),
     "smtp-auth-disabled": (_smtp_auth_disabled, "SMTP AUTH disabled tenant-wide (5.7.139)"),
     "no-full-access": (_no_full_access, "first shared mailbox refuses its token_account"),
-    "no-license": (_no_license, "first own-account mailbox has no licence"),
+    "no-license": (licensed("no-license", None), "first own-account mailbox has no licence"),
     "redirect-uri-not-registered": (_redirect_uri_not_registered, "registered URI differs by a slash"),
     "client-secret-expiring": (_secret_end("client-secret-expiring", 10), "secret expires in 10 days"),
     "short-token-lifetime": (_short_token_lifetime, "access tokens live 30 minutes"),
@@ -202,6 +192,8 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "server-hangs": (_behaviour("server-hangs", "imap", "imap", "hang"), "IMAP accepts, never greets"),
     "tls-inspection": (_tls_inspection, "certificates chain to a private TLS-inspection CA"),
 }
+
+_FAULTS.update(LICENCE_SCENARIOS)
 
 #: What ``broken`` combines: common faults that do not mask each other's checks (a dead refresh token
 #: would hide the mailbox faults of the same account, so none is included; the SMTP host's DNS failure

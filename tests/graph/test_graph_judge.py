@@ -381,7 +381,10 @@ def test_e3_with_exchange_plan_2_passes() -> None:
 def test_exchange_plan_1_only_fails_saying_so() -> None:
     verdict = judge_license(details("EXCHANGESTANDARD", ("EXCHANGE_S_STANDARD", "Success")), SUPPORT)
     assert (verdict.status, verdict.owner) == ("failed", "exchange-admin")
-    assert "Exchange Online (Plan 1) only, through Exchange Online (Plan 1) (EXCHANGESTANDARD)" in verdict.detail
+    assert (
+        "has Exchange Online (Plan 1) (EXCHANGE_S_STANDARD) through Exchange Online (Plan 1) (EXCHANGESTANDARD)"
+        in verdict.detail
+    )
     assert "E3" in verdict.remediation
 
 
@@ -403,7 +406,7 @@ def test_licence_without_exchange_plan() -> None:
     verdict = judge_license(details("STANDARDPACK", ("SHAREPOINTSTANDARD", "Success")), SUPPORT)
     assert (
         verdict.status == "failed"
-        and "Office 365 E1 (STANDARDPACK), with no active Exchange Online plan" in verdict.detail
+        and "Office 365 E1 (STANDARDPACK), with no active Exchange Online mailbox plan" in verdict.detail
     )
 
 
