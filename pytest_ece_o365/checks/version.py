@@ -38,7 +38,7 @@ def version_supported(ctx: CheckContext, target: Target) -> Verdict:
     version = ctx.config.ece.version
     if version.family < OLDEST_OAUTH_FAMILY:
         return failed(
-            f"ECE {version} has no OAuth for Office 365: Cisco TAC 218453 names it for {_TAC_MINIMUMS} "
+            f"ECE {version} has no OAuth for Office 365: Cisco TAC 218453 gives it for {_TAC_MINIMUMS} "
             "(bug CSCvr86493), and Office 365 no longer accepts basic authentication.",
             f"Upgrade ECE to a release TAC 218453 lists ({_TAC_MINIMUMS}, or later), then configure the "
             "aliases for OAuth as that release's administrator's guide describes.",
