@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
+from pytest_ece_o365 import login_advice
 from pytest_ece_o365.cli import CommandError, UsageError
 from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.private_file import toml_path, write_private
@@ -28,26 +29,8 @@ from pytest_ece_o365.secret import Secret, SecretSource, SecretUnavailable
 
 SIGN_IN_FAILED = 1  # like a failed check: the deployment (or the sign-in) has to change, not the command line
 
-#: What to do about the AADSTS errors an interactive sign-in and its code redemption can meet.
-AADSTS_ADVICE: dict[int, str] = {
-    50011: "the redirect URI does not match the app registration: make [azure_ad] redirect_uri and the "
-    "app's Web redirect URI in Entra ID identical (scheme, host, path, trailing slash)",
-    50034: "the account does not exist in this tenant: check the mailbox address / token_account",
-    50126: "wrong user name or password; sign in again with the account's own password",
-    50076: "multi-factor authentication is required: complete MFA in the browser, then paste the address",
-    53003: "Conditional Access blocked the sign-in: ask the Azure administrator to allow this account "
-    "(and this workstation's location) for the app",
-    65001: "the app's permissions are not consented: have an Azure administrator grant admin consent for "
-    "IMAP/POP.AccessAsUser.All, SMTP.Send and offline_access on the app registration",
-    70008: "the authorization code expired: run ece-o365 login again and paste the address within minutes",
-    54005: "this authorization code was already used: run ece-o365 login again",
-    90002: "tenant not found: check [azure_ad] tenant and [o365] cloud",
-    700016: "application not found in the tenant: check [azure_ad] client_id and tenant",
-    7000215: "invalid client secret: give the secret's Value (not its Secret ID) in [azure_ad] client_secret",
-    7000222: "the client secret has expired: create a new one on the app registration and update the config",
-    7000218: "no client secret was sent: set [azure_ad] client_secret",
-    9002325: "the app is registered as a single-page application: register ECE's redirect URI under Web",
-}
+#: What to do about the AADSTS errors an interactive sign-in and its code redemption can meet (with sources).
+AADSTS_ADVICE = login_advice.AADSTS_ADVICE
 
 
 def run_login(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -98,8 +81,8 @@ def login(
             prompt="login",
         )
     _instructions(stdout, flow["auth_uri"], expected, mailbox)
-    response = parse_redirect(stdin.readline(), flow.get("state", ""))
-    result = _redeem(app, flow, response)
+    response = parse_redirect(stdin.readline(), flow.get("state", ""), login=config.o365.login)
+    result = _redeem(app, flow, response, config.o365.login)
     signed_in = _signed_in_account(result)
     if signed_in.casefold() != expected.casefold():
         raise CommandError(wrong_account_message(expected, signed_in, mailbox), SIGN_IN_FAILED)
@@ -166,8 +149,9 @@ def wrong_account_message(expected: str, signed_in: str, mailbox: Mailbox) -> st
     )
 
 
-def parse_redirect(pasted: str, state: str) -> dict[str, str]:
+def parse_redirect(pasted: str, state: str, *, login: str = "") -> dict[str, str]:
     """The redirect's query (or fragment) parameters; a usage error for text that is not that address.
+    ``login``: the cloud's login base URL, for the lookup link of an unknown AADSTS code.
 
     Messages never repeat the pasted text: it holds the authorization code.
     """
@@ -183,7 +167,7 @@ def parse_redirect(pasted: str, state: str) -> dict[str, str]:
             break
     else:
         if aadsts:  # the user pasted Microsoft's error text instead of an address
-            raise CommandError(aadsts_message(int(aadsts.group(1))), SIGN_IN_FAILED)
+            raise CommandError(aadsts_message(int(aadsts.group(1)), login), SIGN_IN_FAILED)
         if parts.scheme and "/oauth2/" in parts.path and "authorize" in parts.path:
             raise UsageError(
                 "that is the sign-in address itself: sign in first, then paste the address the browser "
@@ -197,7 +181,7 @@ def parse_redirect(pasted: str, state: str) -> dict[str, str]:
         description = params.get("error_description", "")
         found = re.search(r"AADSTS(\d+)", description)
         if found:
-            raise CommandError(aadsts_message(int(found.group(1))), SIGN_IN_FAILED)
+            raise CommandError(aadsts_message(int(found.group(1)), login), SIGN_IN_FAILED)
         raise CommandError(
             f"the sign-in failed: {redact(params['error'])} {redact(description)}".strip(), SIGN_IN_FAILED
         )
@@ -210,9 +194,12 @@ def parse_redirect(pasted: str, state: str) -> dict[str, str]:
     return params
 
 
-def aadsts_message(code: int) -> str:
-    """One line for an AADSTS error: the code and what to do."""
-    advice = AADSTS_ADVICE.get(code, f"see https://login.microsoftonline.com/error?code={code}")
+def aadsts_message(code: int, login: str = "") -> str:
+    """One line for an AADSTS error: the code and what to do (else where to look it up, on ``login``'s cloud)."""
+    from pytest_ece_o365.diagnosis_oauth import error_lookup
+
+    host = urlsplit(login).hostname or ""
+    advice = AADSTS_ADVICE.get(code, f"see {error_lookup(host)}/error?code={code}")
     return f"the sign-in failed with AADSTS{code}: {advice}"
 
 
@@ -240,14 +227,14 @@ def _msal_app(config: DeploymentConfig, client_secret: Secret) -> Any:
         # MSAL's discovery request got a 4xx: the tenant (or the cloud's login host) is wrong.
         found = re.search(r"AADSTS(\d+)", str(exc))
         if found:
-            raise CommandError(aadsts_message(int(found.group(1))), SIGN_IN_FAILED) from None
+            raise CommandError(aadsts_message(int(found.group(1)), config.o365.login), SIGN_IN_FAILED) from None
         raise CommandError(
             f"{config.o365.login} did not accept tenant {azure.tenant}: check [azure_ad] tenant and [o365] cloud",
             SIGN_IN_FAILED,
         ) from None
 
 
-def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str]) -> dict[str, Any]:
+def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str], login: str) -> dict[str, Any]:
     from pytest_ece_o365.probes.http import HttpProbeError
 
     try:
@@ -261,7 +248,7 @@ def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str]) -> dict[st
         found = re.search(r"AADSTS(\d+)", str(result.get("error_description", "")))
         code = int(codes[0]) if codes else int(found.group(1)) if found else None
         if code is not None:
-            raise CommandError(aadsts_message(code), SIGN_IN_FAILED)
+            raise CommandError(aadsts_message(code, login), SIGN_IN_FAILED)
         raise CommandError(f"the code redemption failed: {redact(str(result['error']))}", SIGN_IN_FAILED)
     return result
 

@@ -92,6 +92,8 @@ def _facts(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -
         "resource": ctx.config.o365.outlook_resource,
         "aadsts": f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error,
         "code": observation.aadsts,
+        "requested": " and ".join(_short(scope) for scope in observation.need.scopes),
+        "inbound": mailbox.inbound.upper(),
     }
 
 
@@ -114,11 +116,13 @@ def judge_refresh(ctx: CheckContext, mailbox: Mailbox, observation: TokenObserva
                 f"{mailbox.address} could not be redeemed: {observation.description}",
                 evidence=observation.transcript,
             )
-        error = f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error
-        seen = observation.description or observation.error
-        return oauth_verdict(
-            "token.refresh", error, _facts(ctx, mailbox, observation), seen=seen, evidence=observation.transcript
-        )
+        if _scope_refused(observation) and ctx.runs("token.scopes", mailbox.address):
+            return cannot_tell(
+                f"not tried: token.scopes fails for {mailbox.address} ({observation.error_key}): "
+                f"{observation.description}",
+                evidence=observation.transcript,
+            )
+        return _refusal(ctx, mailbox, observation)
     granted = " ".join(_short(scope) for scope in observation.scope.split()) or "(no scope listed)"
     lifetime = f", valid {round((observation.expires_in + 1) / 60)} min" if observation.expires_in else ""
     return passed(
@@ -126,6 +130,28 @@ def judge_refresh(ctx: CheckContext, mailbox: Mailbox, observation: TokenObserva
         f"access token for {granted}{lifetime}",
         evidence=observation.transcript,
     )
+
+
+def _refusal(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
+    """The finding for a refused redemption, from its AADSTS code (or error class)."""
+    seen = observation.description or observation.error
+    facts = _facts(ctx, mailbox, observation)
+    return oauth_verdict("token.refresh", observation.error_key, facts, seen=seen, evidence=observation.transcript)
+
+
+def _scope_refused(observation: TokenObservation) -> bool:
+    """AADSTS70000's scope meaning: a scope asked for has no grant. Its cause is token.scopes's (the scopes
+    the mailboxes need, their consent), not the refresh token's: one finding, by token.scopes when it runs."""
+    return not observation.ok and observation.error_key == "AADSTS70000-scope"
+
+
+def _scopes_read(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
+    """token.scopes's reader: a redemption refused for its scopes is token.scopes's own finding."""
+    observation = _observe(ctx, target)
+    if isinstance(observation, TokenObservation) and _scope_refused(observation):
+        assert target.mailbox is not None
+        return _refusal(ctx, target.mailbox, observation)
+    return _usable(ctx, target)
 
 
 def _whose(mailbox: Mailbox, observation: TokenObservation) -> str:
@@ -305,5 +331,5 @@ def _token_check(judge: Judge, read: Reader = _usable) -> CheckFunction:
 
 check("token.refresh", needs=token_needs)(_token_check(judge_refresh, read=_observe))
 check("token.identity", needs=token_needs)(_token_check(judge_identity))
-check("token.scopes", needs=token_needs)(_token_check(judge_scopes))
+check("token.scopes", needs=token_needs)(_token_check(judge_scopes, read=_scopes_read))
 check("azure_app.token_lifetime", needs=token_needs)(_token_check(judge_lifetime))

@@ -46,6 +46,12 @@ SMTP_SCOPE = "SMTP.Send"
 _TRAILER = re.compile(r"\s*(Trace ID:.*)$", re.DOTALL)
 _TRAILER_PARTS = re.compile(r"(Trace ID|Correlation ID|Timestamp):\s*(\S+(?: \S+Z)?)")
 _AADSTS = re.compile(r"AADSTS(\d+)")
+#: AADSTS70000's second meaning, told by the stable phrase of its description (whatever surrounds it: the
+#: Trace/Correlation ID trailer, CRLF or one line): the refresh asked for a scope that no consent covers.
+#: Azure-Samples/ms-identity-java-webapi#16 (checked 2026-12-04); the other wordings ("The provided value for
+#: the input parameter 'refresh_token' or 'assertion' is not valid", "… grant is invalid or malformed") are
+#: the first meaning, a grant Entra cannot use.
+_SCOPE_REFUSAL = re.compile(r"one\s+or\s+more\s+scopes\s+requested\s+are\s+unauthorized\s+or\s+expired", re.I)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,14 @@ class TokenObservation:
     scope: str = ""  # the granted scopes, space-separated full URIs, as the token response says
     login: str = ""  # the authority the request went to, e.g. https://login.microsoftonline.com/contoso.com
     elapsed: float = 0.0
+
+    @property
+    def error_key(self) -> str:
+        """The diagnosis signature of a refusal: ``AADSTS<code>``, ``AADSTS70000-scope`` for 70000's scope
+        meaning, else the error class ("" when ok)."""
+        if self.aadsts is None:
+            return self.error
+        return aadsts_key(self.aadsts, self.description)
 
     @property
     def opaque(self) -> bool:
@@ -295,6 +309,13 @@ def _from_error(
     return _failure(need, transcript, authority, deadline, error, description.strip() or error, aadsts)
 
 
+def aadsts_key(code: int, description: str) -> str:
+    """``AADSTS<code>``, or ``AADSTS70000-scope`` when 70000's description says a requested scope has no grant."""
+    if code == 70000 and _SCOPE_REFUSAL.search(description):
+        return "AADSTS70000-scope"
+    return f"AADSTS{code}"
+
+
 def _seconds(value: object) -> int | None:
     try:
         return int(float(str(value))) if value is not None else None
@@ -314,4 +335,7 @@ def decode_claims(token: str) -> dict[str, Any]:
     return dict(claims) if isinstance(claims, dict) else {}
 
 
-__all__ = ["INBOUND_SCOPES", "SMTP_SCOPE", "TokenNeed", "TokenObservation", "decode_claims", "redeem", "token_need_for"]
+__all__ = [
+    "INBOUND_SCOPES", "SMTP_SCOPE", "TokenNeed", "TokenObservation", "aadsts_key", "decode_claims", "redeem",
+    "token_need_for",
+]  # fmt: skip

@@ -102,16 +102,19 @@ class AadApp:
         try:
             if not grant_type:
                 raise aadsts(900144, parameter="grant_type")
-            handlers = {
-                "refresh_token": self.issuer.refresh_token_grant,
-                "authorization_code": self.issuer.authorization_code_grant,
-                "client_credentials": self.issuer.client_credentials_grant,
-            }
-            if grant_type not in handlers:
+            if grant_type not in ("refresh_token", "authorization_code", "client_credentials"):
                 raise aadsts(70003)
             app = self.issuer.authenticate(form, _basic(request.headers.get("authorization", "")))
+            # A browser's redemption carries an Origin header; a server's (ECE, this tool) does not: what
+            # Entra tells SPA redemptions from Web ones by (AADSTS9002327 / 9002326).
+            cross_origin = bool(request.headers.get("origin"))
             with self._lock:
-                payload = handlers[grant_type](app, form)
+                if grant_type == "refresh_token":
+                    payload = self.issuer.refresh_token_grant(app, form, cross_origin=cross_origin)
+                elif grant_type == "authorization_code":
+                    payload = self.issuer.authorization_code_grant(app, form, cross_origin=cross_origin)
+                else:
+                    payload = self.issuer.client_credentials_grant(app, form)
         except AadError as error:
             return json_response(error.status, error.body(self.login_base, correlation))
         return json_response(200, payload)

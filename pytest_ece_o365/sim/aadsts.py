@@ -1,7 +1,14 @@
 """The AADSTS errors the simulated Entra ID answers with: Microsoft's wording, OAuth error and HTTP status.
 
 A table, so that the simulator speaks exactly the messages the diagnosis must recognise (protocol
-reference, "Entra ID token endpoint"), and adding one is a one-line change.
+reference, "Entra ID token endpoint"), and adding one is a one-line change. Where one code has several
+wordings (AADSTS70000), :data:`VARIANTS` holds the others, keyed ``"<code>-<variant>"``.
+
+Sources of the wordings added 2026-12-04 (checked that day; office365-replies.jsonl quotes most of them):
+70000 refresh: BingAds/BingAds-Python-SDK#279; 70000 code: QuePort/passport-azure-oauth#6; 70000 scope:
+Azure-Samples/ms-identity-java-webapi#16; 700084: AzureAD/microsoft-authentication-library-for-js#7033 and
+#6765; 9002327: AzureAD/microsoft-authentication-library-for-js#2482 (400 invalid_request as in
+nextauthjs/next-auth#9414); 9002326: vippsas/vipps-ecom-api#246.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from typing import Any
 
 from pytest_ece_o365.sim.directory import now_utc
 
-__all__ = ["MESSAGES", "AadError", "aadsts"]
+__all__ = ["MESSAGES", "VARIANTS", "AadError", "aadsts"]
 
 #: code → (HTTP status, OAuth error, message template)
 MESSAGES: dict[int, tuple[int, str, str]] = {
@@ -35,7 +42,10 @@ MESSAGES: dict[int, tuple[int, str, str]] = {
             "code or use an existing refresh token."),
     65001: (400, "invalid_grant", "The user or administrator has not consented to use the application with ID "
             "'{client_id}' named '{name}'. Send an interactive authorization request for this user and resource."),
-    70000: (400, "invalid_grant", "Provided grant is invalid or malformed."),
+    # A refresh token Entra cannot read (malformed, truncated, another app's). The status is not in the
+    # quoted source; Entra answers every invalid_grant with 400.
+    70000: (400, "invalid_grant", "The provided value for the input parameter 'refresh_token' or 'assertion' is "
+            "not valid."),
     70003: (400, "unsupported_grant_type", "The app requested an unsupported grant type."),
     90002: (400, "invalid_tenant", "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID "
             "and are signing into the correct cloud. Check with your subscription administrator, this may happen "
@@ -54,6 +64,9 @@ MESSAGES: dict[int, tuple[int, str, str]] = {
              "the wrong tenant."),
     700054: (400, "unsupported_response_type", "response_type '{response_type}' is not enabled for the "
              "application."),
+    700084: (400, "invalid_grant", "The refresh token was issued to a single page app (SPA), and therefore has a "
+             "fixed, limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in "
+             "request must be sent by the SPA to the sign in page. The token was issued on {issued}."),
     700082: (400, "invalid_grant", "The refresh token has expired due to inactivity. The token was issued on "
              "{issued} and was inactive for 90.00:00:00."),
     900144: (400, "invalid_request", "The request body must contain the following parameter: '{parameter}'."),
@@ -66,6 +79,20 @@ MESSAGES: dict[int, tuple[int, str, str]] = {
     7000222: (401, "invalid_client", "The provided client secret keys for app '{client_id}' are expired. Visit the "
               "Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using "
               "certificate credentials for added security: https://aka.ms/certCreds."),
+    9002326: (400, "invalid_request", "Cross-origin token redemption is permitted only for the 'Single-Page "
+              "Application' client-type."),
+    9002327: (400, "invalid_request", "Tokens issued for the 'Single-Page Application' client-type may only be "
+              "redeemed via cross-origin requests."),
+}  # fmt: skip
+
+#: Other wordings of a code: "<code>-<variant>" → (HTTP status, OAuth error, message template).
+VARIANTS: dict[str, tuple[int, str, str]] = {
+    # An authorization code Entra cannot read, or another app's.
+    "70000-code": (400, "invalid_grant", "The provided access grant is invalid or malformed."),
+    # A refresh asking for a scope no grant (consent) covers for this user and app.
+    "70000-scope": (400, "invalid_grant", "The request was denied because one or more scopes requested are "
+                    "unauthorized or expired. The user must first sign in and grant the client application access "
+                    "to the requested scope."),
 }  # fmt: skip
 
 # Extra members Entra adds to some errors (MSAL reads ``suberror`` and ``claims``).
@@ -102,7 +129,7 @@ class AadError(Exception):
         return body
 
 
-def aadsts(code: int, **values: str) -> AadError:
-    """The error for ``code``, its message filled with ``values``."""
-    status, error, template = MESSAGES[code]
+def aadsts(code: int, variant: str = "", **values: str) -> AadError:
+    """The error for ``code`` (in its ``variant`` wording, when given), its message filled with ``values``."""
+    status, error, template = VARIANTS[f"{code}-{variant}"] if variant else MESSAGES[code]
     return AadError(status, error, code, template.format(**values), **_EXTRA.get(code, {}))

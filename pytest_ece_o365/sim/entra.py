@@ -23,6 +23,8 @@ from pytest_ece_o365.sim.tokens import b64url_json
 __all__ = ["AadError", "AuthCode", "Issuer"]
 
 _OIDC = {"openid", "profile", "offline_access", "email"}
+#: Refresh tokens issued to an SPA redirect URI live 24 hours, fixed (Microsoft's refresh-tokens page).
+SPA_REFRESH_LIFETIME = dt.timedelta(hours=24)
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -79,8 +81,10 @@ class Issuer:
         raise aadsts(7000215, client_id=app.app_id)
 
     # -- grants ----------------------------------------------------------------------------------
-    def refresh_token_grant(self, app: AppRegistration, form: dict[str, str]) -> dict[str, Any]:
-        """``grant_type=refresh_token``."""
+    def refresh_token_grant(
+        self, app: AppRegistration, form: dict[str, str], *, cross_origin: bool = False
+    ) -> dict[str, Any]:
+        """``grant_type=refresh_token``; ``cross_origin``: the request carries an ``Origin`` header (a browser)."""
         with self.tenant.lock:
             grant = self.tenant.refresh_tokens.get(form.get("refresh_token", ""))
         if grant is None or grant.client_id.lower() != app.app_id.lower():
@@ -90,25 +94,39 @@ class Issuer:
         if grant.state == "revoked":
             valid_from = grant.issued_at + dt.timedelta(days=7)
             raise aadsts(50173, issued=_stamp(grant.issued_at), valid_from=_stamp(valid_from))
+        if grant.spa:
+            self._check_spa_grant(grant.issued_at, cross_origin)
         self.check_user(grant.account, interactive=False)
         # The response carries a new refresh token; the used one stays valid, as with Entra (no rotation
         # revocation), so a run may redeem the same token several times.
-        return self._user_tokens(app, grant.account, form.get("scope", ""), nonce=None)
+        return self._user_tokens(app, grant.account, form.get("scope", ""), nonce=None, refresh=True)
 
-    def authorization_code_grant(self, app: AppRegistration, form: dict[str, str]) -> dict[str, Any]:
-        """``grant_type=authorization_code``, with the PKCE check."""
+    def authorization_code_grant(
+        self, app: AppRegistration, form: dict[str, str], *, cross_origin: bool = False
+    ) -> dict[str, Any]:
+        """``grant_type=authorization_code``, with the PKCE check and the redirect URI's platform."""
         code = self.codes.get(form.get("code", ""))
         if code is None or code.client_id.lower() != app.app_id.lower():
-            raise aadsts(70000)
+            raise aadsts(70000, "code")
         if code.used:
             raise aadsts(54005)
         code.used = True
         if form.get("redirect_uri", "") != code.redirect_uri:
             raise aadsts(500112)
+        spa = code.redirect_uri in app.spa_redirect_uris
+        if spa and not cross_origin:
+            # What a server such as ECE meets when the redirect URI is registered as SPA, not Web.
+            raise aadsts(9002327)
+        if cross_origin and not spa:
+            raise aadsts(9002326)
         if code.challenge is not None and not _pkce_ok(form.get("code_verifier", ""), code.challenge, code.method):
             raise aadsts(501481)
         self.check_user(code.account, interactive=True)
-        return self._user_tokens(app, code.account, form.get("scope") or code.scope, nonce=code.nonce)
+        tokens = self._user_tokens(app, code.account, form.get("scope") or code.scope, nonce=code.nonce)
+        if spa and "refresh_token" in tokens:
+            with self.tenant.lock:
+                self.tenant.refresh_tokens[tokens["refresh_token"]].spa = True
+        return tokens
 
     def client_credentials_grant(self, app: AppRegistration, form: dict[str, str]) -> dict[str, Any]:
         """``grant_type=client_credentials``: an app-only token with the app's roles."""
@@ -137,6 +155,17 @@ class Issuer:
         if account.sign_in_block == 53003 or (account.sign_in_block == 50076 and not interactive):
             raise aadsts(account.sign_in_block)
 
+    @staticmethod
+    def _check_spa_grant(issued_at: dt.datetime, cross_origin: bool) -> None:
+        """A refresh token issued to an SPA redirect URI: 24 hours, fixed, and redeemable by a browser only.
+
+        Entra's order of the two checks is not documented; an expired token is refused whoever sends it.
+        """
+        if now_utc() - issued_at > SPA_REFRESH_LIFETIME:
+            raise aadsts(700084, issued=_stamp(issued_at))
+        if not cross_origin:
+            raise aadsts(9002327)
+
     def _resource(self, resource: str) -> str:
         origin = _origin(resource)
         for known in (self.tenant.outlook_resource, self.tenant.graph_resource):
@@ -144,24 +173,12 @@ class Issuer:
                 return known
         raise aadsts(500011, resource=resource, tenant=self.tenant.display_name)
 
-    def _user_tokens(self, app: AppRegistration, upn: str, scope: str, nonce: str | None) -> dict[str, Any]:
+    def _user_tokens(
+        self, app: AppRegistration, upn: str, scope: str, nonce: str | None, *, refresh: bool = False
+    ) -> dict[str, Any]:
         requested = scope.split()
-        resources: dict[str, list[str]] = {}
-        for item in requested:
-            if item in _OIDC:
-                continue
-            base, _, name = item.rpartition("/")
-            # A bare name is a Microsoft Graph scope: the classic mistake that yields a Graph token.
-            audience = self._resource(base) if base else self.tenant.graph_resource
-            resources.setdefault(audience, []).append(name)
-        if len(resources) != 1:
-            raise aadsts(28000, scope=scope)
-        ((audience, names),) = resources.items()
-        consented = [s for s in app.consented_scopes if s != "offline_access"]
-        granted = consented if ".default" in names else [n for n in names if n in consented]
-        if not granted:
-            # Scopes partly consented are silently narrowed, as Entra does; none consented is an error.
-            raise aadsts(65001, client_id=app.app_id, name=app.display_name)
+        audience, names = self._one_resource(scope)
+        granted = self._granted(app, upn, names, refresh=refresh)
         account = self.tenant.account(upn)
         assert account is not None
         now = now_utc()
@@ -195,6 +212,42 @@ class Issuer:
             result["id_token"] = self.tenant.key.sign(id_claims)
         result["client_info"] = b64url_json({"uid": account.object_id, "utid": tid})
         return result
+
+    def _one_resource(self, scope: str) -> tuple[str, list[str]]:
+        """The one resource ``scope`` names and its scope names (OIDC scopes aside), or AADSTS28000."""
+        resources: dict[str, list[str]] = {}
+        for item in scope.split():
+            if item in _OIDC:
+                continue
+            base, _, name = item.rpartition("/")
+            # A bare name is a Microsoft Graph scope: the classic mistake that yields a Graph token.
+            audience = self._resource(base) if base else self.tenant.graph_resource
+            resources.setdefault(audience, []).append(name)
+        if len(resources) != 1:
+            raise aadsts(28000, scope=scope)
+        ((audience, names),) = resources.items()
+        return audience, names
+
+    def _granted(self, app: AppRegistration, upn: str, names: list[str], *, refresh: bool) -> list[str]:
+        """The scopes the token carries: those requested that an admin or the user consented to.
+
+        Nothing consented is AADSTS65001. A refresh asking for a scope outside the consent is refused whole
+        with AADSTS70000's scope wording (Azure-Samples/ms-identity-java-webapi#16; the refresh token is bound
+        to user and app, its scopes are judged against the consent at each redemption: Microsoft's
+        refresh-tokens page). A code redemption gets what the sign-in consented to: the requested scopes
+        that are consented (the sign-in page would have asked for the others).
+        """
+        consented = [s for s in app.consented_scopes if s != "offline_access"]
+        consented += [s for s in app.user_consents.get(upn.lower(), []) if s not in consented and s != "offline_access"]
+        if ".default" in names:
+            granted = consented
+        else:
+            granted = [n for n in names if n.lower() in {c.lower() for c in consented}]
+        if not granted:
+            raise aadsts(65001, client_id=app.app_id, name=app.display_name)
+        if refresh and ".default" not in names and len(granted) < len(names):
+            raise aadsts(70000, "scope")
+        return granted
 
     def new_code(self, code: AuthCode) -> str:
         """Remember ``code`` and return its value."""

@@ -148,6 +148,22 @@ def _redirect_uri_not_registered(tenant: Tenant) -> None:
     app.web_redirect_uris = [u[:-1] if u.endswith("/") else u + "/" for u in app.web_redirect_uris]
 
 
+def _redirect_uri_spa(tenant: Tenant) -> None:
+    app = _ece_app(tenant, "redirect-uri-spa")
+    # ECE's redirect URI registered under "Single-page application" instead of "Web". A code issued to it
+    # can only be redeemed by a browser (AADSTS9002327 for ECE's server-side redemption), so the refresh
+    # tokens the run holds are SPA tokens, redeemed by a browser once: server-side they meet 9002327 too,
+    # and after their fixed 24 hours 700084. The first mailbox's is two days old.
+    app.spa_redirect_uris, app.web_redirect_uris = list(app.web_redirect_uris), []
+    first = _first(tenant, "redirect-uri-spa", "a mailbox with a refresh_token", _with_token)
+    for box in tenant.config_mailboxes:
+        if box.refresh_token is not None:
+            grant = tenant.grant_for(box.refresh_token.key_path)
+            grant.spa = True
+            if box is first:
+                grant.issued_at = now_utc() - dt.timedelta(days=2)
+
+
 def _short_token_lifetime(tenant: Tenant) -> None:
     tenant.access_token_minutes = 30
 
@@ -185,6 +201,7 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "no-full-access": (_no_full_access, "first shared mailbox refuses its token_account"),
     "no-license": (licensed("no-license", None), "first own-account mailbox has no licence"),
     "redirect-uri-not-registered": (_redirect_uri_not_registered, "registered URI differs by a slash"),
+    "redirect-uri-spa": (_redirect_uri_spa, "redirect URI under the SPA platform (AADSTS9002327, 700084)"),
     "client-secret-expiring": (_secret_end("client-secret-expiring", 10), "secret expires in 10 days"),
     "short-token-lifetime": (_short_token_lifetime, "access tokens live 30 minutes"),
     "dns-nxdomain": (_dns_nxdomain, "the SMTP host does not resolve"),

@@ -329,3 +329,36 @@ def test_every_aadsts_advice_survives_redaction() -> None:
 
     for code in AADSTS_ADVICE:
         assert redact(aadsts_message(code)) == aadsts_message(code)
+
+
+def test_spa_redirect_uri_fails_at_redemption_with_aadsts9002327(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, example: DeploymentConfig,
+) -> None:  # fmt: skip
+    # The command redeems like ECE, on the server (no Origin header): an SPA redirect URI is refused.
+    with start_simulator(example, "redirect-uri-spa") as sim:
+        monkeypatch.setenv(sim.env_names()[CLIENT_SECRET], sim.tenant.run_secrets[CLIENT_SECRET])
+        browser = Browser(capsys, sim.configure(example))
+        out = tmp_path / "x.rt"
+        code, _, stderr = run(capsys, monkeypatch, browser, str(deployment_file(tmp_path, sim)),
+                              "--mailbox", "support@example.com", "--out", str(out))  # fmt: skip
+    assert code == 1 and not out.exists()
+    assert "AADSTS9002327" in stderr and "Single-page application" in stderr and "Web platform" in stderr
+    assert "9002325" not in stderr
+
+
+def test_unknown_code_lookup_uses_the_clouds_own_login_host_where_a_source_shows_it() -> None:
+    from pytest_ece_o365.login import aadsts_message
+
+    assert "see https://login.microsoftonline.com/error?code=123456" in aadsts_message(123456)
+    assert "https://login.chinacloudapi.cn/error?code=123456" in aadsts_message(
+        123456, "https://login.chinacloudapi.cn"
+    )
+    # No citable source shows login.microsoftonline.us serving the lookup: Microsoft's documented host.
+    assert "https://login.microsoftonline.com/error?code=1" in aadsts_message(1, "https://login.microsoftonline.us")
+
+
+def test_every_aadsts_advice_has_a_source() -> None:
+    from pytest_ece_o365.login_advice import AADSTS_ADVICE, SOURCES
+
+    assert set(SOURCES) == set(AADSTS_ADVICE)
+    assert "9002327" not in SOURCES[9002327].ref and "#2482" in SOURCES[9002327].ref

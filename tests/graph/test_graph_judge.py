@@ -83,7 +83,9 @@ def test_redirect_uri_under_spa_explains_pkce_and_moving_it_to_web() -> None:
     verdict = judge_registration(observed(application(web={"redirectUris": []}, spa={"redirectUris": [URI]})), URI, "t")
     assert (verdict.status, verdict.owner) == ("failed", "azure-admin")
     assert (
-        "Single-page application" in verdict.detail and "AADSTS9002325" in verdict.detail and "PKCE" in verdict.detail
+        "Single-page application" in verdict.detail
+        and "AADSTS9002327" in verdict.detail
+        and "cross-origin" in verdict.detail
     )
     assert "Add a platform > Web" in verdict.remediation
 

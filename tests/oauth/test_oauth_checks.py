@@ -103,7 +103,7 @@ def test_refresh_passes_with_the_granted_scopes_and_the_transcript_as_evidence(e
     ("code", "owner", "words"),
     [
         (700082, "ece-admin", ["90 days", "private/incognito", "support@example.com"]),
-        (50173, "ece-admin", ["password", "revoked"]),
+        (50173, "ece-admin", ["password", "revoked", "Revoke-MgUserSignInSession", "Audit logs"]),
         (7000222, "azure-admin", ["expired", "New client secret", "ECE"]),
         (7000215, "ece-admin", ["Value", "Secret ID"]),
         (700016, "ece-admin", ["client ID", "example.onmicrosoft.com"]),
@@ -119,7 +119,10 @@ def test_refresh_passes_with_the_granted_scopes_and_the_transcript_as_evidence(e
         (500011, "azure-admin", ["Exchange Online"]),
         (70000, "ece-admin", ["malformed"]),
         (54005, "ece-admin", ["already redeemed"]),
-        (9002325, "azure-admin", ["single-page", "Web platform"]),
+        (9002327, "azure-admin", ["Single-page application", "Add a platform > Web", "server"]),
+        (9002325, "azure-admin", ["Single-page application", "Add a platform > Web"]),
+        (9002326, "azure-admin", ["Single-page application", "Add a platform > Web"]),
+        (700084, "azure-admin", ["single-page application", "24 hours", "Add a platform > Web"]),
     ],
 )
 def test_refresh_failure_is_explained_from_its_aadsts_code(

@@ -39,9 +39,11 @@ SCENARIOS: dict[str, tuple[dict[tuple[str, str], tuple[str, str | None]], tuple[
         {("token.identity", SUPPORT): ("failed", "ece-admin")},
         ("admin@example.com", SUPPORT, "private", "Kerberos"),
     ),
+    # Entra refuses the refresh whole (AADSTS70000, scope wording): token.scopes owns that cause, so
+    # token.refresh and the other claim checks are skipped naming it.
     "missing-imap-scope": (
-        {("token.scopes", SUPPORT): ("failed", "azure-admin")},
-        ("IMAP.AccessAsUser.All", "delegated permission", "consent", "regenerate"),
+        {("token.scopes", SUPPORT): ("failed", "azure-admin"), **{(check, SUPPORT): ("skipped", None) for check in ("token.refresh", "token.identity", "azure_app.token_lifetime")}},
+        ("IMAP.AccessAsUser.All", "delegated permission", "consent", "regenerate", "AADSTS70000", "IMAP", "token.scopes"),
     ),
     "short-token-lifetime": (
         {("azure_app.token_lifetime", SUPPORT): ("failed", "azure-admin"), ("azure_app.token_lifetime", SALES): ("failed", "azure-admin")},
@@ -76,6 +78,8 @@ def test_token_fault_is_named_by_its_check_target_and_owner(pytester: pytest.Pyt
             for word in words:
                 assert word in text, (key, word, text)
             assert row["evidence"]
+        elif scenario == "missing-imap-scope":  # the scopes asked for are the cause: token.scopes's finding
+            assert row["detail"].startswith(f"not tried: token.scopes fails for {key[1]} (AADSTS70000-scope)")
         else:  # the claim checks say why they did not run
             assert row["detail"].startswith(f"not tried: token.refresh failed for {key[1]}")
 
@@ -127,7 +131,7 @@ def test_a_missing_secret_skips_the_token_checks_naming_the_variable(
     ("scenario", "check", "owner", "mail_skipped"),
     [
         ("wrong-token-user", "token.identity", "ece-admin", ("mailbox.inbound", "mailbox.smtp")),
-        ("missing-imap-scope", "token.scopes", "azure-admin", ("mailbox.inbound",)),
+        ("missing-imap-scope", "token.scopes", "azure-admin", ("mailbox.inbound", "mailbox.smtp")),
     ],
 )
 def test_a_token_fault_is_one_finding_in_a_full_run(
@@ -141,12 +145,14 @@ def test_a_token_fault_is_one_finding_in_a_full_run(
     assert failed[check, SUPPORT]["owner"] == owner
     for mail_check in mail_skipped:  # the sessions the token spoiled point at the token's check
         row = rows[mail_check, SUPPORT]
-        assert row["status"] == "skipped" and row["detail"].startswith(f"not judged: {check} fails for {SUPPORT}")
+        assert row["status"] == "skipped" and f"{check} fails for {SUPPORT}" in row["detail"]
     if scenario == "wrong-token-user":
+        assert row["detail"].startswith(f"not judged: {check} fails for {SUPPORT}")
         assert "belongs to admin@example.com" in rows["mailbox.inbound", SUPPORT]["detail"]
         assert not [key for key, row in rows.items() if "the token of support@example.com" in row["detail"]]
-    else:
-        assert rows["mailbox.smtp", SUPPORT]["status"] == "passed"  # SMTP.Send is granted
+    else:  # Entra issued no token at all (the refresh asks for IMAP and SMTP together): SMTP is not tried either
+        assert rows["token.refresh", SUPPORT]["detail"].startswith(f"not tried: token.scopes fails for {SUPPORT}")
+        assert rows["mailbox.smtp", SUPPORT]["status"] == "skipped"
 
 
 #: A test conftest: the run's [o365] login host is one the simulated DNS does not know.
@@ -181,3 +187,31 @@ def test_an_unresolvable_login_host_is_one_network_finding(
         assert set(failed) == {("token.refresh", SUPPORT), ("token.refresh", SALES)}
         assert {row["owner"] for row in failed.values()} == {"network"}
         assert all("login.unknown.invalid" in row["detail"] for row in failed.values())
+
+
+def test_a_scope_refusal_without_token_scopes_in_the_run_is_token_refresh_finding(pytester: pytest.Pytester) -> None:
+    # AADSTS70000's scope wording → the finding names the scopes asked for, token.scopes and the inbound
+    # protocol; token.refresh reports it when token.scopes is not selected.
+    result, rows = run_plugin(pytester, "--ece-simulate=missing-imap-scope", "-m", "oauth", "-k", "refresh")
+    assert result.ret == 1
+    row = rows["token.refresh", SUPPORT]
+    assert row["status"] == "failed" and row["owner"] == "azure-admin"
+    text = f"{row['detail']} {row['remediation']}"
+    for word in ("AADSTS70000", "IMAP.AccessAsUser.All and SMTP.Send", "reads mail over IMAP", "token.scopes",
+                 "inbound", "one or more scopes requested are unauthorized or expired"):  # fmt: skip
+        assert word in text, word
+    assert "malformed" not in text  # not the other meaning of 70000
+    assert rows["token.refresh", SALES]["status"] == "passed"  # its POP3 + SMTP scopes are consented
+
+
+def test_redirect_uri_spa_fails_token_refresh_with_9002327_and_700084(pytester: pytest.Pytester) -> None:
+    result, rows = run_plugin(pytester, "--ece-simulate=redirect-uri-spa", "-m", "oauth")
+    assert result.ret == 1
+    failed = {key: row for key, row in rows.items() if row["status"] == "failed"}
+    assert set(failed) == {("token.refresh", SUPPORT), ("token.refresh", SALES)}
+    assert {row["owner"] for row in failed.values()} == {"azure-admin"}
+    support, sales = failed["token.refresh", SUPPORT], failed["token.refresh", SALES]
+    assert "AADSTS700084" in support["detail"] and "24 hours" in support["detail"]
+    assert "AADSTS9002327" in sales["detail"] and "Single-page application" in sales["detail"]
+    for row in failed.values():
+        assert "Add a platform > Web" in row["remediation"]

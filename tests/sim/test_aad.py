@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -162,12 +163,29 @@ def test_wrong_token_user_token_is_the_admins(cfg: DeploymentConfig) -> None:
         assert claims["upn"] == "admin@example.com"
 
 
-def test_missing_imap_scope_token_lacks_it(cfg: DeploymentConfig) -> None:
+def test_missing_imap_scope_refresh_asking_for_it_is_aadsts70000_scope_wording(cfg: DeploymentConfig) -> None:
+    # Entra judges a refresh's scopes against the consent: one scope outside it refuses the whole request
+    # (Azure-Samples/ms-identity-java-webapi#16), it does not narrow the token quietly.
     with web_sim(cfg, "missing-imap-scope") as sim:
         result = refresh(sim)
-        claims = verified_claims(sim, result["access_token"], OUTLOOK)
-        assert claims["scp"].split() == ["SMTP.Send"]
-        assert "IMAP" not in result["scope"]
+        assert result["error"] == "invalid_grant" and result["error_codes"] == [70000]
+        assert result["error_description"].startswith(
+            "AADSTS70000: The request was denied because one or more scopes requested are unauthorized or expired. "
+            "The user must first sign in and grant the client application access to the requested scope."
+        )
+        # What the grant does cover still redeems, for exactly that.
+        smtp_only = refresh(sim, scopes=[f"{OUTLOOK}/SMTP.Send"])
+        assert verified_claims(sim, smtp_only["access_token"], OUTLOOK)["scp"] == "SMTP.Send"
+
+
+def test_an_unusable_refresh_token_is_aadsts70000_grant_wording(healthy: WebSim) -> None:
+    app = healthy.msal_app()
+    result = app.acquire_token_by_refresh_token("0.not-a-refresh-token", IMAP_SMTP)
+    assert result["error_codes"] == [70000]
+    assert (
+        "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid."
+        in (result["error_description"])
+    )
 
 
 def test_short_token_lifetime_is_30_minutes(cfg: DeploymentConfig) -> None:
@@ -260,3 +278,87 @@ def test_graph_token_has_the_readers_roles(healthy: WebSim) -> None:
     claims = verified_claims(healthy, healthy.graph_token(), "https://graph.microsoft.com")
     assert sorted(claims["roles"]) == ["Application.Read.All", "Directory.Read.All"]
     assert claims["appid"] == healthy.tenant.graph_client_id
+
+
+# --- SPA redirect URIs: AADSTS9002327 / 9002326 / 700084 -------------------------------------------
+
+
+def _spa(sim: WebSim) -> None:
+    app = sim.tenant.app(sim.tenant.ece_client_id)
+    assert app is not None
+    app.spa_redirect_uris, app.web_redirect_uris = list(app.web_redirect_uris), []
+
+
+def _code_form(sim: WebSim, cfg: DeploymentConfig) -> dict[str, str]:
+    """A code for support@ at ECE's redirect URI, and the token request a server would send for it."""
+    query = {
+        "client_id": sim.tenant.ece_client_id, "redirect_uri": cfg.azure_ad.redirect_uri, "response_type": "code",
+        "scope": " ".join([*IMAP_SMTP, "offline_access"]), "login_hint": "support@example.com", "prompt": "login",
+    }  # fmt: skip
+    reply = sim.session.get(
+        f"{sim.login}/{sim.tenant.default_domain}/oauth2/v2.0/authorize",
+        params=query,
+        allow_redirects=False,
+        timeout=10,
+    )
+    code = parse_qs(urlsplit(reply.headers["Location"]).query)["code"][0]
+    return {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": cfg.azure_ad.redirect_uri,
+        "client_id": sim.tenant.ece_client_id, "client_secret": sim.tenant.run_secrets["azure_ad.client_secret"],
+        "scope": query["scope"],
+    }  # fmt: skip
+
+
+def _post(sim: WebSim, form: dict[str, str], origin: str | None = None) -> Any:
+    headers = {"Origin": origin} if origin else {}
+    url = f"{sim.login}/{sim.tenant.default_domain}/oauth2/v2.0/token"
+    return sim.session.post(url, data=form, headers=headers, timeout=10)
+
+
+def test_spa_redirect_code_redeemed_server_side_is_aadsts9002327(healthy: WebSim, cfg: DeploymentConfig) -> None:
+    _spa(healthy)
+    raw = _post(healthy, _code_form(healthy, cfg))
+    assert raw.status_code == 400
+    body = raw.json()
+    assert body["error"] == "invalid_request" and body["error_codes"] == [9002327]
+    assert body["error_description"].startswith(
+        "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via "
+        "cross-origin requests."
+    )
+
+
+def test_web_redirect_code_redeemed_cross_origin_is_aadsts9002326(healthy: WebSim, cfg: DeploymentConfig) -> None:
+    raw = _post(healthy, _code_form(healthy, cfg), origin="https://ece.example.com")
+    assert raw.json()["error_codes"] == [9002326]
+    assert (
+        "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type."
+        in (raw.json()["error_description"])
+    )
+
+
+def test_spa_refresh_token_works_in_a_browser_for_24_hours_only(healthy: WebSim, cfg: DeploymentConfig) -> None:
+    _spa(healthy)
+    issued = _post(healthy, _code_form(healthy, cfg), origin="https://ece.example.com").json()
+    grant = healthy.tenant.refresh_tokens[issued["refresh_token"]]
+    assert grant.spa
+    form = {
+        "grant_type": "refresh_token", "refresh_token": issued["refresh_token"], "scope": " ".join(IMAP_SMTP),
+        "client_id": healthy.tenant.ece_client_id, "client_secret": healthy.tenant.run_secrets["azure_ad.client_secret"],
+    }  # fmt: skip
+    assert "access_token" in _post(healthy, form, origin="https://ece.example.com").json()
+    assert _post(healthy, form).json()["error_codes"] == [9002327]  # a server (ECE) may not redeem it
+    grant.issued_at -= dt.timedelta(hours=25)
+    body = _post(healthy, form, origin="https://ece.example.com").json()
+    assert body["error"] == "invalid_grant" and body["error_codes"] == [700084]
+    assert body["error_description"].startswith(
+        "AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited "
+        "lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in request must be sent "
+        "by the SPA to the sign in page. The token was issued on "
+    )
+
+
+def test_redirect_uri_spa_scenario_tokens_fail_as_ece_would(cfg: DeploymentConfig) -> None:
+    with web_sim(cfg, "redirect-uri-spa") as sim:
+        assert refresh(sim)["error_codes"] == [700084]  # the first mailbox's: two days old
+        pop_smtp = [f"{OUTLOOK}/POP.AccessAsUser.All", f"{OUTLOOK}/SMTP.Send"]
+        assert refresh(sim, RT1, pop_smtp)["error_codes"] == [9002327]  # fresh, but redeemed by a server
