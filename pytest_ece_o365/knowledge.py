@@ -182,18 +182,6 @@ def is_microsoft_issuer(organization: str, common_name: str) -> bool:
 OWNERS: Final = ("ece-admin", "azure-admin", "exchange-admin", "network")
 
 
-def knowledge_sources() -> tuple[Source, ...]:
-    """Every source the release, web-URL, cloud and CA tables rest on."""
-    releases = ece_releases.release_sources()
-    clouds = [source for cloud in CLOUDS.values() for source in cloud.sources]
-    return (*releases, *clouds, *CA_SOURCES)
-
-
-#: The oldest day any of the tables' sources was checked: nothing in them is fresher (the results file's
-#: ``knowledge_date``, contract §4).
-KNOWLEDGE_DATE: Final = oldest_checked(knowledge_sources())
-
-
 # --- Microsoft Graph: delegated permissions, licences (the directory checks) ----------------------------
 # Permission ids: the project's protocol reference (o365-protocol.md, "Microsoft Graph"), which took them
 # from Microsoft Graph permission dumps (they are resolved by name from Graph's own service principal at
@@ -378,3 +366,17 @@ SECRET_EXPIRY_WARNING_DAYS: Final = 30
 
 #: A shared mailbox up to this size needs no licence (MS_SHARED_MAILBOX_LICENCE); above it, Plan 2.
 SHARED_MAILBOX_UNLICENSED_GB: Final = 50
+
+
+def knowledge_sources() -> tuple[Source, ...]:
+    """Every source the release, web-URL, cloud, CA and licence tables rest on."""
+    releases = ece_releases.release_sources()
+    clouds = [source for cloud in CLOUDS.values() for source in cloud.sources]
+    plans = [plan.source for plan in EXCHANGE_PLANS]
+    licences = (MS_LICENSING_REFERENCE, MS_SET_CASMAILBOXPLAN, MS_SHARED_MAILBOX_LICENCE)
+    return (*releases, *clouds, *CA_SOURCES, *plans, *licences)
+
+
+#: The oldest day any of the tables' sources was checked: nothing in them is fresher (the results file's
+#: ``knowledge_date``, contract §4).
+KNOWLEDGE_DATE: Final = oldest_checked(knowledge_sources())
