@@ -142,6 +142,17 @@ def _no_full_access(tenant: Tenant) -> None:
     tenant.mailboxes[box.address.lower()].full_access.discard(box.token_account.lower())
 
 
+def _no_send_as(tenant: Tenant) -> None:
+    box = _first(
+        tenant,
+        "no-send-as",
+        'a mailbox with access = "shared" and a token_account',
+        lambda b: b.access == "shared" and b.token_account is not None,
+    )
+    assert box.token_account is not None
+    tenant.mailboxes[box.address.lower()].send_as.discard(box.token_account.lower())
+
+
 def _redirect_uri_not_registered(tenant: Tenant) -> None:
     app = _ece_app(tenant, "redirect-uri-not-registered")
     # The usual near miss: the registered URI differs by a trailing slash.
@@ -199,6 +210,7 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "pop-disabled": (_mailbox_flag("pop-disabled", "pop3", "pop_enabled"), "first POP3 mailbox"),
     "smtp-auth-disabled": (_smtp_auth_disabled, "SMTP AUTH disabled tenant-wide (5.7.139)"),
     "no-full-access": (_no_full_access, "first shared mailbox refuses its token_account"),
+    "no-send-as": (_no_send_as, "first shared mailbox's token_account lacks SendAs (550 5.7.60 at end of DATA)"),
     "no-license": (licensed("no-license", None), "first own-account mailbox has no licence"),
     "redirect-uri-not-registered": (_redirect_uri_not_registered, "registered URI differs by a slash"),
     "redirect-uri-spa": (_redirect_uri_spa, "redirect URI under the SPA platform (AADSTS9002327, 700084)"),
