@@ -21,8 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Final
+from urllib.parse import urlsplit
 
 from pytest_ece_o365.diagnosis import TABLE, Diagnosis, fill, firewall_scope
+from pytest_ece_o365.knowledge import CLOUDS
 from pytest_ece_o365.sources import (
     AADSTS_REFERENCE,
     MS_ENDPOINTS,
@@ -111,19 +113,15 @@ AADSTS_FALLBACK: Final = _r(
     source=AADSTS_REFERENCE,
 )
 
-#: Login hosts a source shows serving Entra's error lookup (``/error?code=``): the ``error_uri`` of their replies.
-#: login.microsoftonline.us: no citable source found (2026-12-04), so US Government clouds get Microsoft's
-#: documented lookup on login.microsoftonline.com (AADSTS_REFERENCE names it), which knows every code.
-_LOOKUP_HOSTS: Final = {
-    "login.microsoftonline.com": AADSTS_REFERENCE,
-    "login.chinacloudapi.cn": Source("Azure/azure-cli#18945 (error_uri https://login.chinacloudapi.cn/error?code=50057)", _CHECKED),
-}  # fmt: skip
-
 
 def error_lookup(login_host: str) -> str:
-    """Where to look an AADSTS code up: the cloud's own login host when a source shows it serves the lookup."""
+    """Where to look an AADSTS code up (``…/error?code=``): the lookup of the cloud whose login host this is
+    (``knowledge.CLOUDS``, each with its source), else Microsoft's documented worldwide one."""
     host = login_host.lower().split(":", 1)[0]
-    return f"https://{host}" if host in _LOOKUP_HOSTS else "https://login.microsoftonline.com"
+    for cloud in CLOUDS.values():
+        if cloud.error_lookup and urlsplit(cloud.login).hostname == host:
+            return cloud.error_lookup.removesuffix("/error?code=")
+    return str(CLOUDS["global"].error_lookup).removesuffix("/error?code=")
 
 
 _NET = "The login host {host} cannot be reached from this server, so ECE cannot refresh tokens:"

@@ -2,8 +2,8 @@
 
 One line per code: what to do. The codes' meanings are Microsoft's error reference
 (:data:`~pytest_ece_o365.sources.AADSTS_REFERENCE`); :data:`SOURCES` names the thread that quotes the live
-reply where the advice rests on more than the reference. The lookup link for other codes uses the cloud's
-own login host where a source shows it serves the lookup (:func:`pytest_ece_o365.diagnosis_oauth.error_lookup`).
+reply where the advice rests on more than the reference. The lookup link for other codes is the configured
+cloud's own (``knowledge.CLOUDS``, through :func:`pytest_ece_o365.diagnosis_oauth.error_lookup`).
 """
 
 from __future__ import annotations

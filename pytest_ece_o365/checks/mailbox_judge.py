@@ -200,7 +200,7 @@ def _no_token(
         return skip  # a missing secret or refresh token is a skip everywhere (contract §2)
     finding = judge_refresh(ctx, mailbox, token)
     if finding.status != "failed":  # left to the network check of the login host, which runs
-        return replace(finding, detail=f"{what} was not tried: {finding.detail}")
+        return replace(finding, detail=f"{what} was not tried: {finding.detail.removeprefix('not tried: ')}")
     if ctx.runs("token.refresh", mailbox.address):
         return skip
     return replace(finding, detail=f"{what[0].upper()}{what[1:]} was not tried (no access token). {finding.detail}")

@@ -346,15 +346,14 @@ def test_spa_redirect_uri_fails_at_redemption_with_aadsts9002327(
     assert "9002325" not in stderr
 
 
-def test_unknown_code_lookup_uses_the_clouds_own_login_host_where_a_source_shows_it() -> None:
+def test_unknown_code_lookup_uses_the_clouds_own_login_host() -> None:
     from pytest_ece_o365.login import aadsts_message
 
     assert "see https://login.microsoftonline.com/error?code=123456" in aadsts_message(123456)
-    assert "https://login.chinacloudapi.cn/error?code=123456" in aadsts_message(
-        123456, "https://login.chinacloudapi.cn"
+    assert "https://login.partner.microsoftonline.cn/error?code=123456" in aadsts_message(
+        123456, "https://login.partner.microsoftonline.cn"
     )
-    # No citable source shows login.microsoftonline.us serving the lookup: Microsoft's documented host.
-    assert "https://login.microsoftonline.com/error?code=1" in aadsts_message(1, "https://login.microsoftonline.us")
+    assert "https://login.microsoftonline.us/error?code=1" in aadsts_message(1, "https://login.microsoftonline.us")
 
 
 def test_every_aadsts_advice_has_a_source() -> None:

@@ -106,9 +106,12 @@ def test_every_oauth_row_has_a_source() -> None:
     assert AADSTS_FALLBACK.source is not None
 
 
-def test_the_fallback_lookup_uses_the_clouds_login_host_where_a_source_shows_it() -> None:
-    assert error_lookup("login.chinacloudapi.cn") == "https://login.chinacloudapi.cn"
+def test_the_fallback_lookup_is_the_clouds_own_from_the_knowledge_table() -> None:
+    assert error_lookup("login.partner.microsoftonline.cn") == "https://login.partner.microsoftonline.cn"
     assert error_lookup("login.microsoftonline.com") == "https://login.microsoftonline.com"
-    assert error_lookup("login.microsoftonline.us") == "https://login.microsoftonline.com"  # unsourced there
-    china = oauth_verdict("token.refresh", "AADSTS123456", {**FACTS, "host": "login.chinacloudapi.cn", "code": 123456})
-    assert "https://login.chinacloudapi.cn/error?code=123456" in china.remediation
+    assert error_lookup("login.microsoftonline.us") == "https://login.microsoftonline.us"
+    assert error_lookup("login.example.test:8443") == "https://login.microsoftonline.com"  # not a cloud's: worldwide
+    china = oauth_verdict(
+        "token.refresh", "AADSTS123456", {**FACTS, "host": "login.partner.microsoftonline.cn", "code": 123456}
+    )
+    assert "https://login.partner.microsoftonline.cn/error?code=123456" in china.remediation
