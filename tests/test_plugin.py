@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from deployments import deployment_text
 
+from pytest_ece_o365.report.results import knowledge_date
+
 STATIC_IDS = {
     "version.supported",
     "version.engineering_special",
@@ -226,6 +228,7 @@ def test_results_file_shape(pytester: pytest.Pytester, deployment) -> None:
     }
     assert document["summary"] == {"passed": 6, "failed": 0, "advisory": 1, "waived": 0, "skipped": 1}
     assert document["generated"].endswith("Z")
+    assert document["knowledge_date"] == knowledge_date()  # the oldest day any table fact was checked
     rows = document["results"]
     assert {(row["check"], row["target"]) for row in rows if row["check"] == "rights.access_model"} == {
         ("rights.access_model", "support@example.com"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_ece_o365.checks import azure_app, graph, mailbox, network, oauth, rights, version, web_url
+from pytest_ece_o365.checks import azure_app, graph, identity, mailbox, network, oauth, rights, version, web_url
 from pytest_ece_o365.checks.base import REGISTRY
 
-__all__ = ["REGISTRY", "azure_app", "graph", "mailbox", "network", "oauth", "rights", "version", "web_url"]
+__all__ = ["REGISTRY", "azure_app", "graph", "identity", "mailbox", "network", "oauth", "rights", "version", "web_url"]

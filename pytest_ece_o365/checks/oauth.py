@@ -25,7 +25,7 @@ from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (registers the rows i
 from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target, check
 from pytest_ece_o365.deployment import Mailbox
 from pytest_ece_o365.diagnosis_oauth import oauth_verdict
-from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, token_need_for
+from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, claims_user, token_need_for
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ _NO_SURVEY = "no token request in this run (a static-only run redeems no refresh
 #: The Office 365 Exchange Online resource's application id: ``aud`` of v1 tokens may be this instead.
 OUTLOOK_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 MIN_LIFETIME_MINUTES = 60
-_USER_CLAIMS = ("upn", "unique_name", "preferred_username")
 
 #: The network check that owns each network error class of the HTTP client (probes/http.py).
 _DNS_ERRORS = frozenset(
@@ -212,12 +211,7 @@ def _usable(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
 
 def token_user(claims: Mapping[str, Any]) -> str | None:
     """The account a token was issued to: ``upn``, ``unique_name`` (v1) or ``preferred_username`` (v2)."""
-    for name in _USER_CLAIMS:
-        value = claims.get(name)
-        if isinstance(value, str) and value:
-            # unique_name of a guest reads "live.com#user@example.com"
-            return value.rsplit("#", 1)[-1]
-    return None
+    return claims_user(claims)
 
 
 def judge_identity(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
@@ -309,13 +303,13 @@ def _claim_lines(observation: TokenObservation) -> tuple[str, ...]:
     return tuple(f"claim {name}: {claims[name]}" for name in shown if name in claims)
 
 
-# --- The four checks: one token observation each, read and judged --------------------------------
+# --- The token checks: one token observation each, read and judged --------------------------------
 
 Judge = Callable[[CheckContext, Mailbox, TokenObservation], Verdict]
 Reader = Callable[[CheckContext, Target], TokenObservation | Verdict]
 
 
-def _token_check(judge: Judge, read: Reader = _usable) -> CheckFunction:
+def token_check(judge: Judge, read: Reader = _usable) -> CheckFunction:
     """A check judging the mailbox's token observation with ``judge``; ``read`` returns the observation,
     or the verdict that stands in for it (no refresh token, token.refresh failed, …)."""
 
@@ -329,7 +323,7 @@ def _token_check(judge: Judge, read: Reader = _usable) -> CheckFunction:
     return run
 
 
-check("token.refresh", needs=token_needs)(_token_check(judge_refresh, read=_observe))
-check("token.identity", needs=token_needs)(_token_check(judge_identity))
-check("token.scopes", needs=token_needs)(_token_check(judge_scopes, read=_scopes_read))
-check("azure_app.token_lifetime", needs=token_needs)(_token_check(judge_lifetime))
+# token.identity is registered in checks/identity.py: it also reads the directory.
+check("token.refresh", needs=token_needs)(token_check(judge_refresh, read=_observe))
+check("token.scopes", needs=token_needs)(token_check(judge_scopes, read=_scopes_read))
+check("azure_app.token_lifetime", needs=token_needs)(token_check(judge_lifetime))

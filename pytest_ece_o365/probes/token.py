@@ -85,6 +85,27 @@ class TokenObservation:
         """A token was issued but is not a JWT we can read (Microsoft may do that): claims cannot tell."""
         return self.ok and not self.claims
 
+    @property
+    def user(self) -> str | None:
+        """Whom the issued token belongs to, by its claims (None: no token, or no user claim)."""
+        return claims_user(self.claims) if self.ok else None
+
+
+#: The claims that name a token's user: ``upn`` / ``unique_name`` (v1 tokens, Outlook's) or
+#: ``preferred_username`` (v2) (https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference,
+#: checked 2026-12-04).
+_USER_CLAIMS = ("upn", "unique_name", "preferred_username")
+
+
+def claims_user(claims: Mapping[str, Any]) -> str | None:
+    """The account a token was issued to, from its claims."""
+    for name in _USER_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            # unique_name of a guest reads "live.com#user@example.com"
+            return value.rsplit("#", 1)[-1]
+    return None
+
 
 @dataclass(frozen=True)
 class TokenNeed:

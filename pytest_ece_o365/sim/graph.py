@@ -18,6 +18,7 @@ from pytest_ece_o365.sim.directory import (
     GRAPH_APP_ID,
     OUTLOOK_APP_ID,
     SCOPE_IDS,
+    Account,
     AppRegistration,
     now_utc,
 )
@@ -169,13 +170,17 @@ class GraphApp:
                 for sku in account.licenses
                 for pid, name in sku.service_plans
             ]
-            return {
+            user: dict[str, Any] = {
                 "@odata.context": f"{self.base}/v1.0/$metadata#users(assignedPlans)/$entity",
                 "id": account.object_id,
                 "userPrincipalName": account.upn,
                 "displayName": account.display_name,
                 "assignedPlans": plans,
             }
+            if "proxyAddresses" in query.get("$select", "").split(","):  # "Returned only on $select"
+                user["mail"] = account.mail or account.upn
+                user["proxyAddresses"] = _proxy_addresses(account)
+            return user
         raise _GraphError(400, "BadRequest", f"Resource not found for the segment '{rest.split('/')[0]}'.")
 
     # -- pieces ------------------------------------------------------------------------------------
@@ -276,3 +281,11 @@ class GraphApp:
             "resourceId": graph_sp,
             "scope": " ".join(app.consented_scopes),
         }
+
+
+def _proxy_addresses(account: Account) -> list[str]:
+    """Exchange's proxyAddresses: the primary address as ``SMTP:``, the others as ``smtp:``
+    (https://learn.microsoft.com/en-us/graph/api/resources/user, checked 2026-12-04)."""
+    primary = account.mail or account.upn
+    others = [account.upn] if account.upn.lower() != primary.lower() else []
+    return [f"SMTP:{primary}", *(f"smtp:{address}" for address in others)]

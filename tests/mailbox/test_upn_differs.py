@@ -66,3 +66,50 @@ def test_access_model_tells_a_upn_written_as_token_account_what_to_write(pyteste
     mailbox = config.mailboxes[0]
     verdict = REGISTRY["rights.access_model"].run(CheckContext(config, ROLES), Target(SUPPORT, mailbox=mailbox))
     assert verdict.status == "failed" and f'account = "{UPN}"' in verdict.remediation
+
+
+#: A hybrid tenant whose deployment file does not say the UPN: support@example.com's account signs in as
+#: j.doe@corp.example.com, and ECE's (correct) token is that account's.
+HYBRID_CONFTEST = """
+from pytest_ece_o365.secret import SecretSource
+from pytest_ece_o365.session import SESSION_KEY
+
+def pytest_sessionstart(session):
+    run = session.config.stash[SESSION_KEY]
+    tenant = run.simulator.tenant
+    address, upn = "support@example.com", "j.doe@corp.example.com"
+    account = tenant.accounts.pop(address)
+    account.upn, account.mail = upn, address
+    tenant.accounts[upn] = account
+    facts = tenant.mailboxes[address]
+    facts.owner = upn
+    tenant.mailboxes[upn] = facts
+    grant = tenant.grant_for("mailboxes[0].refresh_token")
+    token = tenant.issue_refresh_token(upn, grant.client_id, grant.scopes)
+    tenant.run_secrets["mailboxes[0].refresh_token"] = token
+    run.context.secrets = SecretSource(run.simulator.secrets)
+"""
+
+
+def test_with_graph_a_upn_missing_from_the_file_is_no_false_alarm(pytester: pytest.Pytester) -> None:
+    """The file omits ``account``, the token is j.doe's: Graph shows j.doe holds support@ — the same
+    person — so token.identity passes and says what to write, instead of crying private window."""
+    pytester.makeconftest(HYBRID_CONFTEST)
+    result, rows = run_json(pytester, "--ece-simulate", "-k", "token or mailbox")
+    assert result.ret == 0, result.stdout.str()
+    row = next(r for r in rows if (r["check"], r["target"]) == ("token.identity", SUPPORT))
+    assert row["status"] == "passed"
+    assert f"belongs to {UPN}, who holds {SUPPORT}" in row["detail"] and f'Write account = "{UPN}"' in row["detail"]
+    assert any("proxyAddresses" in line for line in row["evidence"])  # the Graph request is the evidence
+
+
+def test_without_graph_a_upn_missing_from_the_file_says_what_would_tell(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(HYBRID_CONFTEST)
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("[graph]")
+    end = text.index("[[mailboxes]]")
+    pytester.path.joinpath("prod.toml").write_text(text[:start] + text[end:], "utf-8")
+    result, rows = run_json(pytester, "--ece-config", "prod.toml", "--ece-simulate", "-k", "identity")
+    assert result.ret == 1
+    row = next(r for r in rows if (r["check"], r["target"]) == ("token.identity", SUPPORT))
+    assert row["status"] == "failed" and f'write account = "{UPN}"' in row["detail"]

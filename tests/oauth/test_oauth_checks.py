@@ -14,6 +14,7 @@ from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.diagnosis import FACTS, TABLE, placeholders
 from pytest_ece_o365.diagnosis_oauth import AADSTS_FALLBACK, OAUTH_FACTS, oauth_verdict, template_facts
 from pytest_ece_o365.knowledge import OWNERS
+from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation, TcpObservation, TlsObservation
 from pytest_ece_o365.probes.token import TokenNeed, TokenObservation, token_need_for
 from pytest_ece_o365.secret import Secret
@@ -34,14 +35,18 @@ GOOD_CLAIMS = {
 
 
 class RecordedSurvey:
-    """Hands the checks a recorded observation for any need."""
+    """Hands the checks a recorded token observation for any token need, and ``directory`` (Graph's view
+    of the token's user) for token.identity's directory need."""
 
-    def __init__(self, observation: TokenObservation) -> None:
+    def __init__(self, observation: TokenObservation, directory: DirectoryUser | None = None) -> None:
         self.observation = observation
+        self.directory = directory
         self.asked: list[object] = []
 
-    def get(self, need: object) -> TokenObservation:
+    def get(self, need: object) -> object:
         self.asked.append(need)
+        if isinstance(need, TokenUserNeed):
+            return self.directory or DirectoryUser("", error="graph-error", message="not recorded")
         return self.observation
 
 
@@ -270,6 +275,32 @@ def test_identity_of_a_shared_mailbox_is_its_token_account(example: DeploymentCo
     claims = {**GOOD_CLAIMS, "upn": "ece-mail@example.com", "scp": "POP.AccessAsUser.All SMTP.Send"}
     verdict = judge(example, "token.identity", issued(example, claims, index=1), index=1)
     assert verdict.status == "passed" and "ece-mail@example.com" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("proxy_addresses", "status", "words"),
+    [
+        (
+            ("SMTP:support@example.com", "smtp:j.doe@corp.example.com"),
+            "passed",
+            'Write account = "j.doe@corp.example.com"',
+        ),
+        (("SMTP:j.doe@corp.example.com",), "failed", "is another person (its addresses: j.doe@corp.example.com"),
+    ],
+    ids=["same-person", "another-person"],
+)
+def test_with_graph_a_token_of_another_upn_is_told_apart_by_proxy_addresses(
+    example: DeploymentConfig, proxy_addresses: tuple[str, ...], status: str, words: str
+) -> None:
+    """The private-window pitfall only when the token's user does not hold the mailbox's address."""
+    assert example.graph is not None  # the packaged example has a [graph] reader
+    claims = {**GOOD_CLAIMS, "upn": "j.doe@corp.example.com", "unique_name": "j.doe@corp.example.com"}
+    observation = issued(example, claims)
+    directory = DirectoryUser("j.doe@corp.example.com", "j.doe@corp.example.com", proxy_addresses=proxy_addresses)
+    verdict = judge(example, "token.identity", observation, survey=RecordedSurvey(observation, directory))
+    assert verdict.status == status and words in verdict.detail
+    if status == "failed":
+        assert "private/incognito" in verdict.remediation
 
 
 def test_identity_mismatch_names_both_accounts_and_the_sso_pitfall(example: DeploymentConfig) -> None:
