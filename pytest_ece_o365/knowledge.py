@@ -219,8 +219,25 @@ CIPP_EXCHANGE_CAPABILITIES: Final = Source(
     "2026-12-04",
 )
 
+#: Where the well-known application and permission ids come from (checked 2026-12-04): Entra names Office 365
+#: Exchange Online by its appId in its own replies ("… you must use multi-factor authentication to access
+#: '00000002-0000-0ff1-ce00-000000000000'", AzureAD/microsoft-authentication-library-for-objc#1391); Graph's
+#: appId and its delegated permission ids are those of Graph's service principal (``oauth2PermissionScopes``),
+#: as public permission dumps quote them. The checks resolve permission names from the tenant's own service
+#: principals at run time: these ids are only the fallback.
+WELL_KNOWN_IDS: Final = Source(
+    "AzureAD/microsoft-authentication-library-for-objc#1391; "
+    "https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal; "
+    "https://learn.microsoft.com/en-us/graph/permissions-reference",
+    "2026-12-04",
+)
+
 #: appId of Microsoft Graph: the resource ECE's IMAP/POP/SMTP delegated permissions are requested under.
 GRAPH_APP_ID: Final = "00000003-0000-0000-c000-000000000000"
+
+#: appId of "Office 365 Exchange Online": the resource of Outlook's mail tokens (their ``aud`` may be it),
+#: and where an app may request the same IMAP/POP/SMTP permissions instead of under Graph.
+EXCHANGE_ONLINE_APP_ID: Final = "00000002-0000-0ff1-ce00-000000000000"
 
 #: Delegated Microsoft Graph permissions ECE's app needs (name -> permission id).
 GRAPH_DELEGATED_PERMISSION_IDS: Final[dict[str, str]] = {
@@ -373,7 +390,7 @@ def knowledge_sources() -> tuple[Source, ...]:
     releases = ece_releases.release_sources()
     clouds = [source for cloud in CLOUDS.values() for source in cloud.sources]
     plans = [plan.source for plan in EXCHANGE_PLANS]
-    licences = (MS_LICENSING_REFERENCE, MS_SET_CASMAILBOXPLAN, MS_SHARED_MAILBOX_LICENCE)
+    licences = (MS_LICENSING_REFERENCE, MS_SET_CASMAILBOXPLAN, MS_SHARED_MAILBOX_LICENCE, WELL_KNOWN_IDS)
     return (*releases, *clouds, *CA_SOURCES, *plans, *licences)
 
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from pytest_ece_o365.deployment import Mailbox
 from pytest_ece_o365.diagnosis_graph import graph_finding, reader_skip_reason
 from pytest_ece_o365.knowledge import (
+    EXCHANGE_ONLINE_APP_ID,
     GRAPH_DELEGATED_PERMISSION_IDS,
     SECRET_EXPIRY_WARNING_DAYS,
 )
 from pytest_ece_o365.probes.graph_model import (
-    EXCHANGE_ONLINE_APP_ID,
     EXCHANGE_SCOPES,
     READER_ERRORS,
     AppObservation,

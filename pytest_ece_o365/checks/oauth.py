@@ -25,6 +25,7 @@ from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (registers the rows i
 from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target, check
 from pytest_ece_o365.deployment import Mailbox
 from pytest_ece_o365.diagnosis_oauth import oauth_verdict
+from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, claims_user, token_need_for
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 _NO_SURVEY = "no token request in this run (a static-only run redeems no refresh token)"
 #: The Office 365 Exchange Online resource's application id: ``aud`` of v1 tokens may be this instead.
-OUTLOOK_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 MIN_LIFETIME_MINUTES = 60
 
 #: The network check that owns each network error class of the HTTP client (probes/http.py).
@@ -232,7 +232,7 @@ def judge_identity(ctx: CheckContext, mailbox: Mailbox, observation: TokenObserv
 
 def audience_ok(audience: object, resource: str) -> bool:
     values = audience if isinstance(audience, list) else [audience]
-    wanted = {resource.lower().rstrip("/"), OUTLOOK_APP_ID}
+    wanted = {resource.lower().rstrip("/"), EXCHANGE_ONLINE_APP_ID}
     return any(isinstance(value, str) and value.lower().rstrip("/") in wanted for value in values)
 
 

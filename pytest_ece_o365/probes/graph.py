@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pytest_ece_o365.knowledge import GRAPH_APP_ID, GRAPH_DELEGATED_PERMISSION_IDS
+from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID, GRAPH_APP_ID, GRAPH_DELEGATED_PERMISSION_IDS
 from pytest_ece_o365.probes.graph_client import BudgetClient, GraphClient, GraphFailed
 from pytest_ece_o365.probes.graph_model import (
-    EXCHANGE_ONLINE_APP_ID,
     AppObservation,
     EceSecretView,
     GraphTokenObservation,

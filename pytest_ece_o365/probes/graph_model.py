@@ -28,10 +28,8 @@ from pytest_ece_o365.secret import Secret
 #: Errors that mean the reader app itself is not set up to read the directory (not a network problem).
 READER_ERRORS = frozenset({"graph-token-failed", "graph-unauthorized", "graph-forbidden"})
 
-#: "Office 365 Exchange Online": IMAP/POP/SMTP delegated permissions requested under it work as well as
-#: Microsoft Graph's (the token's audience is Outlook either way).
-EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
-#: The delegated permissions that may be requested under Exchange Online instead of Microsoft Graph.
+#: The delegated permissions that may be requested under "Office 365 Exchange Online" instead of Microsoft
+#: Graph: they work as well (the token's audience is Outlook either way).
 EXCHANGE_SCOPES = ("IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send")
 
 
