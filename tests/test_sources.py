@@ -34,3 +34,15 @@ def test_knowledge_date_is_the_oldest_check_of_any_source() -> None:
     assert date <= oldest_checked(sources)
     assert oldest_checked([Source("a/b#1", "2026-12-04"), Source("a/b#2", "2025-01-31")]) == "2025-01-31"
     assert oldest_checked([]) == ""
+
+
+def test_every_knowledge_row_has_a_source() -> None:
+    from pytest_ece_o365.ece_releases import RELEASES
+    from pytest_ece_o365.knowledge import CLOUDS, EXCHANGE_PLANS, KNOWLEDGE_DATE, knowledge_sources
+
+    assert all(isinstance(release.source, Source) for release in RELEASES)
+    assert all(release.highest_named_source is not None for release in RELEASES if release.highest_named_es)
+    assert all(release.latest_source is not None for release in RELEASES if release.latest_es)
+    assert all(cloud.sources for cloud in CLOUDS.values())
+    assert all(isinstance(plan.source, Source) for plan in EXCHANGE_PLANS)
+    assert KNOWLEDGE_DATE == oldest_checked(knowledge_sources())
