@@ -45,4 +45,4 @@ def test_every_knowledge_row_has_a_source() -> None:
     assert all(release.latest_source is not None for release in RELEASES if release.latest_es)
     assert all(cloud.sources for cloud in CLOUDS.values())
     assert all(isinstance(plan.source, Source) for plan in EXCHANGE_PLANS)
-    assert KNOWLEDGE_DATE == oldest_checked(knowledge_sources())
+    assert oldest_checked(knowledge_sources()) == KNOWLEDGE_DATE
