@@ -21,8 +21,8 @@ import pytest_ece_o365.checks  # noqa: F401  (registers every check)
 from pytest_ece_o365.catalog import CATALOG
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions
 from pytest_ece_o365.checks.targets import targets_for
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.sim.runner import start_simulator
 from pytest_ece_o365.survey import Survey

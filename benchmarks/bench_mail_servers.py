@@ -167,7 +167,7 @@ def _token_from_simulator(login_base: str, tenant: str, form: dict[str, str], co
 
 
 def run_full(sessions: int) -> Result:
-    from pytest_ece_o365.config import load_config
+    from pytest_ece_o365.config.loader import load_config
     from pytest_ece_o365.sim.runner import start_simulator
 
     cfg = load_config(EXAMPLE)

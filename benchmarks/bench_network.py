@@ -31,8 +31,8 @@ from pathlib import Path
 
 import trustme
 
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.survey import EndpointNeed, Survey
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pytest_ece_o365" / "example_config.toml"

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import requests
 
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
+from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.secret import SecretRef
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
-from pytest_ece_o365.sim.tenant import Tenant
+from pytest_ece_o365.sim.scenarios import build_tenant
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pytest_ece_o365" / "example_config.toml"
 SCOPES = "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access"
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((f"stop, example config (median of {rounds})", f"{statistics.median(stops) * 1000:8.1f} ms"))
 
     big = many_mailboxes(cfg, 200)
-    build, _ = timed(lambda: Tenant.from_config(big))
+    build, _ = timed(lambda: build_tenant(big))
     rows.append(("tenant model, 200 mailboxes", f"{build * 1000:8.1f} ms"))
     starts, stops = bench_start_stop(big, rounds)
     rows.append(("start-to-ready, 200 mailboxes", f"{statistics.median(starts) * 1000:8.1f} ms"))

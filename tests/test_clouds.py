@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from deployments import deployment_text
 
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.ece_releases import RELEASES
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.knowledge import CLOUDS, KNOWLEDGE_DATE, knowledge_sources
-from pytest_ece_o365.sources import oldest_checked
+from pytest_ece_o365.knowledge.releases import RELEASES
+from pytest_ece_o365.knowledge.sources import oldest_checked
 
 # What Microsoft publishes per cloud (knowledge.CLOUDS cites the pages): the login host (Entra ID) and
 # the IMAP, POP3 and SMTP submission endpoints the services server must reach.

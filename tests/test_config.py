@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from deployments import deployment_text
 
-from pytest_ece_o365.config import ConfigError, load_config
-from pytest_ece_o365.deployment import EceVersion, Endpoint
+from pytest_ece_o365.config.deployment import EceVersion, Endpoint
+from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import EsLevel
 from pytest_ece_o365.secret import Secret, SecretSource, SecretUnavailable
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from pytest_ece_o365.catalog import CHECKS
-from pytest_ece_o365.diagnosis import FACTS, TABLE, Diagnosis, diagnose, fill, firewall_scope, placeholders, verdict_for
+from pytest_ece_o365.diagnosis.table import (
+    FACTS,
+    TABLE,
+    Diagnosis,
+    diagnose,
+    fill,
+    firewall_scope,
+    placeholders,
+    verdict_for,
+)
 from pytest_ece_o365.knowledge import OWNERS
 
 # Every error class the network probes produce, per check that reports it (probes/observation.py).

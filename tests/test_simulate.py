@@ -71,7 +71,7 @@ def test_simulator_stops_after_ctrl_c(pytester: pytest.Pytester) -> None:
 
 RECORD_CONFTEST = """
 import json
-from pytest_ece_o365.session import SESSION_KEY
+from pytest_ece_o365.plugin.session import SESSION_KEY
 
 def pytest_sessionfinish(session):
     recorder = session.config.stash[SESSION_KEY].simulator.recorder

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from pytest_ece_o365.checks import REGISTRY  # noqa: F401  (every check module adds its diagnosis rows)
-from pytest_ece_o365.diagnosis import TABLE
+from pytest_ece_o365.diagnosis.table import TABLE
+from pytest_ece_o365.knowledge.sources import Source, oldest_checked
 from pytest_ece_o365.report.results import knowledge_date
-from pytest_ece_o365.sources import Source, oldest_checked
 
 
 @pytest.mark.parametrize("key", sorted(TABLE), ids=lambda key: "/".join(key))
@@ -37,8 +37,8 @@ def test_knowledge_date_is_the_oldest_check_of_any_source() -> None:
 
 
 def test_every_knowledge_row_has_a_source() -> None:
-    from pytest_ece_o365.ece_releases import RELEASES
     from pytest_ece_o365.knowledge import CLOUDS, EXCHANGE_PLANS, KNOWLEDGE_DATE, knowledge_sources
+    from pytest_ece_o365.knowledge.releases import RELEASES
 
     assert all(isinstance(release.source, Source) for release in RELEASES)
     assert all(release.highest_named_source is not None for release in RELEASES if release.highest_named_es)

@@ -6,7 +6,7 @@ import pytest
 
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import CheckContext, Target
-from pytest_ece_o365.config import load_config
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.knowledge import ROLES
 from pytest_ece_o365.verdict import Verdict
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.survey import EndpointNeed, HostNeed, Survey, SurveyEnv
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pytest_ece_o365" / "example_config.toml"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ece_o365.catalog import CHECKS, CheckSpec
-from pytest_ece_o365.deployment import DeploymentConfig, Endpoint, Mailbox
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Mailbox
 from pytest_ece_o365.knowledge import ROLES
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict

@@ -25,7 +25,7 @@ from pytest_ece_o365.checks.graph_judge import (
     needed_permissions,
 )
 from pytest_ece_o365.checks.graph_license import judge_license
-from pytest_ece_o365.diagnosis_graph import reader_skip_reason
+from pytest_ece_o365.diagnosis.graph import reader_skip_reason
 from pytest_ece_o365.knowledge import GRAPH_READER_PERMISSIONS
 from pytest_ece_o365.probes.graph import AppNeed, EceSecretNeed, GraphTokenNeed, LicenseNeed
 from pytest_ece_o365.probes.graph_model import (

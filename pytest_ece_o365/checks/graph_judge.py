@@ -10,8 +10,8 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 
-from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis_graph import graph_finding, reader_skip_reason
+from pytest_ece_o365.config.deployment import Mailbox
+from pytest_ece_o365.diagnosis.graph import graph_finding, reader_skip_reason
 from pytest_ece_o365.knowledge import (
     EXCHANGE_ONLINE_APP_ID,
     GRAPH_DELEGATED_PERMISSION_IDS,

@@ -8,8 +8,8 @@ the plan; a shared mailbox's is advisory.
 
 from __future__ import annotations
 
-from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis_graph import graph_finding, reader_skip_reason
+from pytest_ece_o365.config.deployment import Mailbox
+from pytest_ece_o365.diagnosis.graph import graph_finding, reader_skip_reason
 from pytest_ece_o365.knowledge import E3_OR_BETTER_SKUS, SKU_NAMES, ExchangePlan, PlanKind, exchange_plan
 from pytest_ece_o365.probes.graph_model import READER_ERRORS, LicenseObservation, ServicePlanView, SkuView
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.oauth import judge_identity, token_check
-from pytest_ece_o365.deployment import Mailbox
+from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
 from pytest_ece_o365.verdict import Verdict, passed

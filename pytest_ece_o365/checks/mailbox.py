@@ -11,7 +11,7 @@
 The checks judge :class:`~pytest_ece_o365.probes.mail_session.MailSessionObservation` values the survey
 gathered (:mod:`pytest_ece_o365.probes.mail_needs`), together with the token observation of the mailbox's
 refresh token, in :mod:`pytest_ece_o365.checks.mailbox_judge`; findings come from
-:mod:`pytest_ece_o365.diagnosis_mail`.
+:mod:`pytest_ece_o365.diagnosis.mail`.
 
 When a session failed for a cause another check owns — no access token (token.refresh), the network
 before the login (network.dns/tcp/tls/xoauth2), a token of another account or without the protocol's
@@ -31,7 +31,7 @@ from pytest_ece_o365.checks.mailbox_judge import (
     judge_send_test,
     judge_smtp,
 )
-from pytest_ece_o365.deployment import Mailbox
+from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.probes.mail_needs import MailSessionNeed, SendTestNeed
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for

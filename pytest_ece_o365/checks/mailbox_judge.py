@@ -21,8 +21,8 @@ from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext
 from pytest_ece_o365.checks.oauth import audience_ok, judge_identity, judge_refresh, judge_scopes, token_user
-from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis_mail import mail_verdict, network_check_of, network_verdict, token_words
+from pytest_ece_o365.config.deployment import Mailbox
+from pytest_ece_o365.diagnosis.mail import mail_verdict, network_check_of, network_verdict, token_words
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
-from pytest_ece_o365.diagnosis import verdict_for
+from pytest_ece_o365.diagnosis.table import verdict_for
 from pytest_ece_o365.knowledge import is_microsoft_issuer
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.survey import EndpointNeed, HostNeed

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
 from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target, check
-from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis_oauth import oauth_verdict
+from pytest_ece_o365.config.deployment import Mailbox
+from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
+from pytest_ece_o365.diagnosis.oauth import oauth_verdict
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, claims_user, token_need_for
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed

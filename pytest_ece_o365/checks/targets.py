@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_ece_o365.catalog import CheckSpec
 from pytest_ece_o365.checks.base import Target
-from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.knowledge import ROLES
 
 #: The protocols each server role must reach (checklist §A.8). TAC 218453 (sources.TAC_218453, checked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-from pytest_ece_o365.deployment import is_ip_literal
+from pytest_ece_o365.config.deployment import is_ip_literal
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ the newest ES of any version, so no check here claims one.
 from __future__ import annotations
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
-from pytest_ece_o365.ece_releases import (
+from pytest_ece_o365.knowledge import KNOWLEDGE_DATE
+from pytest_ece_o365.knowledge.releases import (
     CISCO_ECE_GUIDE_INDEX,
     CISCO_ES_DOWNLOADS,
     OLDEST_OAUTH_FAMILY,
@@ -18,8 +19,7 @@ from pytest_ece_o365.ece_releases import (
     release_for,
     see_guides,
 )
-from pytest_ece_o365.knowledge import KNOWLEDGE_DATE
-from pytest_ece_o365.sources import Source
+from pytest_ece_o365.knowledge.sources import Source
 from pytest_ece_o365.verdict import Verdict, advisory, cannot_tell, failed, passed
 
 

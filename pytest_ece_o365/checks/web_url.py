@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.urls import external_url_problems, host_of, valid_external_host
-from pytest_ece_o365.ece_releases import see_guides, web_url_label
+from pytest_ece_o365.knowledge.releases import see_guides, web_url_label
 from pytest_ece_o365.verdict import Verdict, cannot_tell, failed, passed
 
 

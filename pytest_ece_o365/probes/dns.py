@@ -11,7 +11,7 @@ import socket
 import threading
 from typing import Any
 
-from pytest_ece_o365.deployment import Endpoint, is_ip_literal
+from pytest_ece_o365.config.deployment import Endpoint, is_ip_literal
 from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.capabilities import read_capabilities
 from pytest_ece_o365.probes.observation import Deadline, DnsObservation, EndpointObservation
 from pytest_ece_o365.probes.tcp import connect

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from pytest_ece_o365.deployment import Network
+from pytest_ece_o365.config.deployment import Network
 from pytest_ece_o365.probes.http import HttpProbeError, HttpResponse, ResolvingHttpClient
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.secret import Secret

@@ -3,7 +3,7 @@
 Kept apart from the HTTP code (:mod:`pytest_ece_o365.probes.graph`) so that checks and their tests can
 build observations from recorded Graph payloads without any network.
 
-Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis_graph` maps the findings among them):
+Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis.graph` maps the findings among them):
 
 - reader access: ``secret-missing`` (the [graph] secret is not set), ``graph-token-failed`` (Entra ID
   gave the reader no token; ``aadsts`` says why), ``graph-unauthorized`` (401), ``graph-forbidden``

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from pytest_ece_o365.deployment import Network
+from pytest_ece_o365.config.deployment import Network
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import _VALIDITY, _WRONG_NAME, verifying_context

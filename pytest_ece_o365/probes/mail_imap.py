@@ -9,7 +9,7 @@ SELECT) opens INBOX read-only: nothing is marked seen.
 
 from __future__ import annotations
 
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, decode_challenge, refused, xoauth2
 from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError

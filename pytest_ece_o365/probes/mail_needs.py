@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pytest_ece_o365.deployment import DeploymentConfig, Endpoint, Mailbox
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Mailbox
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.secret import Secret
 

@@ -33,7 +33,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, DnsObservation, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect
 from pytest_ece_o365.probes.tls import secure

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pytest_ece_o365.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.redact import redact
 
 

@@ -7,7 +7,7 @@ import ipaddress
 import socket
 import ssl
 
-from pytest_ece_o365.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.probes.observation import Deadline, TcpObservation, Transcript
 
 # "Unreachable" spans several errno values, and Windows reports its own WSAE* numbers for them.

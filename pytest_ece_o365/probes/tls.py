@@ -14,7 +14,7 @@ import socket
 import ssl
 from pathlib import Path
 
-from pytest_ece_o365.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address

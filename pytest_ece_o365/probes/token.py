@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
+from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.probes.http import HttpProbeError, HttpResponse, ResolvingHttpClient
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.redact import redact

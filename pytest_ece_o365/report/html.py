@@ -6,21 +6,35 @@ Registered only when pytest-html is active, so a run without it never sees these
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from pytest_ece_o365.collect import CheckItem, format_verdict
+from pytest_ece_o365.plugin.collect import CheckItem, format_verdict
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.summary import report_title, summary_html
 from pytest_ece_o365.verdict import Verdict
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.session import EceSession
+    from pytest_ece_o365.config.deployment import DeploymentConfig
+    from pytest_ece_o365.report.results import ResultRow, RunInfo
+
+
+class ReportedRun(Protocol):
+    """What the report needs of the run (:class:`~pytest_ece_o365.plugin.session.EceSession`)."""
+
+    @property
+    def deployment(self) -> DeploymentConfig: ...
+
+    @property
+    def info(self) -> RunInfo: ...
+
+    @property
+    def rows(self) -> list[ResultRow]: ...
 
 
 class HtmlSummary:
-    def __init__(self, session: EceSession) -> None:
+    def __init__(self, session: ReportedRun) -> None:
         self.session = session
 
     def pytest_html_report_title(self, report: Any) -> None:

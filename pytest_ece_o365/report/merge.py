@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365 import __version__
-from pytest_ece_o365.cli import CommandError, UsageError
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.results import SCHEMA, ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.summary import report_title, summary_html
@@ -52,36 +51,25 @@ class Run:
     label: str  # the host as shown: its name, plus the file name when two files name the same host
 
 
-def run_merge(args: Any) -> int:
-    """The command: ``args.inputs``, ``args.html``, ``args.json`` as argparse gives them."""
-    paths = [Path(name) for name in args.inputs]
-    seen: set[Path] = set()
-    for path in paths:
-        if path.resolve() in seen:
-            raise UsageError(f"{path}: given twice; each server's results file counts once")
-        seen.add(path.resolve())
-    runs = label_hosts([read_run(path) for path in paths])
-    _write(Path(args.html), merged_html(runs))
-    if args.json:
-        _write(Path(args.json), json.dumps(merged_document(runs), indent=2, ensure_ascii=False) + "\n")
-    return 1 if any(row.status == "failed" for run in runs for row in run.rows) else 0
-
-
 # --- Reading ----------------------------------------------------------------------------------------
 
 
+class MergeInputError(ValueError):
+    """A results file that cannot be merged; the message names the file and what is wrong."""
+
+
 def read_run(path: Path) -> Run:
-    """Read and validate one results file; :class:`UsageError` naming the file and what is wrong."""
+    """Read and validate one results file; :class:`MergeInputError` naming the file and what is wrong."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise MergeInputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: not a JSON results file ({exc})") from None
+        raise MergeInputError(f"{path}: not a JSON results file ({exc})") from None
     try:
         return _parse(path, document)
     except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"{path}: {exc.args[0] if exc.args else exc}") from None
+        raise MergeInputError(f"{path}: {exc.args[0] if exc.args else exc}") from None
 
 
 def _parse(path: Path, document: Any) -> Run:
@@ -248,12 +236,3 @@ def merged_document(runs: list[Run]) -> dict[str, Any]:
 
 def _e(value: object) -> str:
     return escape(redact(str(value)), quote=True)
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # The inputs were redacted when written; scrub again: a merged report goes to support cases.
-        path.write_text(redact(text), encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None

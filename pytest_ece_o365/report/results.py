@@ -90,9 +90,9 @@ def knowledge_date() -> str:
     fact the run relies on is fresher than that (contract §4 ``knowledge_date``)."""
     # Imported here: the checks (which a run has imported by now) add their rows to the table.
     from pytest_ece_o365.checks import REGISTRY  # noqa: F401  (every diagnosis module, through the checks)
-    from pytest_ece_o365.diagnosis import TABLE
+    from pytest_ece_o365.diagnosis.table import TABLE
     from pytest_ece_o365.knowledge import KNOWLEDGE_DATE
-    from pytest_ece_o365.sources import oldest_checked
+    from pytest_ece_o365.knowledge.sources import oldest_checked
 
     table = oldest_checked(row.source for row in TABLE.values() if row.source is not None)
     return min(date for date in (KNOWLEDGE_DATE, table) if date)

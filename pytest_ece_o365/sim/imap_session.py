@@ -8,14 +8,24 @@ mailbox; the first mailbox command in it ends the session (see the ``sim/imap.py
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_ece_o365.sim import mailstore
 from pytest_ece_o365.sim.imap_selected import SelectedCommands
 from pytest_ece_o365.sim.mailserver import Connection, ConnectionClosed, parse_xoauth2
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.sim.imap import ImapServer
+    from pytest_ece_o365.sim.authority import MailAuthority
+
+
+class ImapHost(Protocol):
+    """What a session needs of its server (:class:`~pytest_ece_o365.sim.imap.ImapServer`)."""
+
+    authority: MailAuthority
+
+    @property
+    def greeting(self) -> str: ...
+
 
 CAPABILITIES = "IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
 #: After login Exchange Online adds MOVE (seen in client logs; the rest is unchanged).
@@ -78,7 +88,7 @@ class ImapSession(SelectedCommands):
     check are acknowledged ``OK X completed.`` and change nothing.
     """
 
-    def __init__(self, server: ImapServer, conn: Connection) -> None:
+    def __init__(self, server: ImapHost, conn: Connection) -> None:
         self.server = server
         self.conn = conn
         self.authenticated = False

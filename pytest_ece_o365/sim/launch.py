@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.secret import SecretSource
 
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pytest_ece_o365.deployment import is_ip_literal
+from pytest_ece_o365.config.deployment import is_ip_literal
 
 __all__ = ["CHAINS", "CertificateAuthority", "ServerCertificate", "authority"]
 

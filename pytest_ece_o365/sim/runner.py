@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, TextIO, TypeVar
 
-from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp
@@ -35,7 +35,7 @@ from pytest_ece_o365.sim.https import HttpsServer, SimBindError
 from pytest_ece_o365.sim.imap import ImapServer
 from pytest_ece_o365.sim.mailserver import MailServer, Recorder
 from pytest_ece_o365.sim.pop3 import Pop3Server
-from pytest_ece_o365.sim.scenarios import SCENARIOS, describe
+from pytest_ece_o365.sim.scenarios import SCENARIOS, build_tenant, describe
 from pytest_ece_o365.sim.smtp import SmtpServer
 from pytest_ece_o365.sim.tenant import Tenant
 
@@ -266,7 +266,7 @@ def start_simulator(
     unknown = set(ports or {}) - set(SERVER_NAMES)
     if unknown:
         raise ValueError(f"unknown server {sorted(unknown)[0]!r}; one of {', '.join(SERVER_NAMES)}")
-    tenant = Tenant.from_config(cfg, scenario)
+    tenant = build_tenant(cfg, scenario)
     simulator = RunningSimulator(cfg, tenant)
     try:
         simulator._start(ports or {}, latency)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pytest_ece_o365.deployment import Mailbox
+from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.directory import AppRegistration, Behaviour, now_utc
 from pytest_ece_o365.sim.scenarios_licence import LICENCE_SCENARIOS, licensed
 from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
-__all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "describe"]
+__all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "build_tenant", "describe"]
 
 
 def _first(tenant: Tenant, name: str, what: str, fits: Callable[[Mailbox], bool]) -> Mailbox:
@@ -270,3 +270,11 @@ def apply_scenario(tenant: Tenant, name: str) -> None:
         return
     _FAULTS[name][0](tenant)
     tenant.faults.append(name)
+
+
+def build_tenant(cfg: DeploymentConfig, scenario: str = "healthy") -> Tenant:
+    """The healthy tenant that matches ``cfg``, then the scenario's facts flipped."""
+    tenant = Tenant(cfg)
+    tenant.populate(cfg)
+    apply_scenario(tenant, scenario)
+    return tenant

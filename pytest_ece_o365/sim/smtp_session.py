@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_ece_o365.sim.mailserver import Connection, parse_xoauth2
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.sim.smtp import SmtpServer
+    import ssl
+
+    from pytest_ece_o365.sim.authority import MailAuthority
 
 __all__ = ["SentMessage", "SmtpSession", "smtp_date"]
 
@@ -49,6 +51,18 @@ class SentMessage:
     message_id: str
 
 
+class SmtpHost(Protocol):
+    """What a session needs of its server (:class:`~pytest_ece_o365.sim.smtp.SmtpServer`)."""
+
+    authority: MailAuthority
+    backend: str
+    fqdn: str
+    max_message_size: int
+    ssl_context: ssl.SSLContext
+
+    def deliver(self, message: SentMessage) -> None: ...
+
+
 class SmtpSession:
     """Talks SMTP to one client until QUIT, a timeout or server stop.
 
@@ -56,7 +70,7 @@ class SmtpSession:
     has recorded it; an unknown command gets ``500 5.3.3 Unrecognized command``.
     """
 
-    def __init__(self, server: SmtpServer, conn: Connection) -> None:
+    def __init__(self, server: SmtpHost, conn: Connection) -> None:
         self.server = server
         self.conn = conn
         self.tls = False

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
+from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim.authority import MailLogin, MailProtocol
 from pytest_ece_o365.sim.directory import (
@@ -45,7 +45,6 @@ __all__ = [
     "E3",
     "GRAPH_APP_ID",
     "OUTLOOK_APP_ID",
-    "SCENARIOS",
     "SCOPE_IDS",
     "Account",
     "AppRegistration",
@@ -65,7 +64,8 @@ class ScenarioError(ValueError):
 
 
 class Tenant:
-    """The model. Build it with :meth:`from_config`; read it from any server thread (see ``lock``)."""
+    """The model. Build it with :func:`pytest_ece_o365.sim.scenarios.build_tenant`; read it from any server
+    thread (see ``lock``)."""
 
     def __init__(self, cfg: DeploymentConfig) -> None:
         self.lock = threading.RLock()
@@ -110,17 +110,8 @@ class Tenant:
         self.run_secrets: dict[str, str] = {}
 
     # -- building ------------------------------------------------------------------------------
-    @classmethod
-    def from_config(cls, cfg: DeploymentConfig, scenario: str = "healthy") -> Tenant:
-        """The healthy tenant that matches ``cfg``, then the scenario's facts flipped."""
-        from pytest_ece_o365.sim.scenarios import apply_scenario
-
-        tenant = cls(cfg)
-        tenant._populate(cfg)
-        apply_scenario(tenant, scenario)
-        return tenant
-
-    def _populate(self, cfg: DeploymentConfig) -> None:
+    def populate(self, cfg: DeploymentConfig) -> None:
+        """Fill the model with what ``cfg`` describes, every fact healthy."""
         now = now_utc()
         for box in cfg.mailboxes:
             self.add_account(box.own_account, address=box.address)
@@ -266,6 +257,3 @@ def _origin(url: str) -> str:
     """``scheme://host`` of a base URL: resource identifiers carry no port even when the sim's URLs do."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}"
-
-
-from pytest_ece_o365.sim.scenarios import SCENARIOS  # noqa: E402  (re-export; scenarios imports this module)

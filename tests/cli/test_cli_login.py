@@ -17,11 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from pytest_ece_o365.cli import CommandError, main
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig
-from pytest_ece_o365.private_file import write_private
+from pytest_ece_o365.cli.private_file import write_private
+from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.loader import load_config
+from pytest_ece_o365.plugin.session import packaged_example
 from pytest_ece_o365.probes.http import ResolvingHttpClient
-from pytest_ece_o365.session import packaged_example
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 
 CLIENT_SECRET = "azure_ad.client_secret"
@@ -317,14 +317,14 @@ def test_an_unexpected_error_is_exit_3_with_one_redacted_line(
     def boom(*args: Any) -> None:
         raise RuntimeError("bug while holding refresh_token=0.AVERYSECRETVALUE")
 
-    monkeypatch.setattr("pytest_ece_o365.login.find_mailbox", boom)
+    monkeypatch.setattr("pytest_ece_o365.cli.login.find_mailbox", boom)
     code, _, stderr = run(capsys, monkeypatch, None, str(deployment_file(tmp_path, healthy)), "--mailbox", "a@b.c")
     assert code == 3
     assert stderr.count("\n") == 1 and "internal error" in stderr and "AVERYSECRETVALUE" not in stderr
 
 
 def test_every_aadsts_advice_survives_redaction() -> None:
-    from pytest_ece_o365.login import AADSTS_ADVICE, aadsts_message
+    from pytest_ece_o365.cli.login import AADSTS_ADVICE, aadsts_message
     from pytest_ece_o365.redact import redact
 
     for code in AADSTS_ADVICE:
@@ -347,7 +347,7 @@ def test_spa_redirect_uri_fails_at_redemption_with_aadsts9002327(
 
 
 def test_unknown_code_lookup_uses_the_clouds_own_login_host() -> None:
-    from pytest_ece_o365.login import aadsts_message
+    from pytest_ece_o365.cli.login import aadsts_message
 
     assert "see https://login.microsoftonline.com/error?code=123456" in aadsts_message(123456)
     assert "https://login.partner.microsoftonline.cn/error?code=123456" in aadsts_message(
@@ -357,7 +357,7 @@ def test_unknown_code_lookup_uses_the_clouds_own_login_host() -> None:
 
 
 def test_every_aadsts_advice_has_a_source() -> None:
-    from pytest_ece_o365.login_advice import AADSTS_ADVICE, SOURCES
+    from pytest_ece_o365.cli.login_advice import AADSTS_ADVICE, SOURCES
 
     assert set(SOURCES) == set(AADSTS_ADVICE)
     assert "9002327" not in SOURCES[9002327].ref and "#2482" in SOURCES[9002327].ref

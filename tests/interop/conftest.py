@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from interop.dovecotlab import HOST, SKIP_REASON, Dovecot, free_port, wait_for_ports, write_lab
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import jwt
 import pytest
 import trustme
 
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.secret import Secret
 

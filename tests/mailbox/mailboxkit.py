@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 import pytest_ece_o365
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig, Network
+from pytest_ece_o365.config.deployment import DeploymentConfig, Network
+from pytest_ece_o365.config.loader import load_config
+from pytest_ece_o365.plugin.session import SESSION_KEY
 from pytest_ece_o365.probes.dns import resolve
 from pytest_ece_o365.probes.http import ResolvingHttpClient
 from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.secret import Secret
-from pytest_ece_o365.session import SESSION_KEY
 from pytest_ece_o365.sim.mailserver import Recorder
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 

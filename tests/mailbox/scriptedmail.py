@@ -14,7 +14,7 @@ from pathlib import Path
 
 import trustme
 
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.observation import DnsObservation
 
 HOST = "mail.test"

@@ -22,16 +22,16 @@ from pytest_ece_o365.checks.mailbox import (
     send_needs,
     send_test,
 )
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import Endpoint, Mailbox
-from pytest_ece_o365.diagnosis import FACTS, TABLE, placeholders
-from pytest_ece_o365.diagnosis_mail import ROWS
+from pytest_ece_o365.config.deployment import Endpoint, Mailbox
+from pytest_ece_o365.config.loader import load_config
+from pytest_ece_o365.diagnosis.mail import ROWS
+from pytest_ece_o365.diagnosis.table import FACTS, TABLE, placeholders
+from pytest_ece_o365.plugin.session import packaged_example
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.mail_smtp import classify_auth, classify_send
 from pytest_ece_o365.probes.observation import CertificateInfo
 from pytest_ece_o365.probes.token import TokenNeed, TokenObservation
 from pytest_ece_o365.secret import Secret
-from pytest_ece_o365.session import packaged_example
 
 CONFIG = load_config(packaged_example())
 SUPPORT = Mailbox("support@example.com", "imap")

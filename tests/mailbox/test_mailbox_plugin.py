@@ -234,7 +234,7 @@ def test_an_application_server_probes_every_mail_port_but_opens_no_mailbox_sessi
 MISSING_TOKEN_CONFTEST = """
 import json
 from pytest_ece_o365.secret import SecretSource
-from pytest_ece_o365.session import SESSION_KEY
+from pytest_ece_o365.plugin.session import SESSION_KEY
 
 def pytest_sessionstart(session):
     run = session.config.stash[SESSION_KEY]

@@ -12,7 +12,7 @@ from scriptedmail import CLOSE, HOST, Reply, scripted_server
 
 from pytest_ece_o365.checks.base import CheckContext, RunOptions
 from pytest_ece_o365.checks.mailbox import judge_full_access, judge_inbound
-from pytest_ece_o365.deployment import Endpoint, Mailbox, Network
+from pytest_ece_o365.config.deployment import Endpoint, Mailbox, Network
 from pytest_ece_o365.probes.mail_imap import probe_imap
 from pytest_ece_o365.probes.mail_pop3 import probe_pop3
 from pytest_ece_o365.probes.mail_smtp import probe_smtp

@@ -9,7 +9,7 @@ from mailboxkit import EXAMPLE, SUPPORT, run_json, statuses
 
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import CheckContext, Target
-from pytest_ece_o365.config import ConfigError, load_config
+from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import ROLES
 
 UPN = "j.doe@corp.example.com"
@@ -72,7 +72,7 @@ def test_access_model_tells_a_upn_written_as_token_account_what_to_write(pyteste
 #: j.doe@corp.example.com, and ECE's (correct) token is that account's.
 HYBRID_CONFTEST = """
 from pytest_ece_o365.secret import SecretSource
-from pytest_ece_o365.session import SESSION_KEY
+from pytest_ece_o365.plugin.session import SESSION_KEY
 
 def pytest_sessionstart(session):
     run = session.config.stash[SESSION_KEY]

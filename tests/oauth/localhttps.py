@@ -10,7 +10,7 @@ from pathlib import Path
 
 import trustme
 
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 
 Reply = Callable[[str, str], tuple[int, str]]  # (method, path) -> (status, body)
 

@@ -10,9 +10,9 @@ import pytest
 from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.oauth import token_needs, token_user
-from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
-from pytest_ece_o365.diagnosis import FACTS, TABLE, placeholders
-from pytest_ece_o365.diagnosis_oauth import AADSTS_FALLBACK, OAUTH_FACTS, oauth_verdict, template_facts
+from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
+from pytest_ece_o365.diagnosis.oauth import AADSTS_FALLBACK, OAUTH_FACTS, oauth_verdict, template_facts
+from pytest_ece_o365.diagnosis.table import FACTS, TABLE, placeholders
 from pytest_ece_o365.knowledge import OWNERS
 from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation, TcpObservation, TlsObservation

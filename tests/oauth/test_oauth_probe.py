@@ -14,7 +14,7 @@ from probes.localdns import LocalDns
 from probes.netfaults import LocalServer, closed_port
 
 from oauth.localhttps import LocalHttps, network_for
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.probes.token import TokenNeed, TokenObservation, token_need_for
 from pytest_ece_o365.secret import Secret, SecretSource
 from pytest_ece_o365.survey import Survey

@@ -89,7 +89,7 @@ def test_application_role_redeems_no_refresh_token(pytester: pytest.Pytester) ->
     pytester.makeconftest(
         """
         import json
-        from pytest_ece_o365.session import SESSION_KEY
+        from pytest_ece_o365.plugin.session import SESSION_KEY
 
         def pytest_sessionfinish(session):
             sim = session.config.stash[SESSION_KEY].simulator
@@ -158,7 +158,7 @@ def test_a_token_fault_is_one_finding_in_a_full_run(
 #: A test conftest: the run's [o365] login host is one the simulated DNS does not know.
 UNKNOWN_LOGIN_HOST = """
 from dataclasses import replace
-from pytest_ece_o365.session import SESSION_KEY
+from pytest_ece_o365.plugin.session import SESSION_KEY
 
 def pytest_sessionstart(session):
     run = session.config.stash[SESSION_KEY]

@@ -17,7 +17,7 @@ RECORDER = """
 import json
 from pathlib import Path
 
-from pytest_ece_o365.session import SESSION_KEY
+from pytest_ece_o365.plugin.session import SESSION_KEY
 from pytest_ece_o365.sim import tokens
 from pytest_ece_o365.sim.tenant import Tenant
 

@@ -12,8 +12,8 @@ from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.network import judge_dns, judge_tcp, judge_tls, judge_xoauth2
 from pytest_ece_o365.checks.targets import targets_for
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.probes.observation import (
     CapabilityObservation,
     CertificateInfo,

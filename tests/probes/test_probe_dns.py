@@ -10,8 +10,8 @@ from pathlib import Path
 
 from probes.localdns import LocalDns
 from pytest_ece_o365.checks.network import judge_dns
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.probes.dns import resolve
 from pytest_ece_o365.survey import HostNeed, Survey
 

@@ -24,7 +24,7 @@ from probes.netfaults import (
     smtp_server,
 )
 from pytest_ece_o365.checks.network import judge_tcp, judge_tls, judge_xoauth2
-from pytest_ece_o365.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.endpoint import probe_endpoint
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 

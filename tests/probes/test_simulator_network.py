@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest_ece_o365.checks  # noqa: F401  (registers the checks)
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.targets import targets_for
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.sim import runner
 from pytest_ece_o365.survey import Survey
 from pytest_ece_o365.verdict import Verdict

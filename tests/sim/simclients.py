@@ -20,12 +20,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import pytest_ece_o365
-from pytest_ece_o365.config import load_config
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp
 from pytest_ece_o365.sim.graph import GraphApp
 from pytest_ece_o365.sim.https import HttpsServer
+from pytest_ece_o365.sim.scenarios import build_tenant
 from pytest_ece_o365.sim.tenant import Tenant
 
 EXAMPLE = Path(pytest_ece_o365.__file__).parent / "example_config.toml"
@@ -108,7 +109,7 @@ class WebSim:
 @contextmanager
 def web_sim(cfg: DeploymentConfig, scenario: str = "healthy") -> Iterator[WebSim]:
     """Start only the login and Graph HTTPS servers for ``scenario``."""
-    tenant = Tenant.from_config(cfg, scenario)
+    tenant = build_tenant(cfg, scenario)
     authority = pki.authority(tenant.tls_chain)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

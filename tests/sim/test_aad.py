@@ -12,7 +12,7 @@ import msal
 import pytest
 from simclients import IMAP_SMTP, OUTLOOK, WebSim, example_config, web_sim
 
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 
 # MSAL recommends form_post; ECE's redirect (and the simulator's) use the query string.
 pytestmark = pytest.mark.filterwarnings("ignore:response_mode:UserWarning")

@@ -13,11 +13,11 @@ import pytest
 from simclients import example_config
 
 from pytest_ece_o365.sim.dns import DnsServer
-from pytest_ece_o365.sim.tenant import Tenant
+from pytest_ece_o365.sim.scenarios import build_tenant
 
 
 def serve(scenario: str = "healthy") -> DnsServer:
-    server = DnsServer(Tenant.from_config(example_config(), scenario))
+    server = DnsServer(build_tenant(example_config(), scenario))
     server.start()
     return server
 

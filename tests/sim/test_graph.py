@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from simclients import IMAP_SMTP, WebSim, example_config, web_sim
 
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.sim.tenant import SCOPE_IDS
 
 ECE_APP = "11111111-2222-3333-4444-555555555555"

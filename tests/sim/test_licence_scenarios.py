@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from simclients import example_config, web_sim
 
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.sim.runner import list_scenarios
-from pytest_ece_o365.sim.tenant import Tenant
+from pytest_ece_o365.sim.scenarios import build_tenant
 
 # scenario -> (skuId, skuPartNumber, the Exchange plan's (servicePlanId, servicePlanName))
 EXPECTED = {
@@ -45,9 +45,9 @@ def test_graph_serves_the_scenarios_licence(cfg: DeploymentConfig, scenario: str
 
 def test_a_kiosk_mailbox_has_imap_off_and_pop_on(cfg: DeploymentConfig) -> None:
     # Set-CASMailboxPlan: ImapEnabled is $false by default for ExchangeOnlineDeskless; PopEnabled $true for all.
-    facts = Tenant.from_config(cfg, "license-kiosk").mailboxes["support@example.com"]
+    facts = build_tenant(cfg, "license-kiosk").mailboxes["support@example.com"]
     assert (facts.imap_enabled, facts.pop_enabled) == (False, True)
-    assert Tenant.from_config(cfg, "license-plan1").mailboxes["support@example.com"].imap_enabled
+    assert build_tenant(cfg, "license-plan1").mailboxes["support@example.com"].imap_enabled
 
 
 def test_sim_list_describes_every_licence_scenario() -> None:

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from simclients import example_config
 
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.sim.runner import RunningSimulator, list_scenarios, run_foreground, start_simulator
-from pytest_ece_o365.sim.tenant import SCENARIOS, ScenarioError
+from pytest_ece_o365.sim.scenarios import SCENARIOS
+from pytest_ece_o365.sim.tenant import ScenarioError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -206,7 +207,7 @@ def test_list_scenarios_names_and_explains_each() -> None:
 def test_sigterm_stops_the_foreground_simulator_cleanly() -> None:
     code = (
         "import sys\n"
-        "from pytest_ece_o365.config import load_config\n"
+        "from pytest_ece_o365.config.loader import load_config\n"
         "from pytest_ece_o365.sim.runner import run_foreground\n"
         f"sys.exit(run_foreground(load_config({str(example_config().path)!r})))\n"
     )

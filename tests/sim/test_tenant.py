@@ -8,10 +8,10 @@ import uuid
 import pytest
 from simclients import example_config
 
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.sim.entra import Issuer
-from pytest_ece_o365.sim.scenarios import BROKEN, describe
-from pytest_ece_o365.sim.tenant import SCENARIOS, ScenarioError, Tenant
+from pytest_ece_o365.sim.scenarios import BROKEN, SCENARIOS, build_tenant, describe
+from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
 # Checklist §C, in order: the scenario names are part of the contract.
 CHECKLIST_FAULTS = [
@@ -46,28 +46,28 @@ def test_scenario_names_are_healthy_broken_and_every_checklist_fault() -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_every_scenario_builds_from_the_example_config(cfg: DeploymentConfig, scenario: str) -> None:
-    tenant = Tenant.from_config(cfg, scenario)
+    tenant = build_tenant(cfg, scenario)
     assert tenant.scenario == scenario
     assert tenant.faults == ([] if scenario == "healthy" else list(BROKEN) if scenario == "broken" else [scenario])
 
 
 def test_unknown_scenario_lists_the_valid_names(cfg: DeploymentConfig) -> None:
     with pytest.raises(ScenarioError, match="valid: healthy, broken, refresh-token-expired"):
-        Tenant.from_config(cfg, "no-such-fault")
+        build_tenant(cfg, "no-such-fault")
 
 
 def test_a_config_without_a_shared_mailbox_cannot_host_no_full_access(cfg: DeploymentConfig) -> None:
     only_own = dataclasses.replace(cfg, mailboxes=cfg.mailboxes[:1])
     with pytest.raises(ScenarioError, match='needs a mailbox with access = "shared"'):
-        Tenant.from_config(only_own, "no-full-access")
+        build_tenant(only_own, "no-full-access")
     with pytest.raises(ScenarioError, match='needs a mailbox with inbound = "pop3"'):
-        Tenant.from_config(only_own, "port-blocked")
+        build_tenant(only_own, "port-blocked")
     # broken leaves out what the config cannot host
-    assert "no-full-access" not in Tenant.from_config(only_own, "broken").faults
+    assert "no-full-access" not in build_tenant(only_own, "broken").faults
 
 
 def test_the_run_gets_one_secret_per_secret_ref(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg)
+    tenant = build_tenant(cfg)
     assert set(tenant.run_secrets) == {ref.key_path for ref in cfg.secret_refs()}
     assert tenant.grant_for("mailboxes[1].refresh_token").account == "ece-mail@example.com"
     assert str(tenant.run_secret("azure_ad.client_secret")) == "[redacted]"
@@ -76,7 +76,7 @@ def test_the_run_gets_one_secret_per_secret_ref(cfg: DeploymentConfig) -> None:
 def test_a_config_without_graph_or_with_a_guid_tenant_builds(cfg: DeploymentConfig) -> None:
     guid = "0b9e5f4c-1111-4222-8333-944445555666"
     other = dataclasses.replace(cfg, graph=None, azure_ad=dataclasses.replace(cfg.azure_ad, tenant=guid))
-    tenant = Tenant.from_config(other, "broken")
+    tenant = build_tenant(other, "broken")
     assert tenant.tenant_id == guid
     assert tenant.knows_tenant("example.com")
     assert tenant.graph_client_id is None
@@ -84,19 +84,19 @@ def test_a_config_without_graph_or_with_a_guid_tenant_builds(cfg: DeploymentConf
 
 
 def test_client_secret_wrong_gives_the_secret_id(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg, "client-secret-wrong")
+    tenant = build_tenant(cfg, "client-secret-wrong")
     uuid.UUID(tenant.run_secrets["azure_ad.client_secret"])
 
 
 def test_graph_tenant_accepts_domain_and_guid(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg)
+    tenant = build_tenant(cfg)
     assert tenant.knows_tenant("example.onmicrosoft.com")
     assert tenant.knows_tenant(tenant.tenant_id.upper())
     assert not tenant.knows_tenant("contoso.onmicrosoft.com")
 
 
 def test_healthy_logins_are_accepted(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg)
+    tenant = build_tenant(cfg)
     own, delegate = token(tenant, "mailboxes[0].refresh_token"), token(tenant, "mailboxes[1].refresh_token")
     for protocol in ("imap", "smtp"):
         assert tenant.mail_login(protocol, "support@example.com", own).ok
@@ -110,7 +110,7 @@ def test_healthy_logins_are_accepted(cfg: DeploymentConfig) -> None:
 
 
 def test_another_accounts_mailbox_is_authenticated_but_not_opened(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg)
+    tenant = build_tenant(cfg)
     verdict = tenant.mail_login("imap", "support@example.com", token(tenant, "mailboxes[1].refresh_token"))
     assert (verdict.token_accepted, verdict.may_open, verdict.refusal) == (True, False, "wrong-account")
 
@@ -134,20 +134,20 @@ def test_another_accounts_mailbox_is_authenticated_but_not_opened(cfg: Deploymen
 def test_mailbox_faults_accept_the_token_and_refuse_the_mailbox(
     cfg: DeploymentConfig, scenario: str, protocol: str, user: str, key: str, refusal: str
 ) -> None:
-    tenant = Tenant.from_config(cfg, scenario)
+    tenant = build_tenant(cfg, scenario)
     verdict = tenant.mail_login(protocol, user, token(tenant, key))  # type: ignore[arg-type]
     assert (verdict.token_accepted, verdict.may_open, verdict.refusal) == (True, False, refusal)
 
 
 def test_smtp_auth_can_be_disabled_per_mailbox(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg)
+    tenant = build_tenant(cfg)
     tenant.mailboxes["support@example.com"].smtp_auth_enabled = False
     verdict = tenant.mail_login("smtp", "support@example.com", token(tenant, "mailboxes[0].refresh_token"))
     assert verdict.refusal == "smtp-auth-disabled-mailbox"
 
 
 def test_token_problems_are_refused_before_the_mailbox(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg, "missing-imap-scope")
+    tenant = build_tenant(cfg, "missing-imap-scope")
     smtp_only = token(tenant, "mailboxes[0].refresh_token", "SMTP.Send")  # IMAP asked for: AADSTS70000
     assert tenant.mail_login("imap", "support@example.com", smtp_only).refusal == "missing-scope"
     assert tenant.mail_login("smtp", "support@example.com", smtp_only).ok
@@ -157,7 +157,7 @@ def test_token_problems_are_refused_before_the_mailbox(cfg: DeploymentConfig) ->
 
 
 def test_expired_and_foreign_audience_tokens_are_refused(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg)
+    tenant = build_tenant(cfg)
     tenant.access_token_minutes = -1
     expired = token(tenant, "mailboxes[0].refresh_token")
     assert tenant.mail_login("imap", "support@example.com", expired).refusal == "expired-token"
@@ -171,7 +171,7 @@ def test_expired_and_foreign_audience_tokens_are_refused(cfg: DeploymentConfig) 
 
 
 def test_broken_combines_faults_that_do_not_mask_each_other(cfg: DeploymentConfig) -> None:
-    tenant = Tenant.from_config(cfg, "broken")
+    tenant = build_tenant(cfg, "broken")
     assert not tenant.mailboxes["support@example.com"].imap_enabled
     assert "ece-mail@example.com" not in tenant.mailboxes["sales@example.com"].full_access
     assert tenant.accounts["support@example.com"].licenses == []
@@ -181,7 +181,7 @@ def test_broken_combines_faults_that_do_not_mask_each_other(cfg: DeploymentConfi
 
 
 def test_behaviour_flags_for_the_mail_servers(cfg: DeploymentConfig) -> None:
-    assert Tenant.from_config(cfg, "server-hangs").behaviour["imap"] == "hang"
-    assert Tenant.from_config(cfg, "port-blocked").behaviour["pop3"] == "blocked"
-    assert Tenant.from_config(cfg, "dns-nxdomain").nxdomain == {"smtp.office365.com"}
-    assert Tenant.from_config(cfg, "tls-inspection").tls_chain == "inspection"
+    assert build_tenant(cfg, "server-hangs").behaviour["imap"] == "hang"
+    assert build_tenant(cfg, "port-blocked").behaviour["pop3"] == "blocked"
+    assert build_tenant(cfg, "dns-nxdomain").nxdomain == {"smtp.office365.com"}
+    assert build_tenant(cfg, "tls-inspection").tls_chain == "inspection"

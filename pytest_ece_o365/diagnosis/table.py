@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from pytest_ece_o365.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
+from pytest_ece_o365.knowledge.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
 

@@ -17,16 +17,16 @@ import pytest
 
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
-from pytest_ece_o365.collect import CheckItem, ChecklistFile, applies_to_version
-from pytest_ece_o365.config import ConfigError, load_config
-from pytest_ece_o365.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import ROLES, version_marker
+from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
+from pytest_ece_o365.plugin.waivers import apply_waivers
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.results import ResultRow, RunInfo, knowledge_date, summarize, write_results
 from pytest_ece_o365.report.terminal import write_findings
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
-from pytest_ece_o365.waivers import apply_waivers
 
 SESSION_KEY = pytest.StashKey["EceSession"]()
 ENV_VAR = "ECE_O365_CONFIG"

@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
-from pytest_ece_o365.diagnosis import TABLE, Diagnosis, fill, firewall_scope
+from pytest_ece_o365.diagnosis.table import TABLE, Diagnosis, fill, firewall_scope
 from pytest_ece_o365.knowledge import CLOUDS
-from pytest_ece_o365.sources import (
+from pytest_ece_o365.knowledge.sources import (
     AADSTS_REFERENCE,
     MS_ENDPOINTS,
     MS_MAIL_OAUTH,

@@ -8,7 +8,7 @@ the user's ``python_files`` settings and conftest files, and makes node ids read
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -20,7 +20,19 @@ from pytest_ece_o365.redact import redact
 from pytest_ece_o365.verdict import Verdict
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.session import EceSession
+    from pytest_ece_o365.config.deployment import DeploymentConfig
+
+
+class ChecklistRun(Protocol):
+    """What the collected checklist needs of the run (:class:`~pytest_ece_o365.plugin.session.EceSession`)."""
+
+    @property
+    def deployment(self) -> DeploymentConfig: ...
+
+    @property
+    def context(self) -> CheckContext: ...
+
+    def judge(self, check: Check, target: Target) -> Verdict: ...
 
 
 class CheckFailed(Exception):
@@ -34,7 +46,7 @@ class CheckFailed(Exception):
 class ChecklistFile(pytest.File):
     """The deployment file, collected as the built-in checklist."""
 
-    ece: EceSession
+    ece: ChecklistRun
 
     def collect(self) -> Iterator[CheckItem]:
         config = self.ece.deployment
@@ -59,7 +71,7 @@ class CheckItem(pytest.Item):
             self.add_marker(marker)
 
     @property
-    def ece(self) -> EceSession:
+    def ece(self) -> ChecklistRun:
         parent = self.parent
         assert isinstance(parent, ChecklistFile)
         return parent.ece

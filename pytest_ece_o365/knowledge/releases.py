@@ -1,6 +1,6 @@
 """What the product knows about ECE releases, from Cisco's publications (TAC 218453 first).
 
-Every release row carries the :class:`~pytest_ece_o365.sources.Source` it rests on. What no Cisco source
+Every release row carries the :class:`~pytest_ece_o365.knowledge.sources.Source` it rests on. What no Cisco source
 says (the newest ES of a version, whether 15.0(1) needs one, whether ESs are cumulative) is stated as
 unknown, not guessed.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from pytest_ece_o365.sources import TAC_218453, Source
+from pytest_ece_o365.knowledge.sources import TAC_218453, Source
 
 
 @dataclass(frozen=True, order=True)

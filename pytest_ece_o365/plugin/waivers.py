@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from pytest_ece_o365.deployment import Waiver
+from pytest_ece_o365.config.deployment import Waiver
 from pytest_ece_o365.verdict import Verdict
 
 

@@ -1,7 +1,7 @@
 """pytest wiring: options, markers, and — only when a deployment file is given — the checklist run.
 
 This module is imported by every pytest run in the environment, so it imports nothing heavy: the run
-itself (:mod:`pytest_ece_o365.session`) loads when ``--ece-config``, ``ECE_O365_CONFIG``, ``ece_config``
+itself (:mod:`pytest_ece_o365.plugin.session`) loads when ``--ece-config``, ``ECE_O365_CONFIG``, ``ece_config``
 or ``--ece-simulate`` asks for it. Without them pytest behaves as if the plugin were absent.
 """
 
@@ -12,7 +12,7 @@ import argparse
 import pytest
 
 from pytest_ece_o365.catalog import KINDS
-from pytest_ece_o365.deployment import is_address
+from pytest_ece_o365.config.deployment import is_address
 from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
 
 CONFIG_HELP = (
@@ -83,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{marker}: {text}")
     if config.option.help or config.option.version or config.option.markers:
         return  # --help, --version and --markers work whatever the deployment file holds
-    from pytest_ece_o365.session import start_run
+    from pytest_ece_o365.plugin.session import start_run
 
     start_run(config)
 

@@ -1,6 +1,6 @@
 """``ece-o365``: what is not a test run (contract §1).
 
-``login`` generates a mailbox's refresh token (:mod:`pytest_ece_o365.login`), ``merge`` makes one report
+``login`` generates a mailbox's refresh token (:mod:`pytest_ece_o365.cli.login`), ``merge`` makes one report
 from the per-server results files (:mod:`pytest_ece_o365.report.merge`), ``sim`` runs the simulated
 tenant in the foreground. The commands' logic lives in those modules, imported only when used.
 """
@@ -13,37 +13,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_ece_o365 import __version__
-from pytest_ece_o365.config import ConfigError, load_config
+from pytest_ece_o365.cli.errors import INTERNAL_ERROR, INTERRUPTED, USAGE_ERROR, CommandError, UsageError
+from pytest_ece_o365.config.loader import ConfigError, load_config
 
-USAGE_ERROR = 4  # pytest's exit code for usage errors; the CLI uses the same codes
-INTERRUPTED = 2
-INTERNAL_ERROR = 3
-
-
-class CommandError(Exception):
-    """A command ends with this one-line message (never a secret) and ``exit_code``."""
-
-    def __init__(self, message: str, exit_code: int = USAGE_ERROR) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-class UsageError(CommandError):
-    """Bad command line, config file or input: exit 4."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, USAGE_ERROR)
+__all__ = ["INTERNAL_ERROR", "INTERRUPTED", "USAGE_ERROR", "CommandError", "UsageError", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "login":
-            from pytest_ece_o365.login import run_login
+            from pytest_ece_o365.cli.login import run_login
 
             return run_login(args)
         if args.command == "merge":
-            from pytest_ece_o365.report.merge import run_merge
+            from pytest_ece_o365.cli.merge import run_merge
 
             return run_merge(args)
         return run_sim(args)
@@ -110,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_sim(args: argparse.Namespace) -> int:
-    from pytest_ece_o365.session import packaged_example
+    from pytest_ece_o365.plugin.session import packaged_example
     from pytest_ece_o365.sim.runner import list_scenarios, run_foreground
     from pytest_ece_o365.sim.tenant import ScenarioError
 
@@ -127,10 +111,3 @@ def run_sim(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot start the simulated tenant: {exc}") from None
 
-
-if __name__ == "__main__":
-    # Run as ``python -m pytest_ece_o365.cli``: call the imported module's main, so that the errors the
-    # commands raise (pytest_ece_o365.cli.CommandError) are the class it catches, not __main__'s copy.
-    from pytest_ece_o365.cli import main as _main
-
-    sys.exit(_main())

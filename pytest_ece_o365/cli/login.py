@@ -5,7 +5,7 @@ Authorization-code flow against the deployment's app registration and ECE's redi
 SSO session cannot sign the workstation's user in silently). The user opens the printed URL, signs in,
 and pastes back the address the browser lands on; the code in it is redeemed, the signed-in account is
 compared with the expected one, and only then is the refresh token written, to a file that only the
-current user can read (:mod:`pytest_ece_o365.private_file`).
+current user can read (:mod:`pytest_ece_o365.cli.private_file`).
 
 Nothing secret is ever printed: not the client secret, not the authorization code in the pasted
 address, not the tokens.
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
-from pytest_ece_o365 import login_advice
-from pytest_ece_o365.cli import CommandError, UsageError
-from pytest_ece_o365.deployment import DeploymentConfig, Mailbox
-from pytest_ece_o365.private_file import toml_path, write_private
+from pytest_ece_o365.cli import login_advice
+from pytest_ece_o365.cli.errors import CommandError, UsageError
+from pytest_ece_o365.cli.private_file import toml_path, write_private
+from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretSource, SecretUnavailable
 
@@ -35,7 +35,7 @@ AADSTS_ADVICE = login_advice.AADSTS_ADVICE
 
 def run_login(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """The command: ``args.config``, ``args.mailbox``, ``args.out`` as argparse gives them."""
-    from pytest_ece_o365.config import ConfigError, load_config
+    from pytest_ece_o365.config.loader import ConfigError, load_config
 
     try:
         config = load_config(Path(args.config))
@@ -57,7 +57,7 @@ def login(
 ) -> Path:
     """Sign ``address``'s token account in, redeem the code, write the refresh token; return the file.
 
-    Raises :class:`~pytest_ece_o365.cli.CommandError` (exit 4 for usage, 1 for a failed sign-in) with a
+    Raises :class:`~pytest_ece_o365.cli.errors.CommandError` (exit 4 for usage, 1 for a failed sign-in) with a
     one-line message that holds no secret.
     """
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout  # at call time: tests and IDEs swap them
@@ -196,7 +196,7 @@ def parse_redirect(pasted: str, state: str, *, login: str = "") -> dict[str, str
 
 def aadsts_message(code: int, login: str = "") -> str:
     """One line for an AADSTS error: the code and what to do (else where to look it up, on ``login``'s cloud)."""
-    from pytest_ece_o365.diagnosis_oauth import error_lookup
+    from pytest_ece_o365.diagnosis.oauth import error_lookup
 
     host = urlsplit(login).hostname or ""
     advice = AADSTS_ADVICE.get(code, f"see {error_lookup(host)}/error?code={code}")

@@ -1,7 +1,7 @@
 """What the product knows about ECE and Office 365, as tables.
 
 Everything here is a fact that changes over time (a new Engineering Special, a new cloud). Every row
-carries the :class:`~pytest_ece_o365.sources.Source` it rests on, so that whoever updates a table next can
+carries the :class:`~pytest_ece_o365.knowledge.sources.Source` it rests on, so that whoever updates a table next can
 re-read the page; :data:`KNOWLEDGE_DATE` is the oldest day any of them was checked.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from pytest_ece_o365 import ece_releases
-from pytest_ece_o365.sources import AADSTS_REFERENCE, MS_ENDPOINTS, Source, oldest_checked
+from pytest_ece_o365.knowledge import releases as ece_releases
+from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, MS_ENDPOINTS, Source, oldest_checked
 
 # The ECE release tables live in ece_releases (Cisco's facts); these are the names the rest of the product
 # has always imported from here.

@@ -1,16 +1,16 @@
 """What ``ece-o365 login`` says about the AADSTS errors an interactive sign-in and its code redemption meet.
 
 One line per code: what to do. The codes' meanings are Microsoft's error reference
-(:data:`~pytest_ece_o365.sources.AADSTS_REFERENCE`); :data:`SOURCES` names the thread that quotes the live
+(:data:`~pytest_ece_o365.knowledge.sources.AADSTS_REFERENCE`); :data:`SOURCES` names the thread that quotes the live
 reply where the advice rests on more than the reference. The lookup link for other codes is the configured
-cloud's own (``knowledge.CLOUDS``, through :func:`pytest_ece_o365.diagnosis_oauth.error_lookup`).
+cloud's own (``knowledge.CLOUDS``, through :func:`pytest_ece_o365.diagnosis.oauth.error_lookup`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from pytest_ece_o365.sources import AADSTS_REFERENCE, MS_REFRESH_TOKENS, Source
+from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, MS_REFRESH_TOKENS, Source
 
 _CHECKED = "2026-12-04"
 _MSAL_JS = "AzureAD/microsoft-authentication-library-for-js"

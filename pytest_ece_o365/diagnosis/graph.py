@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from pytest_ece_o365 import diagnosis_oauth  # noqa: F401  (its rows: the owners the secret and app rows share)
-from pytest_ece_o365.diagnosis import TABLE, Diagnosis
+from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth  # noqa: F401  (its rows: the owners the secret and app rows share)
+from pytest_ece_o365.diagnosis.table import TABLE, Diagnosis
 from pytest_ece_o365.knowledge import (
     CIPP_EXCHANGE_CAPABILITIES,
     MS_LICENSING_REFERENCE,
@@ -21,7 +21,7 @@ from pytest_ece_o365.knowledge import (
     MS_SHARED_MAILBOX_LICENCE,
     SHARED_MAILBOX_UNLICENSED_GB,
 )
-from pytest_ece_o365.sources import AADSTS_REFERENCE, MS_MAIL_OAUTH, TAC_218453, Source
+from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, MS_MAIL_OAUTH, TAC_218453, Source
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
 _APP = "Azure portal > App registrations > the ECE app ([azure_ad] client_id)"

@@ -21,10 +21,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from pytest_ece_o365.deployment import Mailbox
-from pytest_ece_o365.diagnosis import TABLE, Diagnosis, verdict_for
-from pytest_ece_o365.probes.mail_session import MailSessionObservation
-from pytest_ece_o365.sources import (
+from pytest_ece_o365.config.deployment import Mailbox
+from pytest_ece_o365.diagnosis.table import TABLE, Diagnosis, verdict_for
+from pytest_ece_o365.knowledge.sources import (
     MS_FULL_ACCESS,
     MS_MAIL_OAUTH,
     MS_SEND_AS,
@@ -33,6 +32,7 @@ from pytest_ece_o365.sources import (
     NETWORK_RFCS,
     Source,
 )
+from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.verdict import Owner, Verdict
 
 _TOKEN_FIX = "See token.identity and token.scopes for <mailbox>: the token must be <account>'s and carry {scope_name} (delegated permission with admin consent, audience Outlook). Fix the app registration if the permission is missing, then regenerate the token in ECE in a private browser window, signed in as <account>."

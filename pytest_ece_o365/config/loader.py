@@ -1,4 +1,4 @@
-"""Reading the deployment file (TOML) into :mod:`pytest_ece_o365.deployment` values (contract §2).
+"""Reading the deployment file (TOML) into :mod:`pytest_ece_o365.config.deployment` values (contract §2).
 
 Every error is a :class:`ConfigError` whose one-line message names the file, the key path with 0-based
 array indexes (``mailboxes[1].inbound``) and what is wrong — never a secret's value.
@@ -13,8 +13,7 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from pytest_ece_o365.catalog import CHECKS
-from pytest_ece_o365.config_table import ConfigError, Table, relative_to, type_name
-from pytest_ece_o365.deployment import (
+from pytest_ece_o365.config.deployment import (
     O365,
     Access,
     AzureAd,
@@ -32,6 +31,7 @@ from pytest_ece_o365.deployment import (
     is_ip_literal,
     parse_es,
 )
+from pytest_ece_o365.config.table import ConfigError, Table, relative_to, type_name
 from pytest_ece_o365.knowledge import CLOUDS, ROLES
 from pytest_ece_o365.secret import SecretRef
 

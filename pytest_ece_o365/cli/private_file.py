@@ -19,7 +19,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from pytest_ece_o365.cli import CommandError
+from pytest_ece_o365.cli.errors import CommandError
 
 
 def write_private(path: Path, text: str, *, windows: bool | None = None) -> None:

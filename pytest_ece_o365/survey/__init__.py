@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from pytest_ece_o365.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.secret import SecretSource
 

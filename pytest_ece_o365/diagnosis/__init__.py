@@ -1,0 +1,1 @@
+"""Diagnosis: a signature (check id, classified error) -> cause, remediation, owner, source."""
