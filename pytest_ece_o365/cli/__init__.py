@@ -95,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_sim(args: argparse.Namespace) -> int:
     from pytest_ece_o365.plugin.session import packaged_example
-    from pytest_ece_o365.sim.runner import list_scenarios, run_foreground
+    from pytest_ece_o365.sim.foreground import run_foreground
+    from pytest_ece_o365.sim.runner import list_scenarios
     from pytest_ece_o365.sim.tenant import ScenarioError
 
     if args.list:
@@ -110,4 +111,3 @@ def run_sim(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot start the simulated tenant: {exc}") from None
-

@@ -3,26 +3,23 @@
 ``start_simulator(cfg, scenario)`` builds the tenant model from the configuration, then starts DNS,
 Entra ID, Microsoft Graph, IMAP, POP3 and SMTP on ephemeral 127.0.0.1 ports with a throw-away CA.
 It returns when every server listens; if anything fails on the way, everything already started is
-stopped before the error propagates, so no half-started simulator is left behind.
+stopped before the error propagates, so no half-started simulator is left behind. ``ece-o365 sim``, which
+runs it in the foreground, is :mod:`pytest_ece_o365.sim.foreground`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 import shutil
-import signal
 import socket
-import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Protocol, TextIO, TypeVar
+from typing import Protocol, TypeVar
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.secret import Secret
@@ -45,11 +42,9 @@ __all__ = [
     "SimBindError",
     "SimEndpoints",
     "list_scenarios",
-    "run_foreground",
     "start_simulator",
 ]
 
-ShellStyle = Literal["posix", "cmd", "powershell"]
 #: Servers whose port can be fixed with ``start_simulator(..., ports={...})``.
 SERVER_NAMES = ("dns", "login", "graph", "imap", "pop3", "smtp")
 
@@ -227,22 +222,6 @@ class RunningSimulator:
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
         return "\n".join(lines) + "\n"
 
-    def export_lines(self, style: ShellStyle | None = None) -> str:
-        """Shell lines that set every secret's variable. THEY HOLD SECRET VALUES: ``ece-o365 sim`` only."""
-        style = style or ("cmd" if os.name == "nt" else "posix")
-        out = []
-        for key, env in self.env_names().items():
-            value = self.tenant.run_secrets.get(key)
-            if value is None:
-                continue
-            if style == "posix":
-                out.append(f"export {env}={shlex.quote(value)}")
-            elif style == "cmd":
-                out.append(f'set "{env}={value}"')
-            else:
-                out.append(f"$env:{env} = '{value}'")
-        return "\n".join(out) + "\n"
-
 
 def _toml(text: str) -> str:
     return json.dumps(text)  # a JSON string is a valid TOML basic string (Windows paths included)
@@ -279,60 +258,3 @@ def start_simulator(
 def list_scenarios() -> list[tuple[str, str]]:
     """Every scenario as ``(name, what it changes)``, in checklist order."""
     return [(name, describe(name)) for name in SCENARIOS]
-
-
-def run_foreground(
-    cfg: DeploymentConfig,
-    scenario: str = "healthy",
-    out: TextIO = sys.stdout,
-    *,
-    until: threading.Event | None = None,
-) -> int:
-    """``ece-o365 sim``: start, print the config snippet, write the secrets to a private file, wait
-    for Ctrl-C.
-
-    The simulated secrets are throw-away values, but they are secrets all the same (contract §7: never in
-    the terminal): they go to scripts in the simulator's private work folder, which the user loads
-    into a shell and which disappear with the simulator. ``until`` (tests) ends the wait like Ctrl-C.
-    """
-    stop = until or threading.Event()
-    restore = _stop_on_sigterm(stop)
-    try:
-        return _foreground(cfg, scenario, out, stop)
-    finally:
-        restore()
-
-
-def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
-    """Make SIGTERM end the wait like Ctrl-C, so that the servers stop and the temp files go away."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
-def _foreground(cfg: DeploymentConfig, scenario: str, out: TextIO, stop: threading.Event) -> int:
-    with start_simulator(cfg, scenario) as sim:
-        out.write(sim.config_snippet())
-        posix, powershell, cmd = (sim.workdir / name for name in ("secrets.sh", "secrets.ps1", "secrets.cmd"))
-        posix.write_text(sim.export_lines("posix"), encoding="utf-8")
-        powershell.write_text(sim.export_lines("powershell"), encoding="utf-8")
-        cmd.write_text(sim.export_lines("cmd"), encoding="utf-8")
-        out.write(
-            "\n# The simulated secrets are in files only you can read, removed when the simulator stops.\n"
-            f"# Load them into the shell that runs pytest:\n#   sh/bash:    . {posix}\n"
-            f"#   PowerShell: . {powershell}\n#   cmd.exe:    call {cmd}\n"
-        )
-        out.write(f"\nSimulator running (scenario {scenario}). Press Ctrl-C to stop.\n")
-        out.flush()
-        try:
-            while not stop.wait(0.5):  # short waits keep Ctrl-C responsive on Windows
-                pass
-        except KeyboardInterrupt:
-            pass
-    out.write("Simulator stopped.\n")
-    return 0

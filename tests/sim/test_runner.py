@@ -17,7 +17,8 @@ import pytest
 from simclients import example_config
 
 from pytest_ece_o365.config.deployment import DeploymentConfig
-from pytest_ece_o365.sim.runner import RunningSimulator, list_scenarios, run_foreground, start_simulator
+from pytest_ece_o365.sim.foreground import export_lines, run_foreground
+from pytest_ece_o365.sim.runner import RunningSimulator, list_scenarios, start_simulator
 from pytest_ece_o365.sim.scenarios import SCENARIOS
 from pytest_ece_o365.sim.tenant import ScenarioError
 
@@ -156,10 +157,10 @@ def test_snippet_is_toml_without_secret_values(cfg: DeploymentConfig) -> None:
         values = list(sim.tenant.run_secrets.values())
         assert not any(value in snippet for value in values)
         assert "ECE_O365_RT_SUPPORT" in snippet
-        exports = sim.export_lines("posix")
+        exports = export_lines(sim, "posix")
         assert all(value in exports for value in values)
         assert "export ECE_O365_CLIENT_SECRET=" in exports
-        assert 'set "ECE_O365_GRAPH_SECRET=' in sim.export_lines("cmd")
+        assert 'set "ECE_O365_GRAPH_SECRET=' in export_lines(sim, "cmd")
 
 
 def test_run_foreground_prints_and_stops_on_request(cfg: DeploymentConfig) -> None:
@@ -208,7 +209,7 @@ def test_sigterm_stops_the_foreground_simulator_cleanly() -> None:
     code = (
         "import sys\n"
         "from pytest_ece_o365.config.loader import load_config\n"
-        "from pytest_ece_o365.sim.runner import run_foreground\n"
+        "from pytest_ece_o365.sim.foreground import run_foreground\n"
         f"sys.exit(run_foreground(load_config({str(example_config().path)!r})))\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
