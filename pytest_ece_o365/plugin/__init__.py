@@ -1,19 +1,27 @@
 """pytest wiring: options, markers, and — only when a deployment file is given — the checklist run.
 
-This module is imported by every pytest run in the environment, so it imports nothing heavy: the run
-itself (:mod:`pytest_ece_o365.plugin.session`) loads when ``--ece-config``, ``ECE_O365_CONFIG``, ``ece_config``
-or ``--ece-simulate`` asks for it. Without them pytest behaves as if the plugin were absent.
+This module is imported by every pytest run in the environment, so it imports nothing else of this package:
+the run itself (:mod:`pytest_ece_o365.plugin.session`) loads when ``--ece-config``, ``ECE_O365_CONFIG``,
+``ece_config`` or ``--ece-simulate`` asks for it. Without them pytest behaves as if the plugin were absent,
+and costs no more than this module (tests/test_plugin_cost.py, benchmarks/bench_plugin_load.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 import pytest
 
-from pytest_ece_o365.catalog import KINDS
-from pytest_ece_o365.config.deployment import is_address
-from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
+#: The environment variable naming the deployment file (the run reads it again: session.ENV_VAR).
+ENV_VAR = "ECE_O365_CONFIG"
+
+# The markers' names, spelled out here rather than imported from knowledge/catalog, which would load
+# a dozen modules into every pytest run of the environment; tests/test_plugin_cost.py pins them to
+# knowledge.ROLE_MARKERS, knowledge.VERSION_MARKERS and catalog.KINDS.
+ROLE_MARKER_NAMES = ("services_server", "application_server")
+VERSION_MARKER_NAMES = ("ece_11_6", "ece_12_0", "ece_12_5", "ece_12_6", "ece_15_0")
+KIND_NAMES = ("static", "network", "oauth", "mailbox", "graph")
 
 CONFIG_HELP = (
     "deployment file (TOML) to check; runs the built-in ECE <-> Office 365 checklist instead of tests. "
@@ -51,6 +59,9 @@ def _seconds(text: str) -> float:
 
 
 def _address(text: str) -> str:
+    # Imported here: argparse calls this only when --ece-send-test-mail is given.
+    from pytest_ece_o365.config.deployment import is_address
+
     if not is_address(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an e-mail address")
     return text
@@ -83,13 +94,25 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{marker}: {text}")
     if config.option.help or config.option.version or config.option.markers:
         return  # --help, --version and --markers work whatever the deployment file holds
+    if not asks_for_a_run(config):
+        return  # an unrelated pytest run: load nothing more
     from pytest_ece_o365.plugin.session import start_run
 
     start_run(config)
 
 
+def asks_for_a_run(config: pytest.Config) -> bool:
+    """Whether a deployment file (option, environment or ini) or ``--ece-simulate`` asks for the checklist."""
+    return bool(
+        config.getoption("ece_config")
+        or config.getoption("ece_simulate") is not None
+        or os.environ.get(ENV_VAR)
+        or config.getini("ece_config")
+    )
+
+
 def _marker_lines() -> list[tuple[str, str]]:
-    lines = [(marker, _MARKER_HELP[marker]) for marker in ROLE_MARKERS.values()]
-    lines += [(marker, f"check applies to ECE {marker[4:].replace('_', '.')}") for marker in VERSION_MARKERS]
-    lines += [(kind, _MARKER_HELP[kind]) for kind in KINDS]
+    lines = [(marker, _MARKER_HELP[marker]) for marker in ROLE_MARKER_NAMES]
+    lines += [(marker, f"check applies to ECE {marker[4:].replace('_', '.')}") for marker in VERSION_MARKER_NAMES]
+    lines += [(kind, _MARKER_HELP[kind]) for kind in KIND_NAMES]
     return lines
