@@ -207,20 +207,15 @@ def aadsts_message(code: int, login: str = "") -> str:
 
 
 def _msal_app(config: DeploymentConfig, client_secret: Secret) -> Any:
-    import msal  # lazy: only this command needs it at import time
-
+    # lazy: only this command needs MSAL at import time
     from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
+    from pytest_ece_o365.probes.msal_app import confidential_client
 
     azure = config.azure_ad
     try:
-        return msal.ConfidentialClientApplication(
-            azure.client_id,
-            client_credential=client_secret.reveal(),
-            authority=f"{config.o365.login.rstrip('/')}/{azure.tenant}",
-            http_client=ResolvingHttpClient(config.network, config.network.timeout),
-            instance_discovery=False,
-            validate_authority=False,
-        )
+        # Each request its own timeout: the user takes as long as they need between discovery and redemption.
+        http_client = ResolvingHttpClient(config.network, config.network.timeout)
+        return confidential_client(config, azure.client_id, client_secret, http_client)
     except HttpProbeError as exc:
         raise CommandError(f"cannot reach {config.o365.login}: {exc.message}", SIGN_IN_FAILED) from None
     except ValueError as exc:

@@ -11,15 +11,14 @@ counted from when its token is there (a need that waits for the token does not s
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID, GRAPH_APP_ID, GRAPH_DELEGATED_PERMISSION_IDS
-from pytest_ece_o365.probes.graph_client import BudgetClient, GraphClient, GraphFailed
+from pytest_ece_o365.probes.entra_reply import aadsts_code, aadsts_in, first_sentence
+from pytest_ece_o365.probes.graph_client import GraphClient, GraphFailed
 from pytest_ece_o365.probes.graph_model import (
     AppObservation,
     EceSecretView,
@@ -31,7 +30,8 @@ from pytest_ece_o365.probes.graph_model import (
     parse_license_details,
     parse_scope_names,
 )
-from pytest_ece_o365.probes.http import HttpProbeError
+from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.msal_app import confidential_client
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
@@ -39,7 +39,6 @@ from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 if TYPE_CHECKING:
     from pytest_ece_o365.survey import SurveyEnv
 
-_AADSTS = re.compile(r"AADSTS(\d+)")
 _USER_READ = "User.Read.All (or Directory.Read.All)"
 _APP_FIELDS = "id,appId,displayName,web,spa,publicClient,passwordCredentials,requiredResourceAccess"
 
@@ -113,34 +112,25 @@ def acquire_graph_token(env: SurveyEnv, client_id: str) -> GraphTokenObservation
         # Without the "graph.client_secret: " prefix, which the output redaction reads as a secret's label.
         reason = str(exc).removeprefix(f"{reader.client_secret.key_path}: ")
         return GraphTokenObservation(client_id, error="secret-missing", message=reason)
-    import msal  # heavy: loaded only when a run reads Graph
-
     o365 = env.config.o365
     transcript = Transcript()
-    client = BudgetClient(env.config.network, Deadline(env.timeout), transcript)
+    client = ResolvingHttpClient(env.config.network, Deadline(env.timeout), transcript)
     # The resource id is Graph's origin without a port, also when the simulator serves it on one.
     scope = f"https://{o365.graph_endpoint.host}/.default"
     transcript.note(f"client credentials for reader app {client_id}, scope {scope}")
     try:
-        app = msal.ConfidentialClientApplication(
-            client_id,
-            client_credential=secret.reveal(),
-            authority=f"{o365.login.rstrip('/')}/{env.config.azure_ad.tenant}",
-            http_client=client,
-            instance_discovery=False,
-            validate_authority=False,
-        )
+        app = confidential_client(env.config, client_id, secret, client)
         result = app.acquire_token_for_client(scopes=[scope])
     except HttpProbeError as exc:
         return GraphTokenObservation(client_id, error=exc.error, message=exc.message, transcript=transcript.lines())
     except Exception as exc:  # MSAL raises ValueError for a refused discovery, others for 5xx and bad JSON
-        said = client.last.text if client.last is not None else str(exc)
-        code = _aadsts(said)
+        said = client.last[1].text if client.last is not None else str(exc)
+        code = aadsts_in(said)
         return GraphTokenObservation(
             client_id,
             error="graph-token-failed",
             aadsts=code,
-            message=_first_sentence(said) if code else redact(f"{type(exc).__name__}: {exc}"),
+            message=redact(first_sentence(said)) if code else redact(f"{type(exc).__name__}: {exc}"),
             transcript=transcript.lines(),
         )
     if isinstance(result, dict) and result.get("access_token"):
@@ -149,13 +139,12 @@ def acquire_graph_token(env: SurveyEnv, client_id: str) -> GraphTokenObservation
             client_id, token=Secret(str(result["access_token"])), transcript=transcript.lines()
         )
     result = result if isinstance(result, dict) else {}
-    codes = result.get("error_codes") or []
     description = str(result.get("error_description") or result.get("error") or "no token and no error")
     return GraphTokenObservation(
         client_id,
         error="graph-token-failed",
-        aadsts=int(codes[0]) if codes else _aadsts(description),
-        message=_first_sentence(description),
+        aadsts=aadsts_code(result),
+        message=redact(first_sentence(description)),
         transcript=transcript.lines(),
     )
 
@@ -279,20 +268,3 @@ def _objects(collection: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The objects in a collection's ``value`` (anything else in it is ignored)."""
     value = collection.get("value")
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _aadsts(text: str) -> int | None:
-    match = _AADSTS.search(text)
-    return int(match.group(1)) if match else None
-
-
-def _first_sentence(description: str) -> str:
-    """Entra's error_description without its Trace/Correlation ids and timestamp (noise in a finding)."""
-    text = description
-    try:
-        parsed = json.loads(description)
-        if isinstance(parsed, dict) and parsed.get("error_description"):
-            text = str(parsed["error_description"])
-    except ValueError:
-        pass
-    return redact(text.split(" Trace ID:")[0].strip())

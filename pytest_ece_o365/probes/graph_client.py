@@ -7,33 +7,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from pytest_ece_o365.config.deployment import Network
-from pytest_ece_o365.probes.http import HttpProbeError, HttpResponse, ResolvingHttpClient
+from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.secret import Secret
 
 if TYPE_CHECKING:
     from pytest_ece_o365.survey import SurveyEnv
-
-
-class BudgetClient(ResolvingHttpClient):
-    """A ResolvingHttpClient whose requests share one deadline, so a probe of several requests (MSAL's
-    discovery and token POST, or four Graph GETs) ends within one timeout, not one per request."""
-
-    def __init__(self, network: Network, deadline: Deadline, transcript: Transcript) -> None:
-        super().__init__(network, deadline.seconds, transcript)
-        self.deadline = deadline
-        self.last: HttpResponse | None = None
-
-    def request(
-        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
-    ) -> HttpResponse:
-        remaining = self.deadline.remaining()
-        if remaining <= 0:
-            raise self._failed("read-timeout", f"the {self.deadline.seconds:g} s budget was spent before {url}")
-        self.timeout = remaining
-        self.last = super().request(method, url, body=body, headers=headers)
-        return self.last
 
 
 class GraphFailed(Exception):
@@ -47,7 +26,8 @@ class GraphClient:
 
     def __init__(self, env: SurveyEnv, token: Secret) -> None:
         self.transcript = Transcript()
-        self.client = BudgetClient(env.config.network, Deadline(env.timeout), self.transcript)
+        # One deadline for all of a probe's GETs: four requests end within one timeout, not four.
+        self.client = ResolvingHttpClient(env.config.network, Deadline(env.timeout), self.transcript)
         self.base = env.config.o365.graph.rstrip("/") + "/v1.0/"
         self.token = token
 

@@ -5,6 +5,10 @@ certificate verified against the system store plus ``[network] ca_bundle``.
 would let ``REQUESTS_CA_BUNDLE`` override the trust anchors and would ask the system resolver), and
 what the Graph probes use. Standard library only. Every request and reply is recorded, redacted, in
 the client's transcript, so the token and Graph checks can show their evidence.
+
+Given a number of seconds, each request gets that long; given a :class:`Deadline`, all of the client's
+requests share it, so that a probe of several requests (MSAL's discovery and token POST, or four Graph GETs)
+ends within one timeout, not one per request.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from pytest_ece_o365.config.deployment import Network
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
-from pytest_ece_o365.probes.tls import _VALIDITY, _WRONG_NAME, verifying_context
+from pytest_ece_o365.probes.tls import handshake_error, trust_store
 
 #: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
 _EVIDENCE_BODY = 600
@@ -55,12 +59,16 @@ class HttpResponse:
 
 
 class ResolvingHttpClient:
-    """A small HTTPS client bound to one run's network settings and per-request timeout."""
+    """A small HTTPS client bound to one run's network settings and to a per-request timeout (seconds)
+    or to one :class:`Deadline` for all its requests."""
 
-    def __init__(self, network: Network, timeout: float, transcript: Transcript | None = None) -> None:
+    def __init__(self, network: Network, timeout: float | Deadline, transcript: Transcript | None = None) -> None:
         self.network = network
-        self.timeout = timeout
+        self.budget = timeout if isinstance(timeout, Deadline) else None
+        self.timeout = timeout.seconds if isinstance(timeout, Deadline) else timeout
         self.transcript = transcript if transcript is not None else Transcript()
+        #: the last reply and the URL it answered: MSAL's exceptions drop the body, the findings need it
+        self.last: tuple[str, HttpResponse] | None = None
         self._context: ssl.SSLContext | None = None
 
     def get(self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
@@ -93,7 +101,7 @@ class ResolvingHttpClient:
         # One deadline for the whole request — lookup, connection, handshake and reading — and a watchdog
         # that shuts the socket when it passes: per-operation socket timeouts alone let a server that
         # trickles one byte at a time hold a request for ever.
-        deadline = Deadline(self.timeout)
+        deadline = self._deadline(url)
         connection = _Connection(host, port, self._address(host, deadline), self._trust(), deadline)
         watchdog = threading.Timer(deadline.remaining(), connection.abort)
         watchdog.daemon = True
@@ -117,7 +125,17 @@ class ResolvingHttpClient:
         reply = HttpResponse(response.status, text, {k.lower(): v for k, v in response.getheaders()})
         shown = " ".join(text.split())
         self.transcript.server(f"HTTP {response.status} {shown[:_EVIDENCE_BODY]}")
+        self.last = (url, reply)
         return reply
+
+    def _deadline(self, url: str) -> Deadline:
+        """This request's deadline: its own, or what is left of the client's."""
+        if self.budget is None:
+            return Deadline(self.timeout)
+        remaining = self.budget.remaining()
+        if remaining <= 0:
+            raise self._failed("read-timeout", f"the {self.timeout:g} s the probe may take were spent before {url}")
+        return Deadline(remaining)
 
     def _address(self, host: str, deadline: Deadline) -> str:
         from pytest_ece_o365.probes.dns import resolve
@@ -130,11 +148,9 @@ class ResolvingHttpClient:
     def _trust(self) -> ssl.SSLContext:
         if self._context is None:
             try:
-                self._context = verifying_context(self.network.ca_bundle)
-            except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: classified, not a crash
-                raise self._failed(
-                    "ca-bundle-invalid", f"[network] ca_bundle {self.network.ca_bundle} cannot be loaded: {exc}"
-                ) from None
+                self._context = trust_store(self.network.ca_bundle)
+            except ProbeError as exc:  # an unreadable or non-PEM bundle: classified, not a crash
+                raise self._failed(exc.error, exc.message) from None
         return self._context
 
     def _failed(self, error: str, message: str) -> HttpProbeError:
@@ -176,30 +192,13 @@ class _Connection(http.client.HTTPSConnection):
         sock.settimeout(max(self._deadline.remaining(), 0.05))
         try:
             self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
-        except ssl.SSLCertVerificationError as exc:
+        except OSError as exc:  # ssl.SSLError, TimeoutError and ConnectionError are all OSErrors
             sock.close()
-            raise HttpProbeError(_verify_error(exc.verify_code), f"the certificate of {what} failed "
-                                 f"verification: {exc.verify_message}") from None  # fmt: skip
-        except TimeoutError:
-            sock.close()
-            raise HttpProbeError(
-                "read-timeout", f"{what}: no TLS handshake answer within {self._seconds:g} s"
-            ) from None
-        except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError) as exc:
-            sock.close()
-            raise HttpProbeError("closed", f"{what} closed the connection during the TLS handshake ({exc})") from None
-        except ssl.SSLError as exc:
-            sock.close()
-            raise HttpProbeError("tls-handshake", f"{what}: TLS handshake failed ({exc.reason or exc})") from None
+            failure = handshake_error(exc, self.host, what, self._seconds)
+            raise HttpProbeError(failure.error, failure.message) from None
         except BaseException:
             sock.close()
             raise
-
-
-def _verify_error(code: int) -> str:
-    if code in _VALIDITY:
-        return _VALIDITY[code][0]
-    return "tls-wrong-name" if code in _WRONG_NAME else "tls-untrusted"
 
 
 def _with_params(url: str, params: dict[str, Any] | None) -> str:

@@ -74,8 +74,18 @@ class Transcript:
         return tuple(self._lines)
 
 
+class Outcome:
+    """What every step's observation answers alike: whether the step worked (it has no ``error``)."""
+
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
 @dataclass(frozen=True)
-class DnsObservation:
+class DnsObservation(Outcome):
     """A host name looked up through the configured resolver (or the system's)."""
 
     host: str
@@ -88,13 +98,9 @@ class DnsObservation:
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
 
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
 
 @dataclass(frozen=True)
-class TcpObservation:
+class TcpObservation(Outcome):
     """A TCP connection to the resolved address (never to the name: that would bypass the resolver)."""
 
     endpoint: Endpoint
@@ -103,10 +109,6 @@ class TcpObservation:
     message: str = ""
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class CertificateInfo:
 
 
 @dataclass(frozen=True)
-class TlsObservation:
+class TlsObservation(Outcome):
     """The secure session: STARTTLS dialogue (587), handshake, and the mail server's greeting.
 
     The greeting belongs here because a server that completes TCP but never speaks (a proxy or
@@ -147,13 +149,9 @@ class TlsObservation:
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
 
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
 
 @dataclass(frozen=True)
-class CapabilityObservation:
+class CapabilityObservation(Outcome):
     """What the mail server announces before login: IMAP CAPABILITY, POP3 CAPA, SMTP EHLO after TLS."""
 
     protocol: str
@@ -163,10 +161,6 @@ class CapabilityObservation:
     message: str = ""
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
 
 
 @dataclass(frozen=True)

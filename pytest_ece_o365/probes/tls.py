@@ -34,7 +34,8 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return context
 
 
-def _trust(ca_bundle: Path | None) -> ssl.SSLContext:
+def trust_store(ca_bundle: Path | None) -> ssl.SSLContext:
+    """:func:`verifying_context`, or :class:`ProbeError` ``ca-bundle-invalid`` for a bundle that cannot be loaded."""
     try:
         return verifying_context(ca_bundle)
     except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: say so, do not crash the run
@@ -72,7 +73,7 @@ def secure(
             greeting = _starttls(LineReader(sock, deadline, transcript, what))
         trust = "the system store" + (f" + {ca_bundle.name}" if ca_bundle else "")
         transcript.note(f"TLS handshake, SNI {endpoint.host}, verifying against {trust}")
-        tls_sock = _handshake(sock, endpoint.host, _trust(ca_bundle), deadline, what)
+        tls_sock = _handshake(sock, endpoint.host, trust_store(ca_bundle), deadline, what)
         version, cipher = tls_sock.version() or "", (tls_sock.cipher() or ("",))[0]
         cert = certificate = certificate_info(tls_sock.getpeercert(binary_form=True))
         transcript.note(f"{version} {cipher}; certificate for {cert.subject_cn}, issued by {cert.issuer}")
@@ -129,32 +130,33 @@ def _do_handshake(tls_sock: ssl.SSLSocket, host: str, deadline: Deadline, what: 
         # The ssl module applies one deadline to the whole handshake, so a dripping server cannot stretch it.
         tls_sock.settimeout(remaining)
         tls_sock.do_handshake()
-    except ssl.SSLCertVerificationError as exc:
+    except OSError as exc:  # ssl.SSLError, TimeoutError and ConnectionError are all OSErrors
+        raise handshake_error(exc, host, what, deadline.seconds) from None
+
+
+def handshake_error(exc: OSError, host: str, what: str, seconds: float) -> ProbeError:
+    """What a failed TLS handshake with ``host`` (``what``: "host:port", for messages) means: the one
+    classification of every probe's handshake, mail and HTTPS alike."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
         code = exc.verify_code
         if code in _VALIDITY:
             error, state = _VALIDITY[code]
-            text = f"the certificate is {state}"
-        elif code in _WRONG_NAME:
-            error, text = "tls-wrong-name", f"the certificate is not valid for {host}"
-        else:
-            error, text = "tls-untrusted", f"the certificate is not trusted ({exc.verify_message})"
-        raise ProbeError(error, f"{what}: {text}") from None
-    except TimeoutError:
-        raise ProbeError(
-            "read-timeout",
-            f"{what}: the TCP connection opened but no TLS handshake answer came within {deadline.seconds:g} s",
-        ) from None
-    except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError) as exc:
-        raise ProbeError(
-            "closed", f"{what}: the server closed the connection during the TLS handshake ({exc})"
-        ) from None
-    except ssl.SSLError as exc:
+            return ProbeError(error, f"{what}: the certificate is {state}")
+        if code in _WRONG_NAME:
+            return ProbeError("tls-wrong-name", f"{what}: the certificate is not valid for {host}")
+        return ProbeError("tls-untrusted", f"{what}: the certificate is not trusted ({exc.verify_message})")
+    if isinstance(exc, TimeoutError):
+        return ProbeError(
+            "read-timeout", f"{what}: the TCP connection opened but no TLS handshake answer came within {seconds:g} s"
+        )
+    if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError)):
+        return ProbeError("closed", f"{what}: the server closed the connection during the TLS handshake ({exc})")
+    if isinstance(exc, ssl.SSLError):
         reason = exc.reason or str(exc)
         if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"):
-            raise ProbeError("tls-handshake", f"{what}: the server did not answer with TLS ({reason})") from None
-        raise ProbeError("tls-handshake", f"{what}: TLS handshake failed ({reason})") from None
-    except OSError as exc:
-        raise ProbeError("closed", f"{what}: the connection broke during the TLS handshake ({exc})") from None
+            return ProbeError("tls-handshake", f"{what}: the server did not answer with TLS ({reason})")
+        return ProbeError("tls-handshake", f"{what}: TLS handshake failed ({reason})")
+    return ProbeError("closed", f"{what}: the connection broke during the TLS handshake ({exc})")
 
 
 def _diagnose(

@@ -8,9 +8,10 @@ What the mailbox probes and the login command rely on:
   None), ``error`` (classified), ``aadsts`` (the AADSTS code or None), ``description`` (redacted),
   ``claims`` (decoded access-token claims, empty when opaque), ``transcript``.
 
-The redemption goes through MSAL (OpenID discovery, then the refresh-token POST to the v2.0 endpoint)
-with :class:`~pytest_ece_o365.probes.http.ResolvingHttpClient` as its HTTP client, so it uses the run's
-resolver, SNI and trust store (contract §2). It never raises: every failure becomes an observation.
+The redemption goes through MSAL (OpenID discovery, then the refresh-token POST to the v2.0 endpoint;
+:func:`~pytest_ece_o365.probes.msal_app.confidential_client`) with one deadline for both requests, through
+the run's resolver, SNI and trust store (contract §2). It never raises: every failure becomes an
+observation; what Entra's replies mean is :mod:`pytest_ece_o365.probes.entra_reply`.
 
 Error classes (``TokenObservation.error``): ``secret-missing``; Entra's OAuth errors as sent
 (``invalid_grant``, ``invalid_client``, ``unauthorized_client``, ``invalid_tenant`` …, with ``aadsts``);
@@ -22,14 +23,15 @@ configuration could not be read), ``server-error`` (HTTP 5xx), ``bad-response`` 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
-from pytest_ece_o365.probes.http import HttpProbeError, HttpResponse, ResolvingHttpClient
+from pytest_ece_o365.probes.entra_reply import Refusal, aadsts_key, failed_reply, refusal
+from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.msal_app import authority as authority_of
+from pytest_ece_o365.probes.msal_app import confidential_client
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
@@ -40,18 +42,6 @@ if TYPE_CHECKING:
 #: The delegated permission each inbound protocol needs, and SMTP's (names under the Outlook resource).
 INBOUND_SCOPES: Mapping[str, str] = {"imap": "IMAP.AccessAsUser.All", "pop3": "POP.AccessAsUser.All"}
 SMTP_SCOPE = "SMTP.Send"
-
-# Entra appends these to every error_description; they belong in the evidence (Microsoft support asks
-# for them), not in the one-line finding.
-_TRAILER = re.compile(r"\s*(Trace ID:.*)$", re.DOTALL)
-_TRAILER_PARTS = re.compile(r"(Trace ID|Correlation ID|Timestamp):\s*(\S+(?: \S+Z)?)")
-_AADSTS = re.compile(r"AADSTS(\d+)")
-#: AADSTS70000's second meaning, told by the stable phrase of its description (whatever surrounds it: the
-#: Trace/Correlation ID trailer, CRLF or one line): the refresh asked for a scope that no consent covers.
-#: Azure-Samples/ms-identity-java-webapi#16 (checked 2026-12-04); the other wordings ("The provided value for
-#: the input parameter 'refresh_token' or 'assertion' is not valid", "… grant is invalid or malformed") are
-#: the first meaning, a grant Entra cannot use.
-_SCOPE_REFUSAL = re.compile(r"one\s+or\s+more\s+scopes\s+requested\s+are\s+unauthorized\s+or\s+expired", re.I)
 
 
 @dataclass(frozen=True)
@@ -149,28 +139,6 @@ def token_need_for(config: DeploymentConfig, mailbox: Mailbox) -> TokenNeed | No
     return TokenNeed(first.key_path, mailbox.token_user, tuple(sorted(f"{resource}/{name}" for name in names)))
 
 
-class _DeadlineHttpClient(ResolvingHttpClient):
-    """The run's HTTP client, with one deadline for the whole redemption (discovery + token POST):
-    a slow login host costs one timeout, not one per request."""
-
-    def __init__(self, env: SurveyEnv, deadline: Deadline, transcript: Transcript) -> None:
-        super().__init__(env.config.network, env.timeout, transcript)
-        self.deadline = deadline
-        #: the last reply and what it answered: MSAL's exceptions drop the body, the findings need it
-        self.last: tuple[str, HttpResponse] | None = None
-
-    def request(
-        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
-    ) -> HttpResponse:
-        remaining = self.deadline.remaining()
-        if remaining <= 0:
-            raise self._failed("read-timeout", f"no answer from the login host within {self.deadline.seconds:g} s")
-        self.timeout = remaining
-        reply = super().request(method, url, body=body, headers=headers)
-        self.last = (url, reply)
-        return reply
-
-
 def _refresh_token_ref(config: DeploymentConfig, key_path: str) -> SecretRef | None:
     for mailbox in config.mailboxes:
         if mailbox.refresh_token is not None and mailbox.refresh_token.key_path == key_path:
@@ -182,7 +150,7 @@ def redeem(need: TokenNeed, env: SurveyEnv) -> TokenObservation:
     """The probe itself (see the module docstring)."""
     deadline = Deadline(env.timeout)
     config = env.config
-    authority = f"{config.o365.login.rstrip('/')}/{config.azure_ad.tenant}"
+    authority = authority_of(config)
     ref = _refresh_token_ref(config, need.secret_key_path)
     try:
         if ref is None:
@@ -192,37 +160,33 @@ def redeem(need: TokenNeed, env: SurveyEnv) -> TokenObservation:
     except SecretUnavailable as exc:
         return TokenObservation(need, False, error="secret-missing", description=redact(str(exc)), login=authority)
     transcript = Transcript()
-    client = _DeadlineHttpClient(env, deadline, transcript)
+    # One deadline for the whole redemption (discovery + token POST): a slow login host costs one timeout.
+    client = ResolvingHttpClient(config.network, deadline, transcript)
     try:
-        result = _acquire(need, env, authority, client_secret, refresh_token, client)
+        result = _acquire(need, env, client_secret, refresh_token, client)
     except HttpProbeError as exc:
         return _failure(need, transcript, authority, deadline, exc.error, exc.message)
     except Exception as exc:  # MSAL raises for 5xx, non-JSON and failed discovery; a probe never raises
-        return _from_exception(need, transcript, authority, deadline, exc, client.last)
+        if client.last is None:
+            return _failure(need, transcript, authority, deadline, "probe-error", f"{type(exc).__name__}: {exc}")
+        url, reply = client.last
+        said = failed_reply(url, reply.status_code, reply.text, f"{type(exc).__name__}: {exc}")
+        return _refused(need, said, transcript, authority, deadline)
+    if result.get("error"):
+        return _refused(need, refusal(result), transcript, authority, deadline)
     return _from_result(need, result, transcript, authority, deadline)
 
 
 def _acquire(
-    need: TokenNeed,
-    env: SurveyEnv,
-    authority: str,
-    client_secret: Secret,
-    refresh_token: Secret,
-    client: _DeadlineHttpClient,
+    need: TokenNeed, env: SurveyEnv, client_secret: Secret, refresh_token: Secret, client: ResolvingHttpClient
 ) -> dict[str, Any]:
-    import msal  # lazily: importing the plugin must stay cheap
+    import msal  # lazily (already loaded by confidential_client): only for its version in the transcript
 
     transcript = client.transcript
+    authority = authority_of(env.config)
     transcript.note(f"redeem the refresh token for {need.account} at {authority} (MSAL {msal.__version__})")
     transcript.note("scopes: " + " ".join(need.scopes))
-    app = msal.ConfidentialClientApplication(
-        env.config.azure_ad.client_id,
-        client_credential=client_secret.reveal(),
-        authority=authority,
-        http_client=client,
-        instance_discovery=False,
-        validate_authority=False,
-    )
+    app = confidential_client(env.config, env.config.azure_ad.client_id, client_secret, client)
     result = app.acquire_token_by_refresh_token(refresh_token.reveal(), scopes=list(need.scopes))
     return dict(result) if isinstance(result, Mapping) else {}
 
@@ -248,41 +212,17 @@ def _failure(
     )
 
 
-def _from_exception(
-    need: TokenNeed,
-    transcript: Transcript,
-    authority: str,
-    deadline: Deadline,
-    exc: Exception,
-    last: tuple[str, HttpResponse] | None,
+def _refused(
+    need: TokenNeed, said: Refusal, transcript: Transcript, authority: str, deadline: Deadline
 ) -> TokenObservation:
-    """Classify what MSAL raised from the last reply it got (its exceptions keep no body)."""
-    raised = f"{type(exc).__name__}: {exc}"
-    if last is None:
-        return _failure(need, transcript, authority, deadline, "probe-error", raised)
-    url, reply = last
-    try:
-        parsed = json.loads(reply.text)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and parsed.get("error"):
-        # e.g. a wrong tenant: discovery answers Entra's JSON error (AADSTS90002)
-        return _from_error(need, parsed, transcript, authority, deadline)
-    status = reply.status_code
-    if status >= 500:
-        return _failure(need, transcript, authority, deadline, "server-error", f"{url} answered HTTP {status}")
-    if "openid-configuration" in url:
-        message = f"OpenID discovery at {url} answered HTTP {status}, not Azure AD's configuration"
-        return _failure(need, transcript, authority, deadline, "discovery-failed", message)
-    message = f"{url} answered HTTP {status} with something that is not Azure AD's JSON ({raised})"
-    return _failure(need, transcript, authority, deadline, "bad-response", message)
+    if said.ids:
+        transcript.note(f"Entra ID {said.ids}")
+    return _failure(need, transcript, authority, deadline, said.error, said.description, said.aadsts)
 
 
 def _from_result(
     need: TokenNeed, result: dict[str, Any], transcript: Transcript, authority: str, deadline: Deadline
 ) -> TokenObservation:
-    if result.get("error"):
-        return _from_error(need, result, transcript, authority, deadline)
     token = result.get("access_token")
     if not isinstance(token, str) or not token:
         return _failure(need, transcript, authority, deadline, "bad-response", "the token response has no access token")
@@ -306,35 +246,6 @@ def _from_result(
         login=authority,
         elapsed=deadline.elapsed(),
     )
-
-
-def _from_error(
-    need: TokenNeed, result: Mapping[str, Any], transcript: Transcript, authority: str, deadline: Deadline
-) -> TokenObservation:
-    description = str(result.get("error_description") or "")
-    codes = result.get("error_codes")
-    aadsts: int | None = None
-    if isinstance(codes, list) and codes and str(codes[0]).isdigit():
-        aadsts = int(codes[0])
-    elif match := _AADSTS.search(description):
-        aadsts = int(match.group(1))
-    trailer = _TRAILER.search(description)
-    if trailer:
-        description = description[: trailer.start()]
-        ids = ", ".join(f"{name}: {value}" for name, value in _TRAILER_PARTS.findall(trailer.group(1)))
-        transcript.note(f"Entra ID {ids}")
-    elif result.get("correlation_id") or result.get("trace_id"):
-        trace, correlation = result.get("trace_id", ""), result.get("correlation_id", "")
-        transcript.note(f"Entra ID Trace ID: {trace}, Correlation ID: {correlation}")
-    error = str(result.get("error"))
-    return _failure(need, transcript, authority, deadline, error, description.strip() or error, aadsts)
-
-
-def aadsts_key(code: int, description: str) -> str:
-    """``AADSTS<code>``, or ``AADSTS70000-scope`` when 70000's description says a requested scope has no grant."""
-    if code == 70000 and _SCOPE_REFUSAL.search(description):
-        return "AADSTS70000-scope"
-    return f"AADSTS{code}"
 
 
 def _seconds(value: object) -> int | None:

@@ -15,7 +15,10 @@ from probes.localdns import LocalDns
 from probes.netfaults import LocalServer, closed_port
 
 from oauth.localhttps import LocalHttps, network_for
+from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.observation import Deadline
+from pytest_ece_o365.probes.tls import secure
 
 Https = Callable[..., LocalHttps]
 
@@ -155,3 +158,55 @@ def test_only_https_urls_are_accepted(local_dns: LocalDns, bundle: Path) -> None
     with pytest.raises(HttpProbeError) as info:
         ResolvingHttpClient(network_for(local_dns.port, bundle), 2.0).get("http://login.ok.test/")
     assert info.value.error == "bad-url"
+
+
+def test_a_server_that_does_not_speak_tls_is_named_so(local_dns: LocalDns, bundle: Path) -> None:
+    def plain_http(conn: socket.socket, stopping: threading.Event) -> None:
+        conn.recv(65536)  # the ClientHello, answered in plain text as a non-TLS service would
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    server = LocalServer(plain_http)
+    try:
+        client = ResolvingHttpClient(network_for(local_dns.port, bundle), 2.0)
+        with pytest.raises(HttpProbeError) as info:
+            client.get(f"https://login.ok.test:{server.port}/")
+        assert info.value.error == "tls-handshake"
+        assert "did not answer with TLS" in info.value.message
+    finally:
+        server.stop()
+
+
+def test_https_and_the_mail_probes_classify_a_handshake_alike(https: Https, local_dns: LocalDns, bundle: Path) -> None:
+    server = https(ok_reply, issuer=trustme.CA(organization_name="Contoso TLS Inspection"))
+    client = ResolvingHttpClient(network_for(local_dns.port, bundle), 2.0)
+    with pytest.raises(HttpProbeError) as info:
+        client.get(f"https://login.ok.test:{server.port}/")
+    endpoint = Endpoint("login.ok.test", server.port)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+    mail, reader = secure(endpoint, "imap", sock, "127.0.0.1", bundle, Deadline(2.0))
+    assert reader is None
+    assert mail.error == info.value.error == "tls-untrusted"
+    assert info.value.message == mail.message  # one classifier, one wording
+    assert mail.message.startswith(f"login.ok.test:{server.port}: the certificate is not trusted")
+
+
+def test_a_client_given_a_deadline_spends_it_across_its_requests(local_dns: LocalDns, bundle: Path) -> None:
+    served = threading.Event()
+
+    def hang(conn: socket.socket, stopping: threading.Event) -> None:
+        served.set()
+        stopping.wait(5)
+
+    slow = LocalServer(hang)
+    try:
+        client = ResolvingHttpClient(network_for(local_dns.port, bundle), Deadline(0.5))
+        with pytest.raises(HttpProbeError) as first:
+            client.get(f"https://login.ok.test:{slow.port}/")
+        assert first.value.error == "read-timeout" and served.is_set()
+        connections = slow.connections
+        with pytest.raises(HttpProbeError) as second:  # nothing left: no second connection is even tried
+            client.get(f"https://login.ok.test:{slow.port}/again")
+        assert second.value.error == "read-timeout" and slow.connections == connections
+        assert "0.5 s" in second.value.message
+    finally:
+        slow.stop()
