@@ -80,7 +80,8 @@ class CheckItem(pytest.Item):
         verdict = self.ece.judge(self.check, self.target)
         self.verdict = verdict
         if verdict.status == "skipped":
-            # Reported at the deployment file, not at this module's line.
+            # Reported at the deployment file, not at this module's line. pytest has no public way to
+            # say so (its own skipping.py does the same); tests/test_skip_location.py guards it.
             raise pytest.skip.Exception(redact(verdict.detail), _use_item_location=True)
         if verdict.status == "failed":
             raise CheckFailed(verdict)
