@@ -7,10 +7,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from waiting import SLACK
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.config.loader import load_config
@@ -30,6 +31,40 @@ class SleepNeed:
         with _calls_lock:
             _calls[self.name] += 1
         time.sleep(self.seconds)
+        return f"observed {self.name}"
+
+
+@dataclass(frozen=True)
+class GateNeed:
+    """A need that signals when it starts and returns only when the test (or ``gate``) lets it."""
+
+    name: str
+    started: threading.Event
+    release: threading.Event
+
+    def observe(self, env: SurveyEnv) -> str:
+        with _calls_lock:
+            _calls[self.name] += 1
+        self.started.set()
+        assert self.release.wait(10), "the test never released the need"
+        return f"observed {self.name}"
+
+
+@dataclass(frozen=True)
+class BarrierNeed:
+    """A need that waits until ``barrier.parties`` needs run side by side, counting how many ever did."""
+
+    name: str
+    barrier: threading.Barrier
+    in_flight: list[int] = field(compare=False)  # [now, most]; a list is not hashable, a need must be
+
+    def observe(self, env: SurveyEnv) -> str:
+        with _calls_lock:
+            self.in_flight[0] += 1
+            self.in_flight[1] = max(self.in_flight)
+        self.barrier.wait(10)  # BrokenBarrierError (raised to the reader) if fewer ever run at once
+        with _calls_lock:
+            self.in_flight[0] -= 1
         return f"observed {self.name}"
 
 
@@ -89,22 +124,27 @@ def test_get_without_gather_probes_on_demand(config: DeploymentConfig) -> None:
 
 
 def test_get_waits_for_a_need_in_flight_instead_of_probing_again(config: DeploymentConfig) -> None:
-    need = SleepNeed("in-flight", 0.3)
+    need = GateNeed("in-flight", threading.Event(), threading.Event())
     with Survey(config, 1.0) as survey:
         survey.gather([need], wait_for_all=False)
-        time.sleep(0.05)
+        assert need.started.wait(10)  # in flight in the pool now
+        # Released while get() waits (or, on a very slow machine, just before: get must not probe again either way).
+        release = threading.Timer(0.1, need.release.set)
+        release.start()
         assert survey.get(need) == "observed in-flight"
+        release.join()
     assert _calls["in-flight"] == 1
 
 
 def test_needs_overlap_and_the_pool_is_bounded(config: DeploymentConfig) -> None:
-    needs = [SleepNeed(f"bounded-{i}", 0.2) for i in range(6)]
+    # Three at a time pass the barrier together: fewer workers would break it, more would show in "most".
+    barrier, in_flight = threading.Barrier(3), [0, 0]
+    needs = [BarrierNeed(f"bounded-{i}", barrier, in_flight) for i in range(6)]
     with Survey(config, 1.0, max_workers=3) as survey:
         survey.gather(needs)
-        timings = survey.accounting
-    assert len(timings) == 6
-    most = max(sum(1 for t in timings if t.started <= probe.started < t.ended) for probe in timings)
-    assert most == 3
+        assert [survey.get(need) for need in needs] == [f"observed bounded-{i}" for i in range(6)]
+        assert len(survey.accounting) == 6
+    assert in_flight == [0, 3]
 
 
 def test_a_probe_bug_is_raised_to_the_reader_not_swallowed(config: DeploymentConfig) -> None:
@@ -122,7 +162,7 @@ def test_anything_without_observe_is_not_a_need(config: DeploymentConfig) -> Non
 def test_every_port_hanging_costs_one_timeout_not_one_per_probe(
     config: DeploymentConfig, hanging_ports: list[int]
 ) -> None:
-    timeout = 0.5
+    timeout = 1.0
     needs = [EndpointNeed(Endpoint("127.0.0.1", port), "imap") for port in hanging_ports]
     with Survey(config, timeout) as survey:
         survey.gather(needs)
@@ -132,9 +172,11 @@ def test_every_port_hanging_costs_one_timeout_not_one_per_probe(
     assert len(chains) == len(hanging_ports)
     # every probe started before any ended: they ran side by side, so the survey took about one timeout
     assert max(t.started for t in chains) < min(t.ended for t in chains)
-    assert all(t.duration < timeout + 0.5 for t in chains)
+    # About time: each probe ends at its deadline, and the survey at about one of them (one after the
+    # other, the six would take 6 s); SLACK is what a loaded machine may add.
+    assert all(t.duration < timeout + SLACK for t in chains)
     span = max(t.ended for t in chains) - min(t.started for t in chains)
-    assert span / timeout < 2
+    assert span < timeout + SLACK
 
 
 def test_endpoints_on_one_host_share_one_lookup(config: DeploymentConfig, hanging_ports: list[int]) -> None:

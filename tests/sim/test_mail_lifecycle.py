@@ -12,6 +12,7 @@ import time
 import pytest
 from mailfakes import GOOD_TOKEN, FakeAuthority, RawClient, xoauth2_b64
 from mailfixtures import *  # noqa: F403  (pytest fixtures: authority, server_context, recorder, ...)
+from waiting import SLACK, wait_until
 
 from pytest_ece_o365.sim.imap import ImapServer
 from pytest_ece_o365.sim.mailserver import MailServer, MailServerBindError, Recorder, parse_xoauth2
@@ -43,14 +44,13 @@ def test_hang_accepts_tcp_and_never_greets(
 
 def test_hang_forgets_clients_that_left(authority: FakeAuthority, server_context: ssl.SSLContext) -> None:
     with SmtpServer(authority, server_context, hang=True) as server:
-        for _ in range(3):
-            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
-        time.sleep(0.1)
+        leaving = [socket.create_connection(("127.0.0.1", server.port), timeout=1) for _ in range(3)]
+        wait_until(lambda: server.session_count == 3, "the server to hold the three connections")
+        for client in leaving:
+            client.close()
+        # The next connection makes the server look at the ones it holds: 4 if it kept the three, 1 if not.
         keep = socket.create_connection(("127.0.0.1", server.port), timeout=1)
-        deadline = time.monotonic() + 2
-        while server.session_count != 1 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.session_count == 1
+        wait_until(lambda: server.session_count == 1, "the server to forget the three clients that left")
         keep.close()
 
 
@@ -62,11 +62,13 @@ def test_stop_closes_clients_joins_threads_and_frees_the_port(
     server.start()
     port = server.port
     clients = [socket.create_connection(("127.0.0.1", port), timeout=2) for _ in range(3)]
-    time.sleep(0.1)  # let the sessions start (they block in the TLS handshake or after the greeting)
-    assert len(sim_threads()) == 4
+    # The accept thread and one per session (they block in the TLS handshake or after the greeting).
+    wait_until(lambda: len(sim_threads()) == 4, "the three sessions to start")
     started = time.monotonic()
     server.stop()
-    assert time.monotonic() - started < 2
+    # About time: stop closes the sessions rather than waiting out their 30 s read timeout (or its own
+    # 5 s join timeout per thread); it takes milliseconds, and 4 s leaves a loaded machine ample room.
+    assert time.monotonic() - started < 4.0
     assert sim_threads() == []
     for client in clients:
         client.settimeout(2)
@@ -101,10 +103,10 @@ def test_idle_client_is_dropped_after_the_read_timeout(
         assert raw.line().startswith("* OK")
         started = time.monotonic()
         assert raw.line() == ""  # the server gave up on us
-        assert time.monotonic() - started < 2
+        # About time: after its 0.3 s read timeout, well before the client's own 5 s one.
+        assert time.monotonic() - started < 0.3 + SLACK
         raw.close()
-        time.sleep(0.05)
-        assert sim_threads() == [f"sim-imap-accept-{server.port}"]
+        wait_until(lambda: sim_threads() == [f"sim-imap-accept-{server.port}"], "the session thread to end")
 
 
 def test_plain_tcp_client_on_a_tls_port_does_not_break_the_server(

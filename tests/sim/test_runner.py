@@ -10,11 +10,11 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from simclients import example_config
+from waiting import wait_until
 
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.sim.foreground import export_lines, run_foreground
@@ -168,11 +168,10 @@ def test_run_foreground_prints_and_stops_on_request(cfg: DeploymentConfig) -> No
     out, stop = io.StringIO(), threading.Event()
     runner = threading.Thread(target=lambda: run_foreground(cfg, "healthy", out, until=stop))
     runner.start()
-    deadline = time.monotonic() + 10
-    while "Press Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: "Press Ctrl-C" in out.getvalue(), "the simulator to say it is ready")
     stop.set()
     runner.join(10)
+    assert not runner.is_alive(), "the foreground simulator did not stop within 10 s of the request"
     text = out.getvalue()
     assert "[o365]" in text and "Simulator stopped." in text
     assert "export ECE_O365_CLIENT_SECRET=" not in text  # secrets never reach the terminal (contract §7)
@@ -186,9 +185,7 @@ def test_run_foreground_writes_the_secrets_to_a_private_file(cfg: DeploymentConf
     runner = threading.Thread(target=lambda: run_foreground(cfg, "healthy", out, until=stop))
     runner.start()
     try:
-        deadline = time.monotonic() + 10
-        while "Press Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: "Press Ctrl-C" in out.getvalue(), "the simulator to say it is ready")
         script = Path(next(line.split(". ", 1)[1] for line in out.getvalue().splitlines() if "sh/bash:" in line))
         assert "export ECE_O365_CLIENT_SECRET=" in script.read_text()
         if sys.platform != "win32":
