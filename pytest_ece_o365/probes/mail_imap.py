@@ -1,23 +1,40 @@
-"""The IMAP mailbox probe (993, implicit TLS): XOAUTH2 login, then ``EXAMINE INBOX``, read-only.
+"""The IMAP mailbox probe (993, implicit TLS): XOAUTH2 login, then ``EXAMINE INBOX``, read-only, on imapclient.
 
 Why EXAMINE after the login: Exchange Online answers ``OK AUTHENTICATE completed.`` even when the
 token's account may not open the mailbox named in ``user=`` (IMAP disabled, no FullAccess, another
 account's token). Only the next mailbox command tells, with ``BAD User is authenticated but not
 connected.`` and a hang-up (or the hang-up alone: ``* BYE Connection closed. 14``). EXAMINE (never
-SELECT) opens INBOX read-only: nothing is marked seen.
+SELECT: ``select_folder(readonly=True)``) opens INBOX read-only: nothing is marked seen.
+
+imapclient (over imaplib) speaks IMAP; the session's own socket carries it (:mod:`.mail_imap_wire`), so
+DNS, SNI, trust, the deadline and the transcript are the run's. What imapclient cannot do:
+
+- an initial response on the AUTHENTICATE line (SASL-IR, RFC 4959): imaplib's ``authenticate`` sends the
+  mechanism alone and waits for ``+`` (CPython Lib/imaplib.py, ``IMAP4.authenticate``:
+  ``self._simple_command('AUTHENTICATE', mech)``), and imapclient's ``oauth2_login``/``sasl_login`` call it.
+  When the server offers SASL-IR (Exchange Online and Dovecot do), the same command goes through imaplib's
+  own command path with the initial response added (:meth:`~.mail_imap_wire.Wire.authenticate_ir`), as
+  imapclient itself does for ID and UNSELECT; without SASL-IR, ``sasl_login`` does the two-step form.
+- reuse the ``[CAPABILITY …]`` of a greeting: imaplib always asks CAPABILITY while connecting
+  (``IMAP4._connect``: ``self._get_capabilities()``), so the transcript shows one more round trip.
 """
 
 from __future__ import annotations
 
+import contextlib
+import imaplib
+
 from pytest_ece_o365.config.deployment import Endpoint, Network
-from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, decode_challenge, refused, xoauth2
+from pytest_ece_o365.probes.mail_imap_wire import Client, Seen, Wire
+from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, refused, run_session, xoauth2
 from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
 from pytest_ece_o365.secret import Secret
 
 #: Exchange Online's wording of the trap (matched case-insensitively, without the final dot).
 NOT_CONNECTED = "user is authenticated but not connected"
-_MAX_UNTAGGED = 500  # EXAMINE sends a handful of untagged lines; a server sending thousands is broken
+#: What imapclient and imaplib raise for a refusal, a BYE or a reply they cannot parse.
+_IMAP_ERRORS = (imaplib.IMAP4.error, ValueError)
 
 
 def probe_imap(
@@ -34,131 +51,109 @@ def probe_imap(
 
     ``account`` is whose token it is (for the findings); it defaults to ``user``.
     """
+    conversation = _Conversation(endpoint, user, access_token)
     session = Session("imap", endpoint, user, account or user, timeout)
-    failed = session.open(dns, network)
-    if failed is not None:
-        return failed
-    reader = session.reader
-    assert reader is not None
-    try:
-        capabilities = _capabilities(reader, _greeting_capabilities(session))
+    return run_session(session, dns, network, conversation.talk, conversation.goodbye)
+
+
+class _Conversation:
+    """One IMAP session's part after the greeting, and its goodbye (LOGOUT, when there is a client)."""
+
+    def __init__(self, endpoint: Endpoint, user: str, token: Secret) -> None:
+        self.endpoint = endpoint
+        self.user = user
+        self.token = token
+        self.seen = Seen()
+        self.client: Client | None = None
+
+    def talk(self, session: Session, reader: LineReader) -> None:
+        self.seen.on_challenge = session.note_challenge
+        try:  # imaplib takes the greeting, then asks CAPABILITY
+            self.client = client = Client(lambda: Wire(self.endpoint, reader, session.greeting, self.seen))
+        except _IMAP_ERRORS as exc:
+            raise _failure(exc, self.seen, reader.what, "CAPABILITY") from None
+        wire = client.wire
+        assert wire is not None
+        capabilities = {item.decode("ascii", "replace").upper() for item in client.capabilities()}
         if "AUTH=XOAUTH2" not in capabilities:
-            raise ProbeError("no-xoauth2", f"{reader.what} does not offer AUTH=XOAUTH2: {' '.join(capabilities)}")
-        _authenticate(session, reader, user, access_token, sasl_ir="SASL-IR" in capabilities)
+            raise ProbeError(
+                "no-xoauth2", f"{reader.what} does not offer AUTH=XOAUTH2: {' '.join(sorted(capabilities))}"
+            )
+        self._authenticate(session, reader, wire, sasl_ir="SASL-IR" in capabilities)
         session.stage = "mailbox"
-        _examine(session, reader)
-    except ProbeError as exc:
-        return session.end("A03 LOGOUT", _logged_out, exc)
-    return session.end("A03 LOGOUT", _logged_out)
+        self._examine(session, reader, client)
 
+    def goodbye(self, reader: LineReader) -> None:
+        if self.client is not None:
+            with contextlib.suppress(*_IMAP_ERRORS):  # the server's answer to a goodbye does not matter
+                self.client.logout()  # returns at the server's BYE
 
-def _logged_out(line: str) -> bool:
-    return line.startswith("A03 ")
-
-
-def _greeting_capabilities(session: Session) -> list[str]:
-    """Capabilities announced in the greeting (``* OK [CAPABILITY …]``, as Dovecot does), if any."""
-    prefix = "* OK [CAPABILITY "
-    if session.greeting.upper().startswith(prefix):
-        return session.greeting[len(prefix) :].partition("]")[0].upper().split()
-    return []
-
-
-def _capabilities(reader: LineReader, announced: list[str]) -> list[str]:
-    if announced:
-        return announced
-    reader.send_line("A00 CAPABILITY")
-    capabilities: list[str] = []
-    for _ in range(_MAX_UNTAGGED):
-        line = reader.read_line("the CAPABILITY reply")
-        if line.upper().startswith("* CAPABILITY "):
-            capabilities += line.upper().split()[2:]
-        elif line.startswith("A00 "):
-            if line[4:].upper().startswith("OK"):
-                return capabilities
-            raise ProbeError("rejected", f"{reader.what} refused CAPABILITY: {line}")
-        elif line.startswith("* BYE"):
-            raise ProbeError("closed", f"{reader.what} hung up: {line}")
-    raise ProbeError("garbage", f"{reader.what} sent an endless CAPABILITY reply")
-
-
-def _authenticate(session: Session, reader: LineReader, user: str, token: Secret, *, sasl_ir: bool) -> None:
-    blob = xoauth2(user, token)
-    if sasl_ir:
-        reader.send_line(f"A01 AUTHENTICATE XOAUTH2 {blob}", shown="A01 AUTHENTICATE XOAUTH2 [redacted]")
-    else:
-        reader.send_line("A01 AUTHENTICATE XOAUTH2")
-        line = reader.read_line("the AUTHENTICATE continuation")
-        if not line.startswith("+"):
-            session.auth_reply = line
-            raise refused(reader, line)
-        reader.send_line(blob, shown="[redacted]")
-    bye = ""
-    for _ in range(_MAX_UNTAGGED):
+    def _authenticate(self, session: Session, reader: LineReader, wire: Wire, *, sasl_ir: bool) -> None:
+        self.seen.secret = blob = xoauth2(self.user, self.token)
         try:
-            line = reader.read_line("the AUTHENTICATE reply")
+            if sasl_ir:
+                wire.authenticate_ir("XOAUTH2", blob)
+            else:
+                assert self.client is not None
+                self.client.sasl_login("XOAUTH2", self.seen.respond())
+        except _IMAP_ERRORS as exc:
+            session.auth_reply = self.seen.replies.get("AUTHENTICATE") or self.seen.bye
+            if not session.auth_reply:
+                raise _failure(exc, self.seen, reader.what, "AUTHENTICATE") from None
+            raise refused(reader, session.auth_reply) from None
         except ProbeError as exc:
-            if bye:  # "* BYE Session invalidated - AccessTokenExpired", then the hang-up: that is the answer
-                session.auth_reply = bye
-                raise refused(reader, bye) from None
-            raise exc from None
-        if line.startswith("+"):
-            # An error challenge (base64 JSON, as Dovecot and Gmail send): acknowledge it with an empty
-            # line, and the server sends its tagged NO.
-            session.challenge = decode_challenge(line[1:])
-            if session.challenge:
-                reader.transcript.note(f"error challenge: {session.challenge}")
-            reader.send_line("")
-        elif line.startswith("* BYE"):
-            bye = line
-        elif line.startswith("A01 "):
-            session.auth_reply = line
-            status = line[4:].split(" ", 1)[0].upper()
-            if status == "OK":
-                return
-            raise refused(reader, line)
-        # other untagged lines (a post-login "* CAPABILITY …") are part of the answer
-    raise ProbeError("garbage", f"{reader.what} sent an endless AUTHENTICATE reply")
+            if exc.error != "closed" or not self.seen.bye:
+                raise
+            # "* BYE Session invalidated - AccessTokenExpired", then the hang-up: that is the answer
+            session.auth_reply = self.seen.bye
+            raise refused(reader, self.seen.bye) from None
+        session.auth_reply = self.seen.replies.get("AUTHENTICATE", "")
 
+    def _examine(self, session: Session, reader: LineReader, client: Client) -> None:
+        """EXAMINE INBOX; only a tagged OK opens it.
 
-def _examine(session: Session, reader: LineReader) -> None:
-    """EXAMINE INBOX; only a tagged OK opens it.
-
-    After an accepted AUTHENTICATE, Exchange Online may answer EXAMINE with nothing but
-    ``* BYE Connection closed. 14`` and a hang-up instead of the tagged ``BAD … not connected.``: that is
-    the same refusal (the account may not open the mailbox), so a BYE or a closed connection before the
-    tagged reply is ``not-connected`` too. Only silence stays ``read-timeout`` (a network finding).
-    """
-    reader.send_line("A02 EXAMINE INBOX")
-    bye = ""
-    for _ in range(_MAX_UNTAGGED):
+        After an accepted AUTHENTICATE, Exchange Online may answer EXAMINE with nothing but
+        ``* BYE Connection closed. 14`` and a hang-up instead of the tagged ``BAD … not connected.``: that is
+        the same refusal (the account may not open the mailbox), so a BYE or a closed connection before the
+        tagged reply is ``not-connected`` too. Only silence stays ``read-timeout`` (a network finding).
+        """
+        self.seen.bye = ""
         try:
-            line = reader.read_line("the EXAMINE INBOX reply")
+            opened = client.select_folder("INBOX", readonly=True)
         except ProbeError as exc:
-            if bye or exc.error == "closed":
-                session.follow_up = bye
-                said = f"'{bye}' and a hang-up" if bye else "a hang-up"
+            if exc.error != "closed":
+                raise
+            raise self._not_connected(session, reader) from None
+        except _IMAP_ERRORS as exc:
+            reply = session.follow_up = self.seen.replies.get("EXAMINE", "")
+            if not reply:
+                if self.seen.bye:
+                    raise self._not_connected(session, reader) from None
+                raise _failure(exc, self.seen, reader.what, "EXAMINE") from None
+            if NOT_CONNECTED in reply.lower() or self.seen.bye:
                 raise ProbeError(
                     "not-connected",
-                    f"{reader.what} accepted AUTHENTICATE, then answered EXAMINE INBOX with {said} "
-                    "instead of a tagged reply",
+                    f"{reader.what} accepted AUTHENTICATE, then EXAMINE INBOX got '{reply.partition(' ')[2]}'",
                 ) from None
-            raise exc from None
-        upper = line.upper()
-        if upper.startswith("* ") and upper.endswith(" EXISTS"):
-            count = line.split()[1]
-            session.messages = int(count) if count.isdigit() else None
-        elif line.startswith("* BYE"):
-            bye = line
-        elif line.startswith("A02 "):
-            session.follow_up = line
-            status = line[4:].split(" ", 1)[0].upper()
-            if status == "OK":
-                return
-            if NOT_CONNECTED in upper.lower() or bye:
-                raise ProbeError(
-                    "not-connected",
-                    f"{reader.what} accepted AUTHENTICATE, then EXAMINE INBOX got '{line[4:]}'",
-                )
-            raise ProbeError("examine-failed", f"{reader.what} would not open INBOX: {line}")
-    raise ProbeError("garbage", f"{reader.what} sent an endless EXAMINE reply")
+            raise ProbeError("examine-failed", f"{reader.what} would not open INBOX: {reply}") from None
+        session.follow_up = self.seen.replies.get("EXAMINE", "")
+        exists = opened.get(b"EXISTS")
+        session.messages = exists if isinstance(exists, int) else None
+
+    def _not_connected(self, session: Session, reader: LineReader) -> ProbeError:
+        bye = session.follow_up = self.seen.bye
+        said = f"'{bye}' and a hang-up" if bye else "a hang-up"
+        return ProbeError(
+            "not-connected",
+            f"{reader.what} accepted AUTHENTICATE, then answered EXAMINE INBOX with {said} instead of a tagged reply",
+        )
+
+
+def _failure(exc: Exception, seen: Seen, what: str, command: str) -> ProbeError:
+    """A step that failed without a refusal of its own: a hang-up, a rejection, or a reply that is not IMAP."""
+    reply = seen.replies.get(command, "")
+    if seen.bye and not reply:
+        return ProbeError("closed", f"{what} hung up: {seen.bye}")
+    if reply and reply.split(" ")[1:2] != ["OK"]:
+        return ProbeError("rejected", f"{what} refused {command}: {reply}")
+    return ProbeError("garbage", f"{what} answered {command} with something that is not IMAP ({exc})")

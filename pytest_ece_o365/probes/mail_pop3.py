@@ -8,7 +8,7 @@ sends RETR, TOP or DELE, so nothing is downloaded, marked or deleted (and QUIT c
 from __future__ import annotations
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
-from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, decode_challenge, refused, xoauth2
+from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, refused, run_session, say, xoauth2
 from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
 from pytest_ece_o365.secret import Secret
@@ -25,19 +25,14 @@ def probe_pop3(
     account: str = "",
 ) -> MailSessionObservation:
     """Log in as ``user`` with ``access_token`` and count the messages; never raises, ends in ``timeout``."""
-    session = Session("pop3", endpoint, user, account or user, timeout)
-    failed = session.open(dns, network)
-    if failed is not None:
-        return failed
-    reader = session.reader
-    assert reader is not None
-    try:
+
+    def talk(session: Session, reader: LineReader) -> None:
         _authenticate(session, reader, user, access_token)
         session.stage = "mailbox"
         _stat(session, reader)
-    except ProbeError as exc:
-        return session.end("QUIT", _signed_off, exc)
-    return session.end("QUIT", _signed_off)
+
+    session = Session("pop3", endpoint, user, account or user, timeout)
+    return run_session(session, dns, network, talk, say("QUIT", _signed_off))
 
 
 def _signed_off(line: str) -> bool:
@@ -57,11 +52,7 @@ def _authenticate(session: Session, reader: LineReader, user: str, token: Secret
     reader.send_line(xoauth2(user, token), shown="[redacted]")
     line = reader.read_line("the AUTH reply")
     if line.startswith("+") and not line.startswith("+OK"):
-        # An error challenge (base64 JSON, as Dovecot sends): acknowledge it, then read the -ERR.
-        session.challenge = decode_challenge(line[1:])
-        if session.challenge:
-            reader.transcript.note(f"error challenge: {session.challenge}")
-        reader.send_line("")
+        session.acknowledge_challenge(reader, line[1:])  # an error challenge (Dovecot): then the -ERR
         line = reader.read_line("the AUTH reply")
     session.auth_reply = line
     if line.startswith("+OK"):

@@ -30,6 +30,8 @@ import base64
 import binascii
 import contextlib
 import json
+import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,22 +98,28 @@ def xoauth2(user: str, access_token: Secret) -> str:
     return base64.b64encode(raw.encode("utf-8")).decode("ascii")
 
 
-def decode_challenge(payload: str) -> str:
-    """The JSON of a SASL error challenge (``+ eyJzdGF0dXMi…``), or "" when it is not one.
-
-    Gmail and Dovecot send one when they refuse a token; Microsoft is not known to, but a client must
-    cope (answer with an empty line, then read the refusal). The JSON holds no secret, only
-    ``status``, ``schemes`` and ``scope``, and says why: worth showing as evidence.
-    """
-    payload = payload.strip()
-    if not payload:
-        return ""
+def base64_text(payload: str) -> str:
+    """The text that ``payload`` encodes in base64, or "" when it is not base64 of UTF-8 text."""
     try:
-        text = base64.b64decode(payload, validate=True).decode("utf-8")
-        json.loads(text)
+        return base64.b64decode(payload.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return ""
-    return text
+
+
+def challenge_json(text: str) -> str:
+    """``text`` when it is the JSON of a SASL error challenge, else "".
+
+    Gmail and Dovecot send one (``+ eyJzdGF0dXMi…``) when they refuse a token; Microsoft is not known to,
+    but a client must cope (answer with an empty line, then read the refusal). The JSON holds no secret,
+    only ``status``, ``schemes`` and ``scope``, and says why: worth showing as evidence.
+    """
+    if not text.strip():
+        return ""
+    try:
+        json.loads(text)
+    except ValueError:
+        return ""
+    return text.strip()
 
 
 class Session:
@@ -167,16 +175,26 @@ class Session:
         self.stage = "login"
         return None
 
-    def end(
-        self, goodbye: str, is_last: Callable[[str], bool], exc: ProbeError | None = None
-    ) -> MailSessionObservation:
+    def note_challenge(self, text: str) -> None:
+        """Keep the JSON of an error challenge (already decoded) as evidence."""
+        self.challenge = challenge_json(text)
+        if self.challenge:
+            self.transcript.note(f"error challenge: {self.challenge}")
+
+    def acknowledge_challenge(self, reader: LineReader, payload: str) -> None:
+        """A base64 error challenge (POP3 ``+ eyJ…``, SMTP ``334 eyJ…``): keep it, answer with the empty line
+        after which the server sends its refusal."""
+        self.note_challenge(base64_text(payload))
+        reader.send_line("")
+
+    def end(self, goodbye: Goodbye, exc: ProbeError | None = None) -> MailSessionObservation:
         """Close the session and freeze it: say ``goodbye`` unless the server hung up already.
 
         After a hang-up (``closed``, or IMAP's trap, which Exchange Online follows with ``* BYE``) only
         the server's last words are read: nothing more is sent to a server that has said goodbye.
         """
         if exc is None:
-            self.close(goodbye, is_last)
+            self.close(goodbye)
             return self.observation()
         self.transcript.note(exc.message)  # the conclusion, before the goodbye
         if exc.error == "closed":
@@ -184,21 +202,17 @@ class Session:
         elif exc.error == "not-connected":
             self.drain()
         else:
-            self.close(goodbye, is_last)
+            self.close(goodbye)
         return self.observation(exc.error, exc.message)
 
-    def close(self, goodbye: str, is_last: Callable[[str], bool]) -> None:
-        """Say goodbye and read the answer for at most a second: politeness must not cost the timeout."""
+    def close(self, goodbye: Goodbye) -> None:
+        """Say goodbye with at most a second to spare: politeness must not cost the timeout."""
         reader = self.reader
         if reader is None:
             return
-        with contextlib.suppress(ProbeError):
+        with contextlib.suppress(ProbeError, OSError):
             reader.deadline = Deadline(min(1.0, self.deadline.remaining()))
-            reader.send_line(goodbye)
-            for _ in range(5):
-                line = reader.read_line(f"the answer to {goodbye.split()[-1]}")
-                if is_last(line):
-                    break
+            goodbye(reader)
         self.drain(0.0)
 
     def drain(self, seconds: float = 0.5) -> None:
@@ -213,6 +227,81 @@ class Session:
         with contextlib.suppress(OSError):
             reader.sock.close()
         self.reader = None
+
+
+#: One protocol's part of a session: everything after the greeting (raises :class:`ProbeError`).
+Talk = Callable[[Session, LineReader], None]
+#: The polite end of a session (its failures are ignored).
+Goodbye = Callable[[LineReader], None]
+
+
+def run_session(
+    session: Session, dns: DnsObservation, network: Network, talk: Talk, goodbye: Goodbye
+) -> MailSessionObservation:
+    """The one runner of every mailbox session: the way in, ``talk`` and ``goodbye`` under a watchdog; never
+    raises, ends within the session's deadline."""
+    failed = session.open(dns, network)
+    if failed is not None:
+        return failed
+    reader = session.reader
+    assert reader is not None
+    with Watchdog(session.deadline, reader.sock) as watchdog:
+        try:
+            talk(session, reader)
+        except ProbeError as exc:
+            return session.end(goodbye, watchdog.overrule(exc, reader.what))
+        return session.end(goodbye)
+
+
+def say(goodbye: str, is_last: Callable[[str], bool]) -> Goodbye:
+    """The goodbye of a line protocol: send ``goodbye``, read the answer up to the line ``is_last`` accepts."""
+
+    def farewell(reader: LineReader) -> None:
+        reader.send_line(goodbye)
+        for _ in range(5):
+            if is_last(reader.read_line(f"the answer to {goodbye.split()[-1]}")):
+                return
+
+    return farewell
+
+
+class Watchdog:
+    """Shuts the session's socket down if the session outlives its deadline (plus a little grace).
+
+    The line reader bounds every read by the deadline already; the watchdog is the guarantee that holds
+    whatever a protocol library does with the socket in between (imaplib reads and waits on its own
+    terms). A conversation it cut off is a ``read-timeout``, whatever error the cut caused.
+    """
+
+    GRACE = 0.5  # the reader's own timeout should win; the watchdog is the last resort
+
+    def __init__(self, deadline: Deadline, sock: socket.socket) -> None:
+        self.fired = False
+        self._deadline = deadline
+        self._sock = sock
+        self._timer = threading.Timer(deadline.remaining() + self.GRACE, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        self.fired = True
+        # The plain socket's shutdown wakes a thread blocked in recv; SSLSocket.shutdown would first drop
+        # the TLS object that thread is using.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+
+    def overrule(self, exc: ProbeError, what: str) -> ProbeError:
+        if not self.fired:
+            return exc
+        return ProbeError(
+            "read-timeout", f"{what}: the session had not ended after {self._deadline.seconds:g} s and was cut off"
+        )
 
 
 def refused(reader: LineReader, reply: str, error: str = "auth-refused") -> ProbeError:

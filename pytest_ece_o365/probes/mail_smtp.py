@@ -19,7 +19,7 @@ from email.utils import formatdate
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.capabilities import _smtp_reply, smtp_ehlo
-from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, decode_challenge, refused, xoauth2
+from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, refused, run_session, say, xoauth2
 from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
 from pytest_ece_o365.secret import Secret
@@ -51,13 +51,8 @@ def probe_smtp(
 ) -> MailSessionObservation:
     """Log in as ``user``, the token's own account (and, with ``send``, submit one test message from its
     sender); never raises, ends in ``timeout``."""
-    session = Session("smtp", endpoint, user, account or user, timeout)
-    failed = session.open(dns, network)
-    if failed is not None:
-        return failed
-    reader = session.reader
-    assert reader is not None
-    try:
+
+    def talk(session: Session, reader: LineReader) -> None:
         extensions = smtp_ehlo(reader)  # RFC 3207: what was learnt before STARTTLS no longer counts
         if not any(_offers_xoauth2(item) for item in extensions):
             raise ProbeError("no-xoauth2", f"{reader.what} offers no AUTH XOAUTH2 after STARTTLS")
@@ -65,9 +60,9 @@ def probe_smtp(
         if send is not None:
             session.stage = "send"
             _send(session, reader, send.sender, send.recipient)
-    except ProbeError as exc:
-        return session.end("QUIT", _final, exc)
-    return session.end("QUIT", _final)
+
+    session = Session("smtp", endpoint, user, account or user, timeout)
+    return run_session(session, dns, network, talk, say("QUIT", _final))
 
 
 def _final(line: str) -> bool:
@@ -94,11 +89,7 @@ def _authenticate(session: Session, reader: LineReader, user: str, token: Secret
     reader.send_line(f"AUTH XOAUTH2 {xoauth2(user, token)}", shown="AUTH XOAUTH2 [redacted]")
     reply = _smtp_reply(reader, "the AUTH reply")
     if reply[-1].startswith("334"):
-        # An error challenge (``334 eyJ…``): acknowledge it with an empty line, then read the 535.
-        session.challenge = decode_challenge(reply[-1][4:])
-        if session.challenge:
-            reader.transcript.note(f"error challenge: {session.challenge}")
-        reader.send_line("")
+        session.acknowledge_challenge(reader, reply[-1][4:])  # an error challenge (``334 eyJ…``): then the 535
         reply = _smtp_reply(reader, "the AUTH reply")
     session.auth_reply = " / ".join(reply)
     if reply[-1].startswith("235"):
