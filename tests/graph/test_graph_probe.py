@@ -12,6 +12,7 @@ from pathlib import Path
 
 import msal  # noqa: F401  (loaded before any pytester run: see tests/conftest.py)
 import pytest
+from waiting import SLACK
 
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.targets import targets_for
@@ -192,7 +193,8 @@ def test_a_silent_login_host_costs_one_timeout(silent_server: int, tmp_path: Pat
     started = time.monotonic()
     verdicts = judge_all(config, secrets, timeout=0.5)
     elapsed = time.monotonic() - started
-    assert elapsed < 2.0
+    # About time: the silent server holds every connection until the test ends; one deadline, not one per call.
+    assert elapsed < 0.5 + SLACK
     for verdict in verdicts.values():
         assert verdict.status == "skipped" and "could not be read from this machine" in verdict.detail
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from mailboxkit import DELEGATE, SALES, SUPPORT, access_token, dns, network, simulator
+from waiting import SLACK
 
 from pytest_ece_o365.probes.mail_imap import probe_imap
 from pytest_ece_o365.probes.mail_pop3 import probe_pop3
@@ -58,7 +59,12 @@ def test_imap_logs_in_and_examines_inbox_read_only(healthy: RunningSimulator) ->
     assert untagged(observation.follow_up).startswith("OK [READ-ONLY] EXAMINE completed.")
     transcript = "\n".join(observation.transcript)
     # imapclient's session: CAPABILITY, the token on the AUTHENTICATE line (SASL-IR is offered), EXAMINE
-    assert client_commands(observation) == ["CAPABILITY", "AUTHENTICATE XOAUTH2 [redacted]", 'EXAMINE "INBOX"', "LOGOUT"]
+    assert client_commands(observation) == [
+        "CAPABILITY",
+        "AUTHENTICATE XOAUTH2 [redacted]",
+        'EXAMINE "INBOX"',
+        "LOGOUT",
+    ]
     assert token.reveal() not in transcript
     assert [untagged(line) for _, _, line in healthy.recorder.commands("imap")][-2:] == ['EXAMINE "INBOX"', "LOGOUT"]
     assert healthy.recorder.mutations() == []
@@ -163,7 +169,8 @@ def test_a_server_that_never_greets_costs_one_timeout() -> None:
         elapsed = time.monotonic() - started
     assert (observation.stage, observation.error) == ("tls", "read-timeout")
     assert not observation.reached_server
-    assert elapsed < 2.5
+    # About time: the simulated server holds the connection until it stops; the probe ends at its deadline.
+    assert elapsed < 1 + SLACK
 
 
 def test_an_unresolvable_host_is_not_connected_to(healthy: RunningSimulator) -> None:

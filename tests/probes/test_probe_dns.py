@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from waiting import SLACK
+
 from probes.localdns import LocalDns
 from pytest_ece_o365.checks.network import judge_dns
 from pytest_ece_o365.config.deployment import Endpoint
@@ -67,7 +69,8 @@ def test_no_answer(local_dns: LocalDns) -> None:
 def test_timeout_ends_within_the_budget(local_dns: LocalDns) -> None:
     started = time.monotonic()
     seen = resolve("slow.test", nameservers(local_dns), 0.5)
-    assert time.monotonic() - started < 0.5 + 0.3
+    # About time: the whole lookup within the budget (dnspython's own default lifetime is 5 s).
+    assert time.monotonic() - started < 0.5 + SLACK
     assert seen.error == "dns-timeout"
     assert "within 0.5 s" in judge_dns(seen, 0.5).detail
 

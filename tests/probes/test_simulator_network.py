@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from waiting import SLACK
+
 import pytest_ece_o365.checks  # noqa: F401  (registers the checks)
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.targets import targets_for
@@ -102,7 +104,8 @@ def test_server_hangs_fails_network_tls_for_imap_within_the_timeout() -> None:
     (check_id, target), verdict = next(iter(failing.items()))
     assert check_id == "network.tls" and target.startswith("services-outlook.office365.com:")
     assert "holding the connection" in verdict.detail and target.rsplit(":", 1)[1] in verdict.remediation
-    assert all(timing.duration < TIMEOUT + 0.5 for timing in survey.accounting)
+    # About time: each probe ends at its deadline; the simulated server holds the connection until it stops.
+    assert all(timing.duration < TIMEOUT + SLACK for timing in survey.accounting)
 
 
 def test_tls_inspection_is_an_advisory_naming_the_issuer_on_every_endpoint() -> None:
