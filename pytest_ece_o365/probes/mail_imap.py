@@ -33,8 +33,9 @@ from pytest_ece_o365.secret import Secret
 
 #: Exchange Online's wording of the trap (matched case-insensitively, without the final dot).
 NOT_CONNECTED = "user is authenticated but not connected"
-#: What imapclient and imaplib raise for a refusal, a BYE or a reply they cannot parse.
-_IMAP_ERRORS = (imaplib.IMAP4.error, ValueError)
+#: What imapclient and imaplib raise for a refusal, a BYE or a reply they cannot parse (imapclient 4.1's
+#: select_folder raises TypeError for a literal in an untagged OK, legal IMAP: a probe must not crash on it).
+_IMAP_ERRORS = (imaplib.IMAP4.error, ValueError, TypeError)
 
 
 def probe_imap(
@@ -126,9 +127,9 @@ class _Conversation:
             raise self._not_connected(session, reader) from None
         except _IMAP_ERRORS as exc:
             reply = session.follow_up = self.seen.replies.get("EXAMINE", "")
-            if not reply:
-                if self.seen.bye:
-                    raise self._not_connected(session, reader) from None
+            if not reply and self.seen.bye:
+                raise self._not_connected(session, reader) from None
+            if _status(reply) in ("", "OK"):  # no tagged refusal: the reply itself could not be read
                 raise _failure(exc, self.seen, reader.what, "EXAMINE") from None
             if NOT_CONNECTED in reply.lower() or self.seen.bye:
                 raise ProbeError(
@@ -154,6 +155,13 @@ def _failure(exc: Exception, seen: Seen, what: str, command: str) -> ProbeError:
     reply = seen.replies.get(command, "")
     if seen.bye and not reply:
         return ProbeError("closed", f"{what} hung up: {seen.bye}")
-    if reply and reply.split(" ")[1:2] != ["OK"]:
+    if _status(reply) not in ("", "OK"):
         return ProbeError("rejected", f"{what} refused {command}: {reply}")
-    return ProbeError("garbage", f"{what} answered {command} with something that is not IMAP ({exc})")
+    return ProbeError(
+        "garbage", f"{what} answered {command} with something that is not IMAP, as imapclient reads it ({exc})"
+    )
+
+
+def _status(reply: str) -> str:
+    """OK, NO or BAD of a tagged reply ("" for none)."""
+    return reply.split(" ")[1].upper() if reply.count(" ") else ""

@@ -113,8 +113,6 @@ def challenge_json(text: str) -> str:
     but a client must cope (answer with an empty line, then read the refusal). The JSON holds no secret,
     only ``status``, ``schemes`` and ``scope``, and says why: worth showing as evidence.
     """
-    if not text.strip():
-        return ""
     try:
         json.loads(text)
     except ValueError:

@@ -2,13 +2,19 @@
 error-challenge path of each protocol, EXAMINE, and a test message relayed to a sink.
 
 Dovecot words its replies its own way, so these tests assert the error *class*, not Office 365's wording.
+The IMAP probe runs on imapclient; ``mail.lab.test`` is in no DNS, so every session here also shows that
+imapclient talks on the probes' own connection (the resolved address, SNI, the configured trust store).
 """
 
 from __future__ import annotations
 
 import email
+import logging
+
+import pytest
 
 from interop.dovecotlab import Dovecot
+from pytest_ece_o365.config.deployment import Network
 from pytest_ece_o365.probes.mail_imap import probe_imap
 from pytest_ece_o365.probes.mail_pop3 import probe_pop3
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
@@ -65,7 +71,10 @@ def test_imap_bad_token_takes_the_error_challenge_path(dovecot: Dovecot) -> None
     assert '"status":"401"' in observation.challenge
     assert "C: " in observation.transcript  # the empty line that acknowledges the challenge
     assert untagged(observation.auth_reply).startswith("NO [AUTHENTICATIONFAILED]")
-    assert observation.transcript.index("C: ") == observation.transcript.index(f"*: error challenge: {observation.challenge}") + 1
+    assert (
+        observation.transcript.index("C: ")
+        == observation.transcript.index(f"*: error challenge: {observation.challenge}") + 1
+    )
     _no_token_in(observation, token)
 
 
@@ -119,3 +128,23 @@ def test_test_message_is_submitted_and_relayed(dovecot: Dovecot) -> None:
     assert message["Subject"] == f"ECE Office 365 test message from {ALICE}"
     assert (message["From"], message["To"], message["Auto-Submitted"]) == (ALICE, "ops@lab.test", "auto-generated")
     assert "--ece-send-test-mail" in message.get_payload()
+
+
+def test_imap_runs_on_imapclient_whose_debug_log_holds_no_token(
+    dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = dovecot.token(ALICE)
+    with caplog.at_level(logging.DEBUG, logger="imapclient"):
+        observation = imap(dovecot, token)
+    assert observation.ok, observation.transcript
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("imapclient"))
+    assert "AUTHENTICATE **REDACTED**" in logged  # imapclient's own log of the command, redacted by imapclient
+    assert 'EXAMINE "INBOX"' in logged
+    assert token.reveal() not in logged and "dXNlcj" not in logged
+
+
+def test_imap_with_a_trust_store_that_lacks_the_lab_ca_stops_before_imap(dovecot: Dovecot) -> None:
+    """imapclient talks on the network probes' verified socket: without the lab CA, no IMAP is spoken."""
+    observation = probe_imap(dovecot.imap, ALICE, dovecot.token(ALICE), dovecot.dns, Network(timeout=5), 5)
+    assert (observation.stage, observation.error) == ("tls", "tls-untrusted"), observation.message
+    assert not [line for line in observation.transcript if line.startswith("C:")]
