@@ -11,10 +11,14 @@ DNS, SNI, trust, the deadline and the transcript are the run's. What imapclient 
 
 - an initial response on the AUTHENTICATE line (SASL-IR, RFC 4959): imaplib's ``authenticate`` sends the
   mechanism alone and waits for ``+`` (CPython Lib/imaplib.py, ``IMAP4.authenticate``:
-  ``self._simple_command('AUTHENTICATE', mech)``), and imapclient's ``oauth2_login``/``sasl_login`` call it.
-  When the server offers SASL-IR (Exchange Online and Dovecot do), the same command goes through imaplib's
-  own command path with the initial response added (:meth:`~.mail_imap_wire.Wire.authenticate_ir`), as
-  imapclient itself does for ID and UNSELECT; without SASL-IR, ``sasl_login`` does the two-step form.
+  ``self._simple_command('AUTHENTICATE', mech)``), and imapclient's logins call it. When the server offers
+  SASL-IR (Exchange Online's pre-login CAPABILITY lists it: jstedfast/MailKit#1494, #1496, checked
+  2026-12-04; Dovecot's too), the same command goes through imaplib's own command path with the initial
+  response added (:meth:`~.mail_imap_wire.Wire.authenticate_ir`), as imapclient itself does for ID and
+  UNSELECT; without SASL-IR, imapclient's ``sasl_login`` does the two-step form.
+- answer an error challenge (``+ eyJ…``) as SASL wants: ``oauth2_login`` sends the token again for every
+  ``+`` (imapclient/imapclient.py: ``lambda x: auth_string``), so the probe gives ``sasl_login`` its own
+  callback (:meth:`~.mail_imap_wire.Seen.respond`): the token once, then an empty line.
 - reuse the ``[CAPABILITY …]`` of a greeting: imaplib always asks CAPABILITY while connecting
   (``IMAP4._connect``: ``self._get_capabilities()``), so the transcript shows one more round trip.
 """
