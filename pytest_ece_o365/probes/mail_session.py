@@ -1,7 +1,8 @@
-"""What the live mailbox probes share: the observation, the XOAUTH2 string, and the way in.
+"""What the live mailbox probes share: the observation, the XOAUTH2 string, the way in and the runner.
 
-A mailbox session runs as one chain inside one deadline: DNS (the survey's shared lookup) -> TCP ->
-TLS (implicit for IMAP/POP3, STARTTLS for SMTP) and greeting -> XOAUTH2 login -> one follow-up command.
+A mailbox session runs as one chain inside one deadline (:func:`run_session`, under a :class:`Watchdog`):
+DNS (the survey's shared lookup) -> TCP -> TLS (implicit for IMAP/POP3, STARTTLS for SMTP) and greeting
+-> XOAUTH2 login -> one follow-up command.
 The way in is the network probes' own code (:func:`~pytest_ece_o365.probes.tcp.connect`,
 :func:`~pytest_ece_o365.probes.tls.secure`), so a session reaches Office 365 exactly as the network
 checks do: through the configured resolver, to the resolved address, with SNI and verification.
