@@ -25,6 +25,17 @@ class Verdict:
     owner: Owner | None = None
     setting: str | None = None
     evidence: tuple[str, ...] = ()
+    #: The diagnosed cause's stable id (``aadsts-700082``, ``dns-nxdomain``): on every finding, the key for
+    #: waivers, comparisons and support cases (contract §4). Its owner check is in diagnosis.causes.
+    cause: str = ""
+    #: The target of the owner's result where this cause is reported ("" = this result's own target): a
+    #: mailbox's session blocked by DNS has cause ``dns-nxdomain`` at ``outlook.office365.com``.
+    cause_at: str = ""
+    #: On a skipped result that another result explains: that result's (check id, target).
+    blocked_by: tuple[str, str] | None = None
+    #: The result that reports this finding when the cause's owner is not in the run — the step this
+    #: check waited for (token.refresh for a mailbox session with no token). Not part of the results file.
+    relay: tuple[str, str] | None = None
 
     @property
     def is_finding(self) -> bool:
@@ -46,11 +57,13 @@ def failed(
     remediation: str,
     owner: Owner,
     *,
+    cause: str,
     setting: str | None = None,
     evidence: tuple[str, ...] = (),
+    cause_at: str = "",
 ) -> Verdict:
-    """A finding that fails the check: what was seen, what to do, who must do it."""
-    return Verdict("failed", detail, remediation, owner, setting, evidence)
+    """A finding that fails the check: what was seen, what to do, who must do it, and its cause's id."""
+    return Verdict("failed", detail, remediation, owner, setting, evidence, cause, cause_at)
 
 
 def advisory(
@@ -58,13 +71,30 @@ def advisory(
     remediation: str,
     owner: Owner,
     *,
+    cause: str,
     setting: str | None = None,
     evidence: tuple[str, ...] = (),
+    cause_at: str = "",
 ) -> Verdict:
     """A finding worth acting on that does not fail the run (unless ``--ece-strict``)."""
-    return replace(failed(detail, remediation, owner, setting=setting, evidence=evidence), status="advisory")
+    finding = failed(detail, remediation, owner, cause=cause, setting=setting, evidence=evidence, cause_at=cause_at)
+    return replace(finding, status="advisory")
 
 
 def cannot_tell(reason: str, *, evidence: tuple[str, ...] = ()) -> Verdict:
     """The check lacks an input (no [graph], a secret not set, an opaque token): skipped with the reason."""
     return Verdict("skipped", reason, evidence=evidence)
+
+
+def relayed(finding: Verdict, by: tuple[str, str]) -> Verdict:
+    """``finding``, reported by ``by`` (check id, target) when the cause's own check is not in the run."""
+    return replace(finding, relay=by)
+
+
+def blocked(finding: Verdict, by: tuple[str, str]) -> Verdict:
+    """``finding`` is another result's (``by``: its check id and target), which reports it: this one is
+    skipped, saying so (contract §4 ``blocked_by``, §5 "blocked by network.dns for smtp.office365.com")."""
+    check_id, target = by
+    where = f" for {target}" if target else ""
+    detail = f"blocked by {check_id}{where} ({finding.cause}): {finding.detail}"
+    return Verdict("skipped", detail, evidence=finding.evidence, cause=finding.cause, blocked_by=by)

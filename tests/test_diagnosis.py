@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pytest_ece_o365.catalog import CHECKS
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.table import (
     FACTS,
-    TABLE,
     Diagnosis,
     diagnose,
     fill,

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from pytest_ece_o365.checks import REGISTRY  # noqa: F401  (every check module adds its diagnosis rows)
-from pytest_ece_o365.diagnosis.table import TABLE
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.knowledge.sources import Source, oldest_checked
 from pytest_ece_o365.report.results import knowledge_date
 

@@ -19,6 +19,7 @@ def redirect_uri(ctx: CheckContext, target: Target) -> Verdict:
             "Register the redirect URI that ECE shows for the alias (https://<External URL host>/...) on "
             "the app under Authentication > Web, and copy it to [azure_ad] redirect_uri.",
             "azure-admin",
+            cause="app-redirect-uri-not-https",
         )
     external_host = valid_external_host(ctx.config.ece.external_url)
     if external_host is None:
@@ -33,5 +34,6 @@ def redirect_uri(ctx: CheckContext, target: Target) -> Verdict:
         f"Authentication > Web), or correct {label}; both must name the FQDN used for the "
         "administration console.",
         "azure-admin",
+        cause="app-redirect-uri-host",
         setting=label,
     )

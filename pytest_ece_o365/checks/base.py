@@ -13,9 +13,10 @@ from typing import Any
 
 from pytest_ece_o365.catalog import CHECKS, CheckSpec
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Mailbox
+from pytest_ece_o365.diagnosis import owner_of
 from pytest_ece_o365.knowledge import ROLES
 from pytest_ece_o365.secret import SecretSource
-from pytest_ece_o365.verdict import Verdict
+from pytest_ece_o365.verdict import Verdict, blocked
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,29 @@ NeedsFunction = Callable[[CheckContext, Target], Iterable[Hashable]]
 @dataclass(frozen=True)
 class Check:
     spec: CheckSpec
-    run: CheckFunction
+    judge: CheckFunction
     #: the observations this check reads for a target, so the survey can gather them up front
     needs: NeedsFunction | None = None
+
+    def run(self, ctx: CheckContext, target: Target) -> Verdict:
+        """The check's verdict for ``target``, with the run's one rule applied (:func:`settle`)."""
+        return settle(self.judge(ctx, target), self.spec.id, target.label, ctx)
+
+
+def settle(verdict: Verdict, check_id: str, target: str, ctx: CheckContext) -> Verdict:
+    """One cause, one finding: a finding whose cause another check reports (``diagnosis.OWNERS``) is that
+    check's when the run executes it for the cause's target — this result is then skipped, ``blocked_by``
+    it — or, failing that, its relay's (the step it waited for). When the run executes neither (``-m``,
+    ``-k``), the finding stays here, so that no selection hides it."""
+    if verdict.status not in ("failed", "advisory") or not verdict.cause:
+        return verdict
+    owner = owner_of(verdict.cause)
+    if owner is None or (owner, verdict.cause_at or target) == (check_id, target):
+        return verdict
+    for reporter in ((owner, verdict.cause_at or target), verdict.relay):
+        if reporter is not None and reporter != (check_id, target) and ctx.runs(*reporter):
+            return blocked(verdict, reporter)
+    return verdict
 
 
 REGISTRY: dict[str, Check] = {}

@@ -137,12 +137,8 @@ def _app(ctx: CheckContext, check_id: str) -> AppObservation | Verdict:
     observation: AppObservation = ctx.survey.get(_app_need(ctx))
     if observation.ok or (observation.error == "app-not-found" and check_id == "azure_app.registration"):
         return observation
-    if observation.error == "app-not-found":
-        if ctx.selected and not ctx.runs("azure_app.registration", ""):  # nobody else reports it
-            return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
-        return cannot_tell(
-            f"not checked: {observation.message} (see azure_app.registration)", evidence=observation.transcript
-        )
+    if observation.error == "app-not-found":  # azure_app.registration's finding: the run reports it once
+        return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
     if observation.error in READER_ERRORS:
         return _reader_problem(observation.error, observation.message, observation.lacks, observation.transcript)
     return _unreachable(ctx, observation.error, observation.message, observation.transcript)

@@ -3,14 +3,16 @@
 The checks only judge observations the survey gathered (:class:`~pytest_ece_o365.survey.HostNeed` for
 DNS, one :class:`~pytest_ece_o365.survey.EndpointNeed` chain per endpoint for the rest).
 
-When a step fails, the checks of the later steps for that endpoint are *skipped naming the failed
-step*, not failed too: one blocked port is one finding with one fix. Three failures for one cause would
-send a TAC engineer chasing three problems, and a skip still shows in the report, with its reason.
+When a step fails, the checks of the later steps for that endpoint judge it as that step's finding, whose
+cause the step's check owns: the run then reports them *blocked by* it (checks.base.settle), not failed
+too — one blocked port is one finding with one fix. Three failures for one cause would send a TAC
+engineer chasing three problems; a blocked result still shows in the report, with its reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.diagnosis.table import verdict_for
@@ -120,36 +122,28 @@ def _dns_evidence(observation: DnsObservation) -> tuple[str, ...]:
     return (*lines, *observation.transcript)
 
 
-def _upstream(observation: EndpointObservation, upto: str) -> Verdict | None:
-    """A skip naming the earlier step that failed, or None when every step before ``upto`` worked."""
-    host = observation.endpoint.host
+def _upstream(observation: EndpointObservation, upto: str, timeout: float) -> Verdict | None:
+    """The finding of the earlier step that failed — that step's check reports it (one blocked port is one
+    finding with one fix), so this check's result is blocked by it — or None when every step before
+    ``upto`` worked."""
     if not observation.dns.ok:
-        return cannot_tell(
-            f"not tried: network.dns failed for {host} ({observation.dns.error}): {observation.dns.message}",
-            evidence=observation.dns.transcript,
-        )
+        return replace(judge_dns(observation.dns, timeout), cause_at=observation.endpoint.host)
     if upto == "tcp":
         return None
     if observation.tcp is None or not observation.tcp.ok:
-        reason = observation.tcp.message if observation.tcp is not None else "not attempted"
-        return cannot_tell(
-            f"not tried: network.tcp failed for {observation.endpoint}: {reason}", evidence=observation.transcript
-        )
+        return judge_tcp(observation, timeout)
     if upto == "tls":
         return None
     if observation.tls is None or not observation.tls.ok:
-        reason = observation.tls.message if observation.tls is not None else "not attempted"
-        return cannot_tell(
-            f"not tried: network.tls failed for {observation.endpoint}: {reason}", evidence=observation.transcript
-        )
+        return judge_tls(observation, timeout)
     return None
 
 
 def judge_tcp(observation: EndpointObservation, timeout: float) -> Verdict:
     """network.tcp: a TCP connection to the resolved address opens within the timeout."""
-    skipped = _upstream(observation, "tcp")
-    if skipped is not None:
-        return skipped
+    earlier = _upstream(observation, "tcp", timeout)
+    if earlier is not None:
+        return earlier
     step = observation.tcp
     assert step is not None  # _upstream returned None only because DNS worked, so TCP was attempted
     evidence = step.transcript
@@ -165,9 +159,9 @@ def judge_tcp(observation: EndpointObservation, timeout: float) -> Verdict:
 
 def judge_tls(observation: EndpointObservation, timeout: float) -> Verdict:
     """network.tls: TLS >= 1.2, certificate valid for the host, issuer one of Microsoft's CAs."""
-    skipped = _upstream(observation, "tls")
-    if skipped is not None:
-        return skipped
+    earlier = _upstream(observation, "tls", timeout)
+    if earlier is not None:
+        return earlier
     step = observation.tls
     if step is None:
         return cannot_tell(f"no TLS attempt was recorded for {observation.endpoint}")
@@ -186,9 +180,9 @@ def judge_tls(observation: EndpointObservation, timeout: float) -> Verdict:
 
 def judge_xoauth2(observation: EndpointObservation, timeout: float) -> Verdict:
     """network.xoauth2: the mail server offers XOAUTH2 before login."""
-    skipped = _upstream(observation, "xoauth2")
-    if skipped is not None:
-        return skipped
+    earlier = _upstream(observation, "xoauth2", timeout)
+    if earlier is not None:
+        return earlier
     step = observation.capabilities
     if step is None:
         return cannot_tell(f"{observation.endpoint} ({observation.protocol}) has no capability list to read")

@@ -24,29 +24,20 @@ from typing import TYPE_CHECKING, Any
 from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target, check
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
-from pytest_ece_o365.diagnosis.oauth import oauth_verdict
+from pytest_ece_o365.diagnosis.causes import cause_id
+from pytest_ece_o365.diagnosis.oauth import NETWORK_OWNERS, oauth_verdict
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, claims_user, token_need_for
-from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
+from pytest_ece_o365.verdict import Verdict, cannot_tell, passed, relayed
 
 if TYPE_CHECKING:
     from pytest_ece_o365.probes.observation import EndpointObservation
 
 _NO_SURVEY = "no token request in this run (a static-only run redeems no refresh token)"
-#: The Office 365 Exchange Online resource's application id: ``aud`` of v1 tokens may be this instead.
 MIN_LIFETIME_MINUTES = 60
 
-#: The network check that owns each network error class of the HTTP client (probes/http.py).
-_DNS_ERRORS = frozenset(
-    {"nxdomain", "servfail", "dns-refused", "dns-timeout", "dns-unavailable", "no-answer", "dns-error"}
-)
-_TCP_ERRORS = frozenset({"refused", "tcp-timeout", "unreachable", "tcp-error"})
-_TLS_ERRORS = frozenset(
-    {"tls-untrusted", "tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-old-protocol", "tls-handshake"}
-    | {"ca-bundle-invalid"}
-)
-#: Classes the HTTP client also gives after the handshake (a slow token endpoint): network.tls's only
-#: when its own probe of the login host failed too.
+#: Classes the HTTP client also gives after the handshake (a slow token endpoint): network.tls's cause
+#: only when its own probe of the login host failed (diagnosis.oauth.NETWORK_OWNERS has the others).
 _HANDSHAKE_OR_LATER = frozenset({"read-timeout", "closed"})
 
 
@@ -102,25 +93,15 @@ def _facts(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -
 def judge_refresh(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
     """token.refresh: the refresh token redeemed; a failure explained from its AADSTS code.
 
-    A network failure reaching the login host is skipped naming the network check of the failed step
-    when this run executes it (one cause, one finding); otherwise it is this check's finding.
+    A network failure reaching the login host is the network check's cause (at the login host), and a
+    refusal for the scopes asked for is token.scopes's: the run reports each once (checks.base.settle).
     """
     if observation.error == "secret-missing":
         return cannot_tell(f"cannot redeem the refresh token: {observation.description}")
     if not observation.ok:
         owner = network_owner(ctx, observation.error)
-        if owner is not None and ctx.runs(*owner):
-            return cannot_tell(
-                f"not tried: {owner[0]} fails for {owner[1]} ({observation.error}), so the refresh token for "
-                f"{mailbox.address} could not be redeemed: {observation.description}",
-                evidence=observation.transcript,
-            )
-        if _scope_refused(observation) and ctx.runs("token.scopes", mailbox.address):
-            return cannot_tell(
-                f"not tried: token.scopes fails for {mailbox.address} ({observation.error_key}): "
-                f"{observation.description}",
-                evidence=observation.transcript,
-            )
+        if owner is not None:
+            return _refusal(ctx, mailbox, observation, cause=cause_id(owner[0], observation.error), at=owner[1])
         return _refusal(ctx, mailbox, observation)
     granted = " ".join(_short(scope) for scope in observation.scope.split()) or "(no scope listed)"
     lifetime = f", valid {round((observation.expires_in + 1) / 60)} min" if observation.expires_in else ""
@@ -131,11 +112,16 @@ def judge_refresh(ctx: CheckContext, mailbox: Mailbox, observation: TokenObserva
     )
 
 
-def _refusal(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
+def _refusal(
+    ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation, *, cause: str = "", at: str = ""
+) -> Verdict:
     """The finding for a refused redemption, from its AADSTS code (or error class)."""
     seen = observation.description or observation.error
     facts = _facts(ctx, mailbox, observation)
-    return oauth_verdict("token.refresh", observation.error_key, facts, seen=seen, evidence=observation.transcript)
+    return oauth_verdict(
+        "token.refresh", observation.error_key, facts, seen=seen, evidence=observation.transcript, cause=cause,
+        cause_at=at,
+    )  # fmt: skip
 
 
 def _scope_refused(observation: TokenObservation) -> bool:
@@ -170,12 +156,9 @@ def network_owner(ctx: CheckContext, error: str) -> tuple[str, str] | None:
     network.tls does not see): they are network.tls's only when its own probe of the login host failed.
     """
     login = ctx.config.o365.login_endpoint
-    if error in _DNS_ERRORS:
-        return "network.dns", login.host
-    if error in _TCP_ERRORS:
-        return "network.tcp", str(login)
-    if error in _TLS_ERRORS:
-        return "network.tls", str(login)
+    owner = NETWORK_OWNERS.get(error)
+    if owner is not None:
+        return owner, login.host if owner == "network.dns" else str(login)
     if error in _HANDSHAKE_OR_LATER and ctx.runs("network.tls", str(login)) and ctx.survey is not None:
         from pytest_ece_o365.survey import EndpointNeed  # gathered: network.tls runs for the login host
 
@@ -186,9 +169,8 @@ def network_owner(ctx: CheckContext, error: str) -> tuple[str, str] | None:
 
 
 def _usable(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
-    """The observation when a token was issued; else the skip naming the check that has the finding
-    (token.refresh, or the network check it left the cause to), or that finding itself when the run
-    executes neither."""
+    """The observation when a token was issued; else token.refresh's finding, which that check (or the
+    network check it names) reports when the run executes it."""
     observation = _observe(ctx, target)
     if isinstance(observation, Verdict):
         return observation
@@ -196,16 +178,7 @@ def _usable(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
         return cannot_tell(f"no token to read: {observation.description}")
     if not observation.ok:
         assert target.mailbox is not None
-        finding = judge_refresh(ctx, target.mailbox, observation)
-        if finding.status == "skipped":  # left to a network check that runs
-            return finding
-        if not ctx.runs("token.refresh", target.label):
-            return finding
-        code = f"AADSTS{observation.aadsts}" if observation.aadsts is not None else observation.error
-        return cannot_tell(
-            f"not tried: token.refresh failed for {target.label} ({code}): {observation.description}",
-            evidence=observation.transcript,
-        )
+        return relayed(judge_refresh(ctx, target.mailbox, observation), ("token.refresh", target.label))
     return observation
 
 

@@ -29,6 +29,7 @@ def access_model(ctx: CheckContext, target: Target) -> Verdict:
             f'account = "{account}" instead of token_account. Otherwise remove token_account and generate the '
             f"token signed in as {own}.",
             "ece-admin",
+            cause="rights-token-account-in-mailbox-model",
         )
     if account is None:
         return failed(
@@ -36,11 +37,13 @@ def access_model(ctx: CheckContext, target: Target) -> Verdict:
             "account with FullAccess whose token ECE uses for it.",
             "Set token_account to that account (the one signed in when the token was generated).",
             "ece-admin",
+            cause="rights-shared-without-token-account",
         )
     if same:
         return failed(
             f'{mailbox.address} has access = "shared" with itself as token_account: that is the mailbox model.',
             'Set access = "mailbox", or name the delegate account with FullAccess as token_account.',
             "ece-admin",
+            cause="rights-shared-is-itself",
         )
     return passed(f"{mailbox.address} is opened with the token of {account} (shared model).")

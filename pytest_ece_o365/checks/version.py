@@ -43,6 +43,7 @@ def version_supported(ctx: CheckContext, target: Target) -> Verdict:
             f"Upgrade ECE to a release TAC 218453 lists ({_TAC_MINIMUMS}, or later), then configure the "
             "aliases for OAuth as that release's administrator's guide describes.",
             "ece-admin",
+            cause="version-no-oauth",
         )
     release = release_for(version.key)
     if release is not None:
@@ -57,6 +58,7 @@ def version_supported(ctx: CheckContext, target: Target) -> Verdict:
         "Set [ece] version to the ECE release installed (not the Unified CCE / PCCE version), "
         f'e.g. "{_TAC_NEWEST.label}".',
         "ece-admin",
+        cause="version-unknown-release",
     )
 
 
@@ -123,6 +125,7 @@ def engineering_special(ctx: CheckContext, target: Target) -> Verdict:
         f"software download site ({_downloads(release)}), then configure the aliases for OAuth as the "
         f"administrator's guide describes.{see_guides(release.family)}",
         "ece-admin",
+        cause="version-es-missing",
     )
 
 
@@ -161,6 +164,7 @@ def latest_es(ctx: CheckContext, target: Target) -> Verdict:
             f"for your version); look for it on Cisco's software download site ({_downloads(release)})."
             + see_guides(release.family),
             "ece-admin",
+            cause="version-later-es-named",
         )
     if release.latest_es is not None and release.latest_source is not None:
         return passed(

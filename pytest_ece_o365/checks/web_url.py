@@ -28,6 +28,7 @@ def external_url(ctx: CheckContext, target: Target) -> Verdict:
             f"Set {label} in ECE to https://<the FQDN agents and administrators log in with>, and copy "
             "the same value to [ece] external_url." + _guides(ctx),
             "ece-admin",
+            cause="web-url-external-url-missing",
             setting=label,
         )
     problems = external_url_problems(url)
@@ -37,6 +38,7 @@ def external_url(ctx: CheckContext, target: Target) -> Verdict:
             f"Set {label} to the https:// address of the site, host name only "
             "(e.g. https://ece.example.com), the same FQDN administrators use to log in." + _guides(ctx),
             "ece-admin",
+            cause="web-url-external-url-invalid",
             setting=label,
         )
     return passed(f"External URL {url} is an https:// URL on the host {host_of(url)}.")
@@ -61,5 +63,6 @@ def admin_console(ctx: CheckContext, target: Target) -> Verdict:
         f"Use one FQDN: log in to the administration console at https://{external_host}/ (or change "
         f"{label} to https://{admin_host}), and generate the tokens from that URL." + _guides(ctx),
         "ece-admin",
+        cause="web-url-admin-console-host",
         setting=label,
     )

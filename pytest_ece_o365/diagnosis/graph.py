@@ -1,4 +1,4 @@
-"""Diagnosis rows of the Graph (directory) checks, added to :data:`pytest_ece_o365.diagnosis.TABLE`.
+"""Diagnosis rows of the Graph (directory) checks: :data:`ROWS`, assembled into :data:`pytest_ece_o365.diagnosis.TABLE`.
 
 The rows hold no placeholders: what differs from one tenant to the next (the URIs, dates, permission
 names, SKUs) is what the check saw, and :func:`graph_finding` puts it after the row's cause. The
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth  # noqa: F401  (its rows: the owners the secret and app rows share)
-from pytest_ece_o365.diagnosis.table import TABLE, Diagnosis
+from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth
+from pytest_ece_o365.diagnosis.table import Diagnosis, finding
 from pytest_ece_o365.knowledge import (
     CIPP_EXCHANGE_CAPABILITIES,
     MS_LICENSING_REFERENCE,
@@ -22,7 +22,7 @@ from pytest_ece_o365.knowledge import (
     SHARED_MAILBOX_UNLICENSED_GB,
 )
 from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, MS_MAIL_OAUTH, TAC_218453, Source
-from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
+from pytest_ece_o365.verdict import Owner, Verdict
 
 _APP = "Azure portal > App registrations > the ECE app ([azure_ad] client_id)"
 _READER = "Azure portal > App registrations > the reader app ([graph] client_id)"
@@ -31,7 +31,7 @@ _REGENERATE = "then generate the refresh tokens again in ECE (in a private brows
 
 def _oauth_owner(aadsts: int) -> Owner:
     """Who token.refresh names for the same cause: one cause, one owner, whichever check reports it."""
-    return TABLE[("token.refresh", f"AADSTS{aadsts}")].owner
+    return diagnosis_oauth.ROWS[("token.refresh", f"AADSTS{aadsts}")].owner
 
 
 _ENTER_VALUE = f"Enter the secret's Value (not its Secret ID) in ECE's OAuth settings and in [azure_ad] client_secret's source. Azure shows the Value only once, when the secret is created: only if nobody kept it, create a new secret ({_APP} > Certificates & secrets > New client secret) and enter its Value."
@@ -114,8 +114,6 @@ ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("license.exchange", "exchange-plan-disabled-shared"): _row("The shared mailbox has Exchange Online (Plan 2) in a licence, but the service is not active for it.", _SHARED_NOTE, _LICENCE_OWNER, 6, "advisory", _S_SHARED),
 }  # fmt: skip
 
-TABLE.update(ROWS)
-
 
 def graph_finding(
     check_id: str, error: str, seen: str, *, evidence: tuple[str, ...] = (), mailbox: str = ""
@@ -125,8 +123,7 @@ def graph_finding(
     row = ROWS[(check_id, error)]
     detail = f"{row.cause} {seen}".strip()
     remediation = row.remediation.replace("<mailbox>", mailbox) if mailbox else row.remediation
-    make = advisory if row.status == "advisory" else failed
-    return make(detail, remediation, row.owner, evidence=evidence)
+    return finding(check_id, error, row, detail, remediation, evidence=evidence)
 
 
 # --- the [graph] reader itself: this tool's own input, never a finding about the deployment ---------

@@ -22,7 +22,8 @@ from dataclasses import replace
 from typing import Final
 
 from pytest_ece_o365.config.deployment import Mailbox
-from pytest_ece_o365.diagnosis.table import TABLE, Diagnosis, verdict_for
+from pytest_ece_o365.diagnosis.causes import cause_id
+from pytest_ece_o365.diagnosis.table import Diagnosis, verdict_for
 from pytest_ece_o365.knowledge.sources import (
     MS_FULL_ACCESS,
     MS_MAIL_OAUTH,
@@ -42,8 +43,22 @@ _FULL_ACCESS = (
 _SESSION = "the {protocol} session with <mailbox>"
 
 
-def _row(cause: str, remediation: str, owner: Owner, section: int, source: Source) -> Diagnosis:
-    return Diagnosis(cause, remediation, owner, section, source=source)
+def _row(
+    cause: str,
+    remediation: str,
+    owner: Owner,
+    section: int,
+    source: Source,
+    *,
+    cause_id: str = "",
+    reported_by: str = "",
+) -> Diagnosis:
+    return Diagnosis(cause, remediation, owner, section, source=source, cause_id=cause_id, reported_by=reported_by)
+
+
+def _inbound_cause(signature: str, row: Diagnosis) -> Diagnosis:
+    """A rights.full_access row for a session failure mailbox.inbound reports (the same session)."""
+    return replace(row, cause_id=cause_id("mailbox.inbound", signature), reported_by="mailbox.inbound")
 
 
 # Where the replies these rows recognise were seen, and what Microsoft says of them (checked 2026-12-04).
@@ -114,15 +129,16 @@ ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     **_mailbox_rows("mailbox.inbound", 5),
     **_mailbox_rows("mailbox.smtp", 5),
     **_mailbox_rows("mailbox.send_test", 9),
-    **_mailbox_rows("rights.full_access", 7),
+    # rights.full_access reads mailbox.inbound's session: a failure that is not about rights is that check's cause
+    **{key: _inbound_cause(key[1], row) for key, row in _mailbox_rows("rights.full_access", 7).items()},
     # --- mailbox.inbound: IMAP ---------------------------------------------------------------------
     ("mailbox.inbound", "imap-auth-refused"): _row("Office 365 refused the IMAP login to <mailbox> (AUTHENTICATE got NO): <token> itself was rejected, before the mailbox came into play.", _IMAP_TOKEN, "azure-admin", 5, _IMAP_REPLIES),
     ("mailbox.inbound", "imap-not-connected"): _row("IMAP accepted <token> but would not open the mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX was refused ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so when IMAP is disabled on the mailbox, or when the token belongs to another account than <mailbox>.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List ImapEnabled`). If IMAP is already enabled, the token is not <mailbox>'s own (see token.identity): regenerate it in ECE in a private browser window, signed in as <mailbox>.", "exchange-admin", 5, _IMAP_REPLIES),
-    ("mailbox.inbound", "imap-not-connected-shared"): _row("IMAP accepted <token> but would not open the shared mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX was refused ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so when <account> has no FullAccess on <mailbox>, when IMAP is disabled on <mailbox>, or when the token is not <account>'s.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true`, and grant FullAccess: " + _FULL_ACCESS + ". If both are in place, the token is not <account>'s (see token.identity): regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5, _IMAP_REPLIES),
+    ("mailbox.inbound", "imap-not-connected-shared"): _row("IMAP accepted <token> but would not open the shared mailbox <mailbox>: AUTHENTICATE was accepted, then EXAMINE INBOX was refused ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so when <account> has no FullAccess on <mailbox>, when IMAP is disabled on <mailbox>, or when the token is not <account>'s.", "Enable IMAP on the mailbox: `Set-CASMailbox <mailbox> -ImapEnabled $true`, and grant FullAccess: " + _FULL_ACCESS + ". If both are in place, the token is not <account>'s (see token.identity): regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5, _IMAP_REPLIES, reported_by="rights.full_access"),
     ("mailbox.inbound", "imap-examine-failed"): _row("IMAP accepted the login to <mailbox>, but INBOX would not open.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and its IMAP settings (`Get-CASMailbox <mailbox>`).", "exchange-admin", 5, MS_SET_CASMAILBOX),
     # --- mailbox.inbound: POP3 (one refusal line for every cause, so every cause is named) -----------
     ("mailbox.inbound", "pop3-auth-refused"): _row("POP3 refused the login to <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: POP is disabled on the mailbox, the token belongs to another account than <mailbox>, or the token lacks POP.AccessAsUser.All.", "Enable POP on the mailbox: `Set-CASMailbox <mailbox> -PopEnabled $true` (check with `Get-CASMailbox <mailbox> | Format-List PopEnabled`). If POP is already enabled, see token.identity (the token must be <mailbox>'s: regenerate it in ECE in a private browser window, signed in as <mailbox>) and token.scopes (POP.AccessAsUser.All, consented).", "exchange-admin", 5, _POP_REPLIES),
-    ("mailbox.inbound", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + "; enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes: the token must be <account>'s and carry POP.AccessAsUser.All; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5, _POP_REPLIES),
+    ("mailbox.inbound", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + "; enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes: the token must be <account>'s and carry POP.AccessAsUser.All; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 5, _POP_REPLIES, reported_by="rights.full_access"),
     ("mailbox.inbound", "pop3-stat-failed"): _row("POP3 accepted the login to <mailbox>, but STAT failed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and its POP settings (`Get-CASMailbox <mailbox>`).", "exchange-admin", 5, MS_SET_CASMAILBOX),
     # --- mailbox.smtp --------------------------------------------------------------------------------
     ("mailbox.smtp", "smtp-auth-disabled-tenant"): _row("SMTP AUTH is disabled for the whole tenant: the XOAUTH2 login of <account> (for <mailbox>) got '535 5.7.139 … SmtpClientAuthentication is disabled for the Tenant', so ECE cannot send mail.", "Enable authenticated SMTP for the tenant: `Set-TransportConfig -SmtpClientAuthenticationDisabled $false`, or for the account ECE logs in as only: `Set-CASMailbox <account> -SmtpClientAuthenticationDisabled $false` (a mailbox's own setting overrides the tenant's).", "exchange-admin", 5, MS_SMTP_AUTH),
@@ -136,14 +152,12 @@ ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("mailbox.send_test", "recipient-refused"): _row("Office 365 refused the recipient <recipient> of the test message from <mailbox>.", "Give --ece-send-test-mail an address that accepts mail (your own, say); if it is right, check why Office 365 refuses it (the reply is in the evidence).", "ece-admin", 9, _RESTRICTED),
     ("mailbox.send_test", "send-refused"): _row("Office 365 refused the test message from <mailbox> to <recipient>.", "Read the reply in the evidence: a mailbox blocked for sending (5.1.8, 5.7.708) is released in the Microsoft 365 Defender portal (Restricted entities); otherwise check the mailbox's sending restrictions (`Get-Mailbox <mailbox>`).", "exchange-admin", 9, _RESTRICTED),
     # --- rights.full_access (shared mailboxes) -------------------------------------------------------
-    ("rights.full_access", "imap-auth-refused-shared"): _row("Office 365 rejected <token> (IMAP AUTHENTICATE got NO) before <mailbox> came into play: this is the token, not FullAccess.", _IMAP_TOKEN, "azure-admin", 7, _IMAP_REPLIES),
+    ("rights.full_access", "imap-auth-refused-shared"): _row("Office 365 rejected <token> (IMAP AUTHENTICATE got NO) before <mailbox> came into play: this is the token, not FullAccess.", _IMAP_TOKEN, "azure-admin", 7, _IMAP_REPLIES, cause_id="imap-auth-refused", reported_by="mailbox.inbound"),
     ("rights.full_access", "imap-not-connected-shared"): _row("IMAP accepted <token> but refused to open the shared mailbox <mailbox> ('BAD User is authenticated but not connected.', or a hang-up). Office 365 answers so for every cause, so it is one of: <account> has no FullAccess on <mailbox>, IMAP is disabled on <mailbox>, or the token is not <account>'s.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); it can take up to an hour to apply. If <account> has it, enable IMAP: `Set-CASMailbox <mailbox> -ImapEnabled $true`. If both are in place, see token.identity: the token must be <account>'s; regenerate it in ECE in a private browser window, signed in as <account>.", "exchange-admin", 7, _IMAP_REPLIES),
-    ("rights.full_access", "imap-examine-failed-shared"): _row("IMAP accepted <token> for the shared mailbox <mailbox> (no 'not connected' refusal), but INBOX would not open, so FullAccess could not be confirmed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and `Get-MailboxPermission <mailbox> -User <account>` (FullAccess).", "exchange-admin", 7, MS_FULL_ACCESS),
-    ("rights.full_access", "pop3-stat-failed-shared"): _row("POP3 accepted <token> for the shared mailbox <mailbox>, but STAT failed, so FullAccess could not be confirmed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and `Get-MailboxPermission <mailbox> -User <account>` (FullAccess).", "exchange-admin", 7, MS_FULL_ACCESS),
+    ("rights.full_access", "imap-examine-failed-shared"): _row("IMAP accepted <token> for the shared mailbox <mailbox> (no 'not connected' refusal), but INBOX would not open, so FullAccess could not be confirmed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and `Get-MailboxPermission <mailbox> -User <account>` (FullAccess).", "exchange-admin", 7, MS_FULL_ACCESS, cause_id="imap-examine-failed", reported_by="mailbox.inbound"),
+    ("rights.full_access", "pop3-stat-failed-shared"): _row("POP3 accepted <token> for the shared mailbox <mailbox>, but STAT failed, so FullAccess could not be confirmed.", "Check the mailbox in Exchange Online (`Get-Mailbox <mailbox>`: provisioned, not being migrated) and `Get-MailboxPermission <mailbox> -User <account>` (FullAccess).", "exchange-admin", 7, MS_FULL_ACCESS, cause_id="pop3-stat-failed", reported_by="mailbox.inbound"),
     ("rights.full_access", "pop3-auth-refused-shared"): _row("POP3 refused the login to the shared mailbox <mailbox> with <token>. POP3 answers every refusal with the same line, so the cause is one of: <account> has no FullAccess on <mailbox>, POP is disabled on <mailbox>, the token is not <account>'s, or it lacks POP.AccessAsUser.All.", "Grant FullAccess: " + _FULL_ACCESS + " (check with `Get-MailboxPermission <mailbox> -User <account>`); enable POP: `Set-CASMailbox <mailbox> -PopEnabled $true`. If both are in place, see token.identity and token.scopes (the token must be <account>'s and carry POP.AccessAsUser.All).", "exchange-admin", 7, _POP_REPLIES),
 }  # fmt: skip
-
-TABLE.update(ROWS)
 
 
 def signature(check_id: str, observation: MailSessionObservation, shared: bool) -> str:
@@ -153,7 +167,7 @@ def signature(check_id: str, observation: MailSessionObservation, shared: bool) 
     if shared:
         candidates.insert(0, f"{protocol}-{error}-shared")
     for candidate in candidates:
-        if (check_id, candidate) in TABLE:
+        if (check_id, candidate) in ROWS:
             return candidate
     return error
 
@@ -187,7 +201,7 @@ def mail_verdict(
         "timeout": f"{timeout:g}",
     }
     key = signature(check_id, observation, mailbox.access == "shared")
-    verdict = verdict_for(check_id, key, facts, seen=_seen(observation), evidence=observation.transcript)
+    verdict = verdict_for(check_id, key, facts, seen=_seen(observation), evidence=observation.transcript, rows=ROWS)
     names = {
         "<token>": token_words(observation.account, token_user),
         "<mailbox>": mailbox.address,
@@ -253,6 +267,9 @@ def network_verdict(check_id: str, observation: MailSessionObservation, timeout:
     if certificate is not None:
         facts.update(issuer=certificate.issuer, expiry=certificate.not_after)
         facts["names"] = ", ".join(certificate.names) or certificate.subject_cn
-    verdict = verdict_for(check_id, observation.error, facts, seen=observation.message, evidence=observation.transcript)
+    at = endpoint.host if check_id == "network.dns" else str(endpoint)  # that check's target
+    verdict = verdict_for(
+        check_id, observation.error, facts, seen=observation.message, evidence=observation.transcript, cause_at=at
+    )
     tried = f"The {observation.protocol_name} login of {observation.user} could not be tried ({check_id} fails)."
     return replace(verdict, detail=f"{tried} {verdict.detail}")

@@ -1,5 +1,5 @@
 """Diagnosis rows of the live OAuth checks (token.refresh, token.identity, token.scopes,
-azure_app.token_lifetime), added to :data:`pytest_ece_o365.diagnosis.TABLE` when this module is imported.
+azure_app.token_lifetime): :data:`ROWS`, assembled into :data:`pytest_ece_o365.diagnosis.TABLE`.
 
 Signatures: ``("token.refresh", "AADSTS700082")`` for Entra's refusals (``"AADSTS70000-scope"`` for
 70000's second meaning, see :func:`pytest_ece_o365.probes.token.aadsts_key`), ``("token.refresh", <network
@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Final
 from urllib.parse import urlsplit
 
-from pytest_ece_o365.diagnosis.table import TABLE, Diagnosis, fill, firewall_scope
+from pytest_ece_o365.diagnosis.causes import cause_id
+from pytest_ece_o365.diagnosis.table import Diagnosis, fill, finding, firewall_scope
 from pytest_ece_o365.knowledge import CLOUDS
 from pytest_ece_o365.knowledge.sources import (
     AADSTS_REFERENCE,
@@ -35,7 +37,7 @@ from pytest_ece_o365.knowledge.sources import (
     TAC_218453,
     Source,
 )
-from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
+from pytest_ece_o365.verdict import Owner, Verdict
 
 #: The OAuth facts a row may name as ``<fact>``.
 OAUTH_FACTS: Final = frozenset(
@@ -45,8 +47,15 @@ OAUTH_FACTS: Final = frozenset(
 _CHECKED = "2026-12-04"
 
 
-def _r(cause: str, remediation: str, owner: Owner, section: int = 4, source: Source | None = None) -> Diagnosis:
-    return Diagnosis(cause, remediation, owner, section, source=source)
+def _r(
+    cause: str,
+    remediation: str,
+    owner: Owner,
+    section: int = 4,
+    source: Source | None = None,
+    reported_by: str = "",
+) -> Diagnosis:
+    return Diagnosis(cause, remediation, owner, section, source=source, reported_by=reported_by)
 
 
 def _seen_in(thread: str, *also: Source) -> Source:
@@ -83,7 +92,7 @@ _AADSTS_ROWS: Final[dict[int | str, Diagnosis]] = {
     70043: _r("A Conditional Access sign-in frequency policy expired the refresh token given for <account> (<aadsts>).", "Exclude the ECE app (client <client_id>) or <account> from the sign-in frequency policy (Entra ID > Conditional Access), then: " + _REGENERATE, "azure-admin", source=_seen_in("nais/device#45")),
     70000: _r("Azure AD does not accept the refresh token it was given (<aadsts>): it is malformed, truncated, or was issued to another app than client <client_id>.", _REGENERATE + " Copy it whole, for this app's client ID.", "ece-admin", source=_seen_in("BingAds/BingAds-Python-SDK#279; QuePort/passport-azure-oauth#6")),
     # 70000's second meaning (probes.token.aadsts_key): the scopes asked for, not the token, are the cause: token.scopes's.
-    "70000-scope": _r("Azure AD refuses to issue a token for <requested> to <account> (<aadsts>): one or more of these scopes has no grant (consent) for the ECE app (client <client_id>). <mailbox> reads mail over <inbound>; this tool asks for the scopes of every mailbox that shares this refresh token, as ECE needs them.", "Check token.scopes: first that [[mailboxes]] inbound says the protocol ECE's alias really uses for <mailbox> (and for the other mailboxes on this token); if it does, add the missing delegated permission(s) among <requested> in Azure portal > App registrations > <client_id> > API permissions, grant admin consent, then regenerate the token in ECE for <mailbox> (private window, signed in as <account>).", "azure-admin", source=_seen_in("Azure-Samples/ms-identity-java-webapi#16", MS_MAIL_OAUTH)),
+    "70000-scope": _r("Azure AD refuses to issue a token for <requested> to <account> (<aadsts>): one or more of these scopes has no grant (consent) for the ECE app (client <client_id>). <mailbox> reads mail over <inbound>; this tool asks for the scopes of every mailbox that shares this refresh token, as ECE needs them.", "Check token.scopes: first that [[mailboxes]] inbound says the protocol ECE's alias really uses for <mailbox> (and for the other mailboxes on this token); if it does, add the missing delegated permission(s) among <requested> in Azure portal > App registrations > <client_id> > API permissions, grant admin consent, then regenerate the token in ECE for <mailbox> (private window, signed in as <account>).", "azure-admin", source=_seen_in("Azure-Samples/ms-identity-java-webapi#16", MS_MAIL_OAUTH), reported_by="token.scopes"),
     54005: _r("The authorization code was already redeemed (<aadsts>).", _REGENERATE, "ece-admin", source=_seen_in("snok/django-auth-adfs#245")),
     50126: _r("Azure AD refused <account>'s credentials (<aadsts>).", _REGENERATE + " Check the account's password first.", "ece-admin", source=_seen_in("Azure/azure-cli#18647")),
     50034: _r("The account <account> does not exist in tenant <tenant> (<aadsts>).", "Check the mailbox's address (access = mailbox) or its token_account (access = shared) in ECE and in the deployment file; then " + _REGENERATE, "ece-admin", source=_seen_in("Microsoft365DSC/Microsoft365DSC#801")),
@@ -137,6 +146,22 @@ _NETWORK_ROWS: Final[dict[str, Diagnosis]] = {
     "http-error": _r("The HTTPS request to {host} failed.", "Check the firewall/proxy between this server and {scope} (TCP 443).", "network", source=MS_ENDPOINTS),
 }  # fmt: skip
 
+#: The network check whose cause each error class reaching the login host is (the client's classes are the
+#: network probes' own). "read-timeout" and "closed" may also come after the handshake, from a slow token
+#: endpoint: token.refresh's own then, network.tls's only when its probe of the login host failed too.
+NETWORK_OWNERS: Final[dict[str, str]] = {
+    **dict.fromkeys(("nxdomain", "servfail", "dns-refused", "dns-timeout", "dns-unavailable", "no-answer", "dns-error"), "network.dns"),
+    **dict.fromkeys(("refused", "tcp-timeout", "unreachable", "tcp-error"), "network.tcp"),
+    **dict.fromkeys(("tls-untrusted", "tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-old-protocol", "tls-handshake", "ca-bundle-invalid"), "network.tls"),
+}  # fmt: skip
+
+
+def _network_cause(error: str, row: Diagnosis) -> Diagnosis:
+    """token.refresh's wording of a network check's cause (that check reports it when it runs)."""
+    owner = NETWORK_OWNERS.get(error)
+    return replace(row, cause_id=cause_id(owner, error), reported_by=owner) if owner else row
+
+
 _CLAIM_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("token.identity", "wrong-account"): _r("The refresh token for <mailbox> was issued to <token_user>, not to <account>. This is the private-window pitfall: with Azure AD single sign-on, Kerberos signs the browser in as the Windows user of the workstation, so the token is created for that user (often the administrator who clicked Generate Token) and not for an account that can open the mailbox.", "Generate the token again in a private/incognito browser window (so that Azure AD asks for credentials) and sign in as <account>; then check that ECE shows the new token for <mailbox>.", "ece-admin", source=TAC_218453),
     ("token.scopes", "missing-scope"): _r("The token for <account> lacks <missing> (it grants: <granted>): Azure AD only grants the delegated permissions that the ECE app requests and that are consented.", "In Azure portal > App registrations > <client_id> > API permissions, add the delegated permission(s) <missing>, grant admin consent, then regenerate the token in ECE for <mailbox> (private window, signed in as <account>): existing tokens keep their old scopes.", "azure-admin", source=MS_MAIL_OAUTH),
@@ -144,9 +169,12 @@ _CLAIM_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("azure_app.token_lifetime", "short-lifetime"): _r("Access tokens for the ECE app live <minutes> minutes; the TAC checklist requires 60 (Azure AD's default is 60-90): a token-lifetime policy shortens them.", "Remove the token-lifetime policy that applies to the ECE app or the tenant (Get-MgPolicyTokenLifetimePolicy; Get-MgApplicationTokenLifetimePolicy -ApplicationId with the app's object ID), or set AccessTokenLifetime to at least 01:00:00.", "azure-admin", 3, source=Source(f"{TAC_218453.ref}; {MS_TOKEN_LIFETIMES.ref}", _CHECKED)),
 }  # fmt: skip
 
-TABLE.update({("token.refresh", f"AADSTS{code}"): row for code, row in _AADSTS_ROWS.items()})
-TABLE.update({("token.refresh", error): row for error, row in _NETWORK_ROWS.items()})
-TABLE.update(_CLAIM_ROWS)
+#: Every OAuth row, by (check id, signature).
+ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
+    **{("token.refresh", f"AADSTS{code}"): row for code, row in _AADSTS_ROWS.items()},
+    **{("token.refresh", error): _network_cause(error, row) for error, row in _NETWORK_ROWS.items()},
+    **_CLAIM_ROWS,
+}
 
 _GENERIC = _r(
     "The refresh token could not be redeemed at {host}.",
@@ -158,27 +186,36 @@ _GENERIC = _r(
 
 def oauth_row(check_id: str, error: str) -> Diagnosis:
     """The row for ``(check_id, error)``; unknown AADSTS codes get :data:`AADSTS_FALLBACK`."""
-    row = TABLE.get((check_id, error))
+    row = ROWS.get((check_id, error))
     if row is not None:
         return row
     return AADSTS_FALLBACK if error.startswith("AADSTS") else _GENERIC
 
 
 def oauth_verdict(
-    check_id: str, error: str, facts: Mapping[str, object], *, seen: str = "", evidence: tuple[str, ...] = ()
+    check_id: str,
+    error: str,
+    facts: Mapping[str, object],
+    *,
+    seen: str = "",
+    evidence: tuple[str, ...] = (),
+    cause: str = "",
+    cause_at: str = "",
 ) -> Verdict:
-    """A failed (or advisory) Verdict from the row for ``(check_id, error)``, both kinds of fact filled."""
+    """A failed (or advisory) Verdict from the row for ``(check_id, error)``, both kinds of fact filled.
+
+    ``cause`` (with ``cause_at``, the owner's target) names another check's cause when the judge found
+    that check reports it (a network failure on the way to the login host); else the row's own."""
     row = oauth_row(check_id, error)
+    if cause:
+        row = replace(row, cause_id=cause)
     filled: dict[str, object] = dict(facts)
     host = str(facts.get("host", ""))
     filled.setdefault("scope", firewall_scope(host) if host else "")
     filled.setdefault("lookup", error_lookup(host))
     detail = _fill_angles(fill(row.cause, filled), filled)
     remediation = _fill_angles(fill(row.remediation, filled), filled)
-    if seen and seen not in detail:
-        detail = f"{detail} Seen: {seen}"
-    make = advisory if row.status == "advisory" else failed
-    return make(detail, remediation, row.owner, evidence=evidence)
+    return finding(check_id, error, row, detail, remediation, seen, evidence, cause_at)
 
 
 _ANGLE = re.compile(r"<([a-z_]+)>")

@@ -1,6 +1,6 @@
 """Diagnosis is data: a signature (check id, classified error) -> cause, remediation, owner, section.
 
-Adding a newly seen error is one row in :data:`TABLE` (and a test). Remediation templates may use the
+Adding a newly seen error is one row in :data:`NETWORK_ROWS` (or the module of its check, and a test). Remediation templates may use the
 facts listed in :data:`FACTS`; :func:`verdict_for` fills them in and builds the check's Verdict.
 Later issues add AADSTS codes and IMAP/POP/SMTP replies to this same table, e.g.
 ``("token.refresh", "AADSTS700082"): _row("...", "...", "ece-admin", 4)``.
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.knowledge.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
@@ -28,6 +29,11 @@ class Diagnosis:
     section: int  # checklist section (checklist.md §A)
     status: Literal["failed", "advisory"] = "failed"
     source: Source | None = None  # where the row's facts about Microsoft/Cisco come from (every row has one)
+    #: The cause's stable id; "" derives it from the row's signature (diagnosis.causes.cause_id).
+    cause_id: str = ""
+    #: The check that reports this cause when it is not the one the row is filed under: a row that words
+    #: another check's cause for a check that meets it too (used when that check is not in the run).
+    reported_by: str = ""
 
 
 def _row(
@@ -72,7 +78,7 @@ _DNS_FIX = (
 _FIREWALL = "the firewall or proxy between this server and {scope} (TCP {port})"
 _OPEN_PORT = "Open TCP {port} from this server to {scope} in the firewall (and in any proxy in between)."
 
-TABLE: Final[dict[tuple[str, str], Diagnosis]] = {
+NETWORK_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     # --- network.dns ---------------------------------------------------------------------------
     ("network.dns", "nxdomain"): _row("This server's DNS cannot resolve {host}: the name does not exist for {resolver}.", _DNS_FIX),
     ("network.dns", "no-answer"): _row("{host} exists for {resolver} but has no address (A/AAAA) record.", _DNS_FIX),
@@ -125,9 +131,9 @@ def firewall_scope(host: str) -> str:
     return host
 
 
-def diagnose(check_id: str, error: str) -> Diagnosis:
-    """The table's row for ``(check_id, error)``, or a generic one that still names the endpoint."""
-    return TABLE.get((check_id, error), _FALLBACK)
+def diagnose(check_id: str, error: str, rows: Mapping[tuple[str, str], Diagnosis] = NETWORK_ROWS) -> Diagnosis:
+    """The row for ``(check_id, error)`` in ``rows``, or a generic one that still names the endpoint."""
+    return rows.get((check_id, error), _FALLBACK)
 
 
 class _Facts(dict[str, str]):
@@ -147,15 +153,38 @@ def placeholders(template: str) -> set[str]:
 
 
 def verdict_for(
-    check_id: str, error: str, facts: Mapping[str, object], *, seen: str = "", evidence: tuple[str, ...] = ()
+    check_id: str,
+    error: str,
+    facts: Mapping[str, object],
+    *,
+    seen: str = "",
+    evidence: tuple[str, ...] = (),
+    rows: Mapping[tuple[str, str], Diagnosis] = NETWORK_ROWS,
+    cause_at: str = "",
 ) -> Verdict:
-    """A failed or advisory Verdict for ``error``: cause (+ what the probe saw), remediation, owner."""
-    row = diagnose(check_id, error)
+    """A failed or advisory Verdict for ``error``: cause (+ what the probe saw), remediation, owner, cause id."""
+    row = diagnose(check_id, error, rows)
     filled: dict[str, object] = dict(facts)
     host = str(facts.get("host", ""))
     filled.setdefault("scope", firewall_scope(host) if host else "")
-    detail = fill(row.cause, filled)
+    return finding(
+        check_id, error, row, fill(row.cause, filled), fill(row.remediation, filled), seen, evidence, cause_at
+    )
+
+
+def finding(
+    check_id: str,
+    signature: str,
+    row: Diagnosis,
+    detail: str,
+    remediation: str,
+    seen: str = "",
+    evidence: tuple[str, ...] = (),
+    cause_at: str = "",
+) -> Verdict:
+    """The one way a row becomes a Verdict: its status, owner and cause id, the detail with what was seen."""
     if seen and seen not in detail:
         detail = f"{detail} Seen: {seen}"
     make = advisory if row.status == "advisory" else failed
-    return make(detail, fill(row.remediation, filled), row.owner, evidence=evidence)
+    cause = row.cause_id or cause_id(check_id, signature)
+    return make(detail, remediation, row.owner, cause=cause, evidence=evidence, cause_at=cause_at)

@@ -262,6 +262,8 @@ class EceSession:
             evidence=verdict.evidence,
             nodeid=report.nodeid,
             duration_s=report.duration,
+            cause=verdict.cause,
+            blocked_by=verdict.blocked_by,
         )
 
     @property

@@ -113,7 +113,18 @@ def _row(item: Any, where: str) -> ResultRow:
         setting=str(item["setting"]) if item.get("setting") else None,
         evidence=tuple(_strings(evidence, f"{where}.evidence")),
         nodeid=str(item.get("nodeid", "")),
+        cause=str(item.get("cause") or ""),
+        blocked_by=_blocked_by(item.get("blocked_by"), f"{where}.blocked_by"),
     )
+
+
+def _blocked_by(value: Any, where: str) -> tuple[str, str] | None:
+    """A result's ``blocked_by`` ({"check": …, "target": …}), absent in files written before it existed."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object with check and target")
+    return _field(value, "check", str, f"{where}.check"), _field(value, "target", str, f"{where}.target")
 
 
 def _field(container: dict[str, Any], key: str, kind: type, where: str) -> Any:

@@ -29,6 +29,8 @@ class ResultRow:
     evidence: tuple[str, ...] = ()
     nodeid: str = ""
     duration_s: float = 0.0
+    cause: str = ""  # contract §4: the diagnosed cause's id, on every failed/advisory/waived result
+    blocked_by: tuple[str, str] | None = None  # contract §4: (check, target) of the result that explains this
 
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)
@@ -40,6 +42,12 @@ class ResultRow:
             del row["setting"]
         if self.status == "passed" or self.status == "skipped":
             row.pop("owner")
+        if self.blocked_by is None:
+            row.pop("blocked_by")
+            if self.status in ("passed", "skipped"):
+                row.pop("cause")  # a blocked result keeps the cause it is blocked for
+        else:
+            row["blocked_by"] = {"check": self.blocked_by[0], "target": redact(self.blocked_by[1])}
         return row
 
 
@@ -90,7 +98,7 @@ def knowledge_date() -> str:
     fact the run relies on is fresher than that (contract §4 ``knowledge_date``)."""
     # Imported here: the checks (which a run has imported by now) add their rows to the table.
     from pytest_ece_o365.checks import REGISTRY  # noqa: F401  (every diagnosis module, through the checks)
-    from pytest_ece_o365.diagnosis.table import TABLE
+    from pytest_ece_o365.diagnosis import TABLE
     from pytest_ece_o365.knowledge import KNOWLEDGE_DATE
     from pytest_ece_o365.knowledge.sources import oldest_checked
 

@@ -16,8 +16,8 @@ from pytest_ece_o365.checks.graph_judge import (
 )
 from pytest_ece_o365.checks.graph_license import judge_license
 from pytest_ece_o365.config.deployment import Mailbox
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.graph import ROWS
-from pytest_ece_o365.diagnosis.table import TABLE
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID, GRAPH_APP_ID, GRAPH_DELEGATED_PERMISSION_IDS, OWNERS
 from pytest_ece_o365.probes.graph_model import (
     AppObservation,

@@ -120,7 +120,10 @@ def test_app_not_found_is_one_finding(pytester: pytest.Pytester) -> None:
     assert "client_id" in row["remediation"] and "tenant" in row["remediation"]
     # the secret and the permissions of an app that is not there are not separate findings
     for key in (("azure_app.client_secret", ""), ("azure_app.permissions", "")):
-        assert rows[key]["status"] == "skipped" and "see azure_app.registration" in rows[key]["detail"]
+        assert rows[key]["status"] == "skipped" and rows[key]["blocked_by"] == {
+            "check": "azure_app.registration",
+            "target": "",
+        }
     assert rows[("license.exchange", "support@example.com")]["status"] == "passed"
 
 

@@ -12,26 +12,21 @@ from typing import Any
 import pytest
 
 from pytest_ece_o365.catalog import CHECKS
-from pytest_ece_o365.checks.base import CheckContext, RunOptions, Target
-from pytest_ece_o365.checks.mailbox import (
-    NOTHING_SENT,
-    judge_full_access,
-    judge_inbound,
-    judge_send_test,
-    judge_smtp,
-    send_needs,
-    send_test,
-)
+from pytest_ece_o365.checks import mailbox_judge
+from pytest_ece_o365.checks.base import CheckContext, RunOptions, Target, settle
+from pytest_ece_o365.checks.mailbox import NOTHING_SENT, send_needs, send_test
 from pytest_ece_o365.config.deployment import Endpoint, Mailbox
 from pytest_ece_o365.config.loader import load_config
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.mail import ROWS
-from pytest_ece_o365.diagnosis.table import FACTS, TABLE, placeholders
+from pytest_ece_o365.diagnosis.table import FACTS, placeholders
 from pytest_ece_o365.plugin.session import packaged_example
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.mail_smtp import classify_auth, classify_send
 from pytest_ece_o365.probes.observation import CertificateInfo
 from pytest_ece_o365.probes.token import TokenNeed, TokenObservation
 from pytest_ece_o365.secret import Secret
+from pytest_ece_o365.verdict import Verdict
 
 CONFIG = load_config(packaged_example())
 SUPPORT = Mailbox("support@example.com", "imap")
@@ -48,6 +43,21 @@ ALL_SCOPES = "IMAP.AccessAsUser.All POP.AccessAsUser.All SMTP.Send"
 def ctx(*selected: tuple[str, str], timeout: float = 10) -> CheckContext:
     """The context of a run that executes ``selected`` (check id, target) items."""
     return CheckContext(CONFIG, ("services",), RunOptions(timeout=timeout), selected=frozenset(selected))
+
+
+def _settled(judge: Any, check_id: str) -> Any:
+    """A judge with the run's one rule applied (checks.base.settle), as a run reports it."""
+
+    def run(context: CheckContext, observation: MailSessionObservation, mailbox: Mailbox, *args: Any) -> Verdict:
+        return settle(judge(context, observation, mailbox, *args), check_id, mailbox.address, context)
+
+    return run
+
+
+judge_inbound = _settled(mailbox_judge.judge_inbound, "mailbox.inbound")
+judge_smtp = _settled(mailbox_judge.judge_smtp, "mailbox.smtp")
+judge_full_access = _settled(mailbox_judge.judge_full_access, "rights.full_access")
+judge_send_test = _settled(mailbox_judge.judge_send_test, "mailbox.send_test")
 
 
 def seen(mailbox: Mailbox, protocol: str, stage: str, error: str = "", **fields: object) -> MailSessionObservation:
@@ -101,8 +111,8 @@ def test_a_shared_mailbox_refusal_without_a_cause_is_left_to_full_access(
     observation = seen(mailbox, protocol, "login" if protocol == "pop3" else "mailbox", error)
     run = ctx(("mailbox.inbound", mailbox.address), ("rights.full_access", mailbox.address))
     inbound = judge_inbound(run, observation, mailbox)
-    assert inbound.status == "skipped"
-    assert inbound.detail.startswith(f"not judged: rights.full_access fails for {mailbox.address}")
+    assert inbound.status == "skipped" and inbound.blocked_by == ("rights.full_access", mailbox.address)
+    assert inbound.detail.startswith(f"blocked by rights.full_access for {mailbox.address}")
     rights = judge_full_access(run, observation, mailbox)
     assert (rights.status, rights.owner) == ("failed", "exchange-admin")
     for cause in ("no FullAccess", "disabled on", "is not ece-mail@example.com's"):
@@ -126,7 +136,7 @@ def test_a_rejected_token_is_mailbox_inbound_s_finding_when_both_run() -> None:
     run = ctx(("mailbox.inbound", SHARED_IMAP.address), ("rights.full_access", SHARED_IMAP.address))
     assert judge_inbound(run, observation, SHARED_IMAP).status == "failed"
     rights = judge_full_access(run, observation, SHARED_IMAP)
-    assert rights.status == "skipped" and rights.detail.startswith("not judged: mailbox.inbound reports")
+    assert rights.status == "skipped" and rights.blocked_by == ("mailbox.inbound", SHARED_IMAP.address)
 
 
 def test_full_access_over_pop3_names_every_cause() -> None:
@@ -147,7 +157,7 @@ def test_full_access_passes_only_when_the_mailbox_opened(mailbox: Mailbox, proto
     assert "FullAccess could not be confirmed" in alone.detail
     both = ctx(("mailbox.inbound", mailbox.address), ("rights.full_access", mailbox.address))
     left = judge_full_access(both, observation, mailbox)
-    assert left.status == "skipped" and "mailbox.inbound" in left.detail
+    assert left.status == "skipped" and left.blocked_by == ("mailbox.inbound", mailbox.address)
     opened = judge_full_access(ctx(), seen(mailbox, protocol, "done", messages=0), mailbox)
     assert opened.status == "passed"
 
@@ -160,7 +170,8 @@ def test_no_token_is_left_to_token_refresh_when_it_runs_and_its_finding_when_not
     dead = dead_token(SUPPORT)
     for judge in (judge_inbound, judge_smtp):
         skipped = judge(ctx(("token.refresh", SUPPORT.address)), observation, SUPPORT, dead)
-        assert skipped.status == "skipped" and "token.refresh has no access token" in skipped.detail
+        assert skipped.status == "skipped" and skipped.blocked_by == ("token.refresh", SUPPORT.address)
+        assert "was not tried (no access token)" in skipped.detail
         alone = judge(ctx(), observation, SUPPORT, dead)
         assert (alone.status, alone.owner) == ("failed", "ece-admin")
         assert "AADSTS700082" in alone.detail and "was not tried" in alone.detail
@@ -181,11 +192,8 @@ def test_a_token_of_another_account_is_token_identity_s_cause() -> None:
     trap = seen(SUPPORT, "imap", "mailbox", "not-connected", follow_up=TRAP)
     admin = token(SUPPORT, "admin@example.com")
     left = judge_inbound(ctx(("token.identity", SUPPORT.address)), trap, SUPPORT, admin)
-    assert left.status == "skipped"
-    assert left.detail == (
-        "not judged: token.identity fails for support@example.com: "
-        "the token given for support@example.com belongs to admin@example.com"
-    )
+    assert left.status == "skipped" and left.blocked_by == ("token.identity", SUPPORT.address)
+    assert left.detail.startswith("blocked by token.identity for support@example.com (token-wrong-account): ")
     refused = seen(SUPPORT, "smtp", "login", "auth-refused", auth_reply="535 5.7.3 Authentication unsuccessful")
     alone = judge_smtp(ctx(), refused, SUPPORT, admin)
     assert (alone.status, alone.owner) == ("failed", "ece-admin")  # token.identity's finding, not azure-admin's
@@ -237,7 +245,8 @@ def test_network_failures_are_left_to_the_network_check_of_the_step_only_when_it
     certificate = CertificateInfo("outlook.office365.com", "Contoso", "Contoso Inspection")
     observation = seen(SUPPORT, "imap", stage, error, resolver="10.0.0.53:53", certificate=certificate)
     left = judge_inbound(ctx((check, label)), observation, SUPPORT)
-    assert left.status == "skipped" and left.detail.startswith(f"not tried: {check} fails for {label} ({error})")
+    assert left.status == "skipped" and left.blocked_by == (check, label)
+    assert left.detail.startswith(f"blocked by {check} for {label} (")
     alone = judge_inbound(ctx((check, "another-host:993"), timeout=4), observation, SUPPORT)
     assert (alone.status, alone.owner) == ("failed", "network")
     assert alone.detail.startswith(f"The IMAP login of support@example.com could not be tried ({check} fails).")
@@ -337,7 +346,7 @@ def test_send_as_denied_for_a_mailbox_of_its_own_says_the_address_is_not_the_acc
 def test_send_test_leaves_a_failed_login_to_mailbox_smtp_when_it_runs() -> None:
     observation = seen(SALES, "smtp", "login", "smtp-auth-disabled-tenant")
     verdict = judge_send_test(ctx(("mailbox.smtp", SALES.address)), observation, SALES, "ops@example.net")
-    assert verdict.status == "skipped" and "see mailbox.smtp" in verdict.detail
+    assert verdict.status == "skipped" and verdict.blocked_by == ("mailbox.smtp", SALES.address)
     alone = judge_send_test(ctx(), observation, SALES, "ops@example.net")
     assert (alone.status, alone.owner) == ("failed", "exchange-admin") and "5.7.139" in alone.detail
 

@@ -11,8 +11,9 @@ from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
 from pytest_ece_o365.checks.oauth import token_needs, token_user
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.oauth import AADSTS_FALLBACK, OAUTH_FACTS, oauth_verdict, template_facts
-from pytest_ece_o365.diagnosis.table import FACTS, TABLE, placeholders
+from pytest_ece_o365.diagnosis.table import FACTS, placeholders
 from pytest_ece_o365.knowledge import OWNERS
 from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation, TcpObservation, TlsObservation
@@ -188,7 +189,7 @@ def test_an_unreachable_login_host_is_left_to_its_network_check_when_the_run_has
     observation = refused(example, None, error=error, description="what the client saw")
     verdict = judge(example, "token.refresh", observation, selected=frozenset({(check, label)}))
     assert verdict.status == "skipped"
-    assert verdict.detail.startswith(f"not tried: {check} fails for {label} ({error})")
+    assert verdict.blocked_by == (check, label) and verdict.detail.startswith(f"blocked by {check} for {label} (")
     other = judge(example, "token.refresh", observation, selected=frozenset({(check, "smtp.office365.com:587")}))
     assert (other.status, other.owner) == ("failed", "network")  # only that target's check counts
     claim = judge(example, "token.identity", observation, selected=frozenset({(check, label)}))
@@ -226,7 +227,8 @@ def test_the_claim_checks_are_skipped_naming_token_refresh_when_it_failed(exampl
     for check_id in ("token.identity", "token.scopes", "azure_app.token_lifetime"):
         verdict = judge(example, check_id, observation, selected=frozenset({("token.refresh", SUPPORT)}))
         assert verdict.status == "skipped"
-        assert verdict.detail.startswith("not tried: token.refresh failed for support@example.com (AADSTS700082)")
+        assert verdict.blocked_by == ("token.refresh", SUPPORT)
+        assert verdict.detail.startswith("blocked by token.refresh for support@example.com (aadsts-700082)")
 
 
 def test_without_token_refresh_in_the_run_the_claim_checks_carry_its_finding(example: DeploymentConfig) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.oauth import AADSTS_FALLBACK, error_lookup, oauth_row, oauth_verdict
-from pytest_ece_o365.diagnosis.table import TABLE
 from pytest_ece_o365.probes.token import aadsts_key
 
 REPLIES = Path("/work/shared/reference/office365-replies.jsonl")

@@ -79,9 +79,10 @@ def test_token_fault_is_named_by_its_check_target_and_owner(pytester: pytest.Pyt
                 assert word in text, (key, word, text)
             assert row["evidence"]
         elif scenario == "missing-imap-scope":  # the scopes asked for are the cause: token.scopes's finding
-            assert row["detail"].startswith(f"not tried: token.scopes fails for {key[1]} (AADSTS70000-scope)")
+            assert row["detail"].startswith(f"blocked by token.scopes for {key[1]} (aadsts-70000-scope)")
         else:  # the claim checks say why they did not run
-            assert row["detail"].startswith(f"not tried: token.refresh failed for {key[1]}")
+            assert row["detail"].startswith(f"blocked by token.refresh for {key[1]} (")
+            assert row["blocked_by"] == {"check": "token.refresh", "target": key[1]}
 
 
 def test_application_role_redeems_no_refresh_token(pytester: pytest.Pytester) -> None:
@@ -145,13 +146,15 @@ def test_a_token_fault_is_one_finding_in_a_full_run(
     assert failed[check, SUPPORT]["owner"] == owner
     for mail_check in mail_skipped:  # the sessions the token spoiled point at the token's check
         row = rows[mail_check, SUPPORT]
-        assert row["status"] == "skipped" and f"{check} fails for {SUPPORT}" in row["detail"]
+        assert row["status"] == "skipped" and row["blocked_by"] == {"check": check, "target": SUPPORT}
     if scenario == "wrong-token-user":
-        assert row["detail"].startswith(f"not judged: {check} fails for {SUPPORT}")
-        assert "belongs to admin@example.com" in rows["mailbox.inbound", SUPPORT]["detail"]
+        assert row["detail"].startswith(f"blocked by {check} for {SUPPORT} (token-wrong-account)")
+        assert "issued to admin@example.com" in rows["mailbox.inbound", SUPPORT]["detail"]
         assert not [key for key, row in rows.items() if "the token of support@example.com" in row["detail"]]
     else:  # Entra issued no token at all (the refresh asks for IMAP and SMTP together): SMTP is not tried either
-        assert rows["token.refresh", SUPPORT]["detail"].startswith(f"not tried: token.scopes fails for {SUPPORT}")
+        assert rows["token.refresh", SUPPORT]["detail"].startswith(
+            f"blocked by token.scopes for {SUPPORT} (aadsts-70000-scope)"
+        )
         assert rows["mailbox.smtp", SUPPORT]["status"] == "skipped"
 
 
@@ -180,9 +183,10 @@ def test_an_unresolvable_login_host_is_one_network_finding(
         assert set(failed) == {("network.dns", "login.unknown.invalid")}
         for mailbox in (SUPPORT, SALES):
             assert rows["token.refresh", mailbox]["detail"].startswith(
-                "not tried: network.dns fails for login.unknown.invalid (nxdomain)"
+                "blocked by network.dns for login.unknown.invalid (dns-nxdomain)"
             )
-            assert "network.dns fails for login.unknown.invalid" in rows["mailbox.inbound", mailbox]["detail"]
+            blocked = {"check": "network.dns", "target": "login.unknown.invalid"}
+            assert rows["mailbox.inbound", mailbox]["blocked_by"] == blocked
     else:  # no network check in the run: token.refresh says it, for the network team
         assert set(failed) == {("token.refresh", SUPPORT), ("token.refresh", SALES)}
         assert {row["owner"] for row in failed.values()} == {"network"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_ece_o365.catalog import CHECKS
-from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
+from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target, settle
 from pytest_ece_o365.checks.network import judge_dns, judge_tcp, judge_tls, judge_xoauth2
 from pytest_ece_o365.checks.targets import targets_for
 from pytest_ece_o365.config.deployment import Endpoint
@@ -68,13 +68,22 @@ def test_a_healthy_chain_passes_every_check() -> None:
     assert "answered by: 10.0.0.53" in verdict.evidence
 
 
-def test_the_first_failing_step_fails_and_later_steps_are_skipped_naming_it() -> None:
+def test_the_first_failing_step_is_the_later_steps_finding_which_the_run_reports_once() -> None:
     dns_failed = DnsObservation("outlook.office365.com", "10.0.0.53", error="nxdomain", message="NXDOMAIN")
     observation = EndpointObservation(IMAP, "imap", dns_failed)
-    assert judge_dns(dns_failed, 10).status == "failed"
-    for judge in (judge_tcp, judge_tls, judge_xoauth2):
-        verdict = judge(observation, 10)
-        assert verdict.status == "skipped" and "network.dns failed for outlook.office365.com" in verdict.detail
+    own = judge_dns(dns_failed, 10)
+    assert (own.status, own.cause) == ("failed", "dns-nxdomain")
+    with_dns = CheckContext(load_config(EXAMPLE), ("services",), RunOptions(timeout=10), selected=frozenset(
+        {("network.dns", IMAP.host)}
+    ))  # fmt: skip
+    for check_id, judge in (("network.tcp", judge_tcp), ("network.tls", judge_tls), ("network.xoauth2", judge_xoauth2)):
+        finding = judge(observation, 10)  # DNS's finding, at DNS's own target
+        assert (finding.status, finding.cause, finding.cause_at) == ("failed", "dns-nxdomain", IMAP.host)
+        verdict = settle(finding, check_id, str(IMAP), with_dns)
+        assert verdict.status == "skipped" and verdict.blocked_by == ("network.dns", IMAP.host)
+        assert verdict.detail.startswith("blocked by network.dns for outlook.office365.com (dns-nxdomain)")
+        alone = settle(finding, check_id, str(IMAP), CheckContext(load_config(EXAMPLE), ("services",), RunOptions(10)))
+        assert alone.status == "failed"  # network.dns is not in the run (-k): the finding shows here
 
 
 def test_tcp_timeout_names_the_timeout_and_the_fix() -> None:
@@ -82,9 +91,7 @@ def test_tcp_timeout_names_the_timeout_and_the_fix() -> None:
     verdict = judge_tcp(chain(tcp=tcp, tls=None, capabilities=None), 10)
     assert verdict.status == "failed" and "within 10 s" in verdict.detail
     assert "Open TCP 993" in verdict.remediation
-    assert judge_xoauth2(chain(tcp=tcp, tls=None, capabilities=None), 10).detail.startswith(
-        "not tried: network.tcp failed"
-    )
+    assert judge_xoauth2(chain(tcp=tcp, tls=None, capabilities=None), 10).cause == "tcp-timeout"
 
 
 def test_trusted_foreign_issuer_is_a_tls_inspection_advisory() -> None:
