@@ -1,10 +1,24 @@
-"""Checklist section 3: the Azure AD app registration, as far as the config file shows it."""
+"""Checklist section 3: the Azure AD app registration — its redirect URI as the config file shows it; its
+registration, client secret and permissions through Microsoft Graph (:mod:`.graph_read`, judged in
+:mod:`.azure_app_judge`); the lifetime of the access tokens it is issued (judged in :mod:`.token_judge`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from pytest_ece_o365.checks.azure_app_judge import (
+    judge_client_secret,
+    judge_permissions,
+    judge_registration,
+    needed_permissions,
+)
 from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.checks.graph_read import app_needs, read_app, secret_needs
+from pytest_ece_o365.checks.token_judge import judge_lifetime, token_check, token_needs
 from pytest_ece_o365.checks.urls import split, valid_external_host
 from pytest_ece_o365.checks.web_url import setting_label
+from pytest_ece_o365.probes.graph import EceSecretNeed
+from pytest_ece_o365.probes.graph_model import EceSecretView
 from pytest_ece_o365.verdict import Verdict, cannot_tell, failed, passed
 
 
@@ -37,3 +51,31 @@ def redirect_uri(ctx: CheckContext, target: Target) -> Verdict:
         cause="app-redirect-uri-host",
         setting=label,
     )
+
+
+@check("azure_app.registration", needs=app_needs)
+def registration(ctx: CheckContext, target: Target) -> Verdict:
+    observation = read_app(ctx, "azure_app.registration")
+    if isinstance(observation, Verdict):
+        return observation
+    return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
+
+
+@check("azure_app.client_secret", needs=secret_needs)
+def client_secret(ctx: CheckContext, target: Target) -> Verdict:
+    observation = read_app(ctx, "azure_app.client_secret")
+    if isinstance(observation, Verdict):
+        return observation
+    ece_secret: EceSecretView = ctx.survey.get(EceSecretNeed(ctx.config.azure_ad.client_secret))
+    return judge_client_secret(observation, dt.datetime.now(dt.timezone.utc), ece_secret)
+
+
+@check("azure_app.permissions", needs=app_needs)
+def permissions(ctx: CheckContext, target: Target) -> Verdict:
+    observation = read_app(ctx, "azure_app.permissions")
+    if isinstance(observation, Verdict):
+        return observation
+    return judge_permissions(observation, needed_permissions(ctx.config.mailboxes), ctx.config.mailboxes)
+
+
+check("azure_app.token_lifetime", needs=token_needs)(token_check(judge_lifetime))

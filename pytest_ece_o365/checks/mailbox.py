@@ -81,10 +81,10 @@ def inbound(ctx: CheckContext, target: Target) -> Verdict:
     mailbox = target.mailbox
     if mailbox is None:
         return cannot_tell("no mailbox to log in to")
-    observation = _observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
+    observation = observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
     if isinstance(observation, Verdict):
         return observation
-    return judge_inbound(ctx, observation, mailbox, _token(ctx, mailbox))
+    return judge_inbound(ctx, observation, mailbox, session_token(ctx, mailbox))
 
 
 @check("mailbox.smtp", needs=smtp_needs)
@@ -92,10 +92,10 @@ def smtp(ctx: CheckContext, target: Target) -> Verdict:
     mailbox = target.mailbox
     if mailbox is None:
         return cannot_tell("no mailbox to log in to")
-    observation = _observed(ctx, MailSessionNeed(mailbox.address, "smtp"))
+    observation = observed(ctx, MailSessionNeed(mailbox.address, "smtp"))
     if isinstance(observation, Verdict):
         return observation
-    return judge_smtp(ctx, observation, mailbox, _token(ctx, mailbox))
+    return judge_smtp(ctx, observation, mailbox, session_token(ctx, mailbox))
 
 
 @check("mailbox.send_test", needs=send_needs)
@@ -106,33 +106,20 @@ def send_test(ctx: CheckContext, target: Target) -> Verdict:
         return cannot_tell(NOTHING_SENT)
     if mailbox is None:
         return cannot_tell("no mailbox to send from")
-    observation = _observed(ctx, SendTestNeed(mailbox.address, recipient))
+    observation = observed(ctx, SendTestNeed(mailbox.address, recipient))
     if isinstance(observation, Verdict):
         return observation
-    return judge_send_test(ctx, observation, mailbox, recipient, _token(ctx, mailbox))
+    return judge_send_test(ctx, observation, mailbox, recipient, session_token(ctx, mailbox))
 
 
-@check("rights.full_access", needs=inbound_needs)
-def full_access(ctx: CheckContext, target: Target) -> Verdict:
-    mailbox = target.mailbox
-    if mailbox is None:
-        return cannot_tell("no mailbox to open")
-    if mailbox.access != "shared":
-        return cannot_tell(f"{mailbox.address} is not a shared mailbox: it signs in with its own token")
-    observation = _observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
-    if isinstance(observation, Verdict):
-        return observation
-    return judge_full_access(ctx, observation, mailbox, _token(ctx, mailbox))
-
-
-def _observed(ctx: CheckContext, need: Hashable) -> MailSessionObservation | Verdict:
+def observed(ctx: CheckContext, need: Hashable) -> MailSessionObservation | Verdict:
     if ctx.survey is None:
         return cannot_tell(_NO_SURVEY)
     observation: MailSessionObservation = ctx.survey.get(need)
     return observation
 
 
-def _token(ctx: CheckContext, mailbox: Mailbox) -> TokenObservation | None:
+def session_token(ctx: CheckContext, mailbox: Mailbox) -> TokenObservation | None:
     """The observation of the token the mailbox's sessions use (None: no refresh_token in the file)."""
     need = token_need_for(ctx.config, mailbox)
     if need is None or ctx.survey is None:

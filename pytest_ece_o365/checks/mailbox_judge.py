@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext
-from pytest_ece_o365.checks.oauth import judge_identity, judge_refresh, judge_scopes, token_user
+from pytest_ece_o365.checks.token_judge import judge_identity, judge_refresh, judge_scopes, token_user
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.diagnosis.mail import mail_verdict, network_check_of, network_verdict, token_words
 from pytest_ece_o365.probes.mail_session import MailSessionObservation

@@ -1,13 +1,16 @@
 """Checklist section 7: mailbox rights — one token per mailbox, or one shared account's token.
 
-The live half, ``rights.full_access``, is in :mod:`pytest_ece_o365.checks.mailbox`: it reads the same
-mailbox session as ``mailbox.inbound``.
+The live half, ``rights.full_access``, reads the same mailbox session as ``mailbox.inbound``
+(:mod:`.mailbox`), judged in :mod:`.mailbox_judge`.
 """
 
 from __future__ import annotations
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
-from pytest_ece_o365.verdict import Verdict, failed, passed
+from pytest_ece_o365.checks.mailbox import inbound_needs, observed, session_token
+from pytest_ece_o365.checks.mailbox_judge import judge_full_access
+from pytest_ece_o365.probes.mail_needs import MailSessionNeed
+from pytest_ece_o365.verdict import Verdict, cannot_tell, failed, passed
 
 
 @check("rights.access_model")
@@ -47,3 +50,16 @@ def access_model(ctx: CheckContext, target: Target) -> Verdict:
             cause="rights-shared-is-itself",
         )
     return passed(f"{mailbox.address} is opened with the token of {account} (shared model).")
+
+
+@check("rights.full_access", needs=inbound_needs)
+def full_access(ctx: CheckContext, target: Target) -> Verdict:
+    mailbox = target.mailbox
+    if mailbox is None:
+        return cannot_tell("no mailbox to open")
+    if mailbox.access != "shared":
+        return cannot_tell(f"{mailbox.address} is not a shared mailbox: it signs in with its own token")
+    observation = observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
+    if isinstance(observation, Verdict):
+        return observation
+    return judge_full_access(ctx, observation, mailbox, session_token(ctx, mailbox))

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from pytest_ece_o365.checks.graph_judge import (
+from pytest_ece_o365.checks.azure_app_judge import (
     judge_client_secret,
     judge_permissions,
     judge_registration,
     near_miss,
     needed_permissions,
 )
-from pytest_ece_o365.checks.graph_license import judge_license
+from pytest_ece_o365.checks.license_judge import judge_license
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.graph import ROWS

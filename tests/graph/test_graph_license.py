@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ece_o365.checks.graph_license import judge_license
+from pytest_ece_o365.checks.license_judge import judge_license
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.diagnosis.graph import ROWS
 from pytest_ece_o365.knowledge import (

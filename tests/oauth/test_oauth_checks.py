@@ -9,7 +9,7 @@ import pytest
 
 from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Target
-from pytest_ece_o365.checks.oauth import token_needs, token_user
+from pytest_ece_o365.checks.token_judge import token_needs, token_user
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.oauth import AADSTS_FALLBACK, OAUTH_FACTS, oauth_verdict, template_facts

@@ -1,8 +1,6 @@
-"""Checklist sections 3 and 6 through Microsoft Graph (read-only): the app registration, its secret,
-its consented permissions, and the mailboxes' licences.
-
-The checks judge what the Graph probes saw (:mod:`pytest_ece_o365.probes.graph`); the judging itself is
-in :mod:`pytest_ece_o365.checks.graph_judge`, pure functions over recorded observations.
+"""Reading Microsoft Graph for the directory checks (read-only): the reader's token, ECE's app registration,
+what each check needs gathered. The checks that judge it are in :mod:`.azure_app` (registration, secret,
+permissions) and :mod:`.license` (licences), over pure judges (:mod:`.azure_app_judge`, :mod:`.license_judge`).
 
 What the checks cannot judge they skip, with the reason: no ``[graph]`` section, its secret not set,
 Microsoft Graph out of this machine's reach (ECE itself never calls Graph, so that is no finding about
@@ -14,26 +12,17 @@ grant it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Hashable, Iterable
 
-from pytest_ece_o365.checks.base import CheckContext, Target, check
-from pytest_ece_o365.checks.graph_judge import (
-    judge_client_secret,
-    judge_permissions,
-    judge_registration,
-    needed_permissions,
-)
-from pytest_ece_o365.checks.graph_license import judge_license
+from pytest_ece_o365.checks.azure_app_judge import judge_registration
+from pytest_ece_o365.checks.base import CheckContext, Target
 from pytest_ece_o365.diagnosis.graph import reader_skip_reason
 from pytest_ece_o365.knowledge import GRAPH_READER_PERMISSIONS
 from pytest_ece_o365.probes.graph import AppNeed, EceSecretNeed, GraphTokenNeed, LicenseNeed
 from pytest_ece_o365.probes.graph_model import (
     READER_ERRORS,
     AppObservation,
-    EceSecretView,
     GraphTokenObservation,
-    LicenseObservation,
 )
 from pytest_ece_o365.verdict import Verdict, cannot_tell
 
@@ -43,7 +32,7 @@ NO_GRAPH = (
 _NO_SURVEY = "no Graph survey in this run (a static-only run reads no directory)"
 
 
-def _app_need(ctx: CheckContext) -> AppNeed:
+def app_need(ctx: CheckContext) -> AppNeed:
     accounts = tuple(dict.fromkeys(box.token_user.lower() for box in ctx.config.mailboxes))
     return AppNeed(ctx.config.azure_ad.client_id, accounts)
 
@@ -52,7 +41,7 @@ def app_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     """The app-registration checks read one token and one app observation per run."""
     if ctx.config.graph is None:
         return []
-    return [GraphTokenNeed(ctx.config.graph.client_id), _app_need(ctx)]
+    return [GraphTokenNeed(ctx.config.graph.client_id), app_need(ctx)]
 
 
 def secret_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
@@ -70,48 +59,10 @@ def license_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     return [GraphTokenNeed(ctx.config.graph.client_id), LicenseNeed(target.mailbox.own_account)]
 
 
-@check("azure_app.registration", needs=app_needs)
-def registration(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _app(ctx, "azure_app.registration")
-    if isinstance(observation, Verdict):
-        return observation
-    return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
-
-
-@check("azure_app.client_secret", needs=secret_needs)
-def client_secret(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _app(ctx, "azure_app.client_secret")
-    if isinstance(observation, Verdict):
-        return observation
-    ece_secret: EceSecretView = ctx.survey.get(EceSecretNeed(ctx.config.azure_ad.client_secret))
-    return judge_client_secret(observation, dt.datetime.now(dt.timezone.utc), ece_secret)
-
-
-@check("azure_app.permissions", needs=app_needs)
-def permissions(ctx: CheckContext, target: Target) -> Verdict:
-    observation = _app(ctx, "azure_app.permissions")
-    if isinstance(observation, Verdict):
-        return observation
-    return judge_permissions(observation, needed_permissions(ctx.config.mailboxes), ctx.config.mailboxes)
-
-
-@check("license.exchange", needs=license_needs)
-def license_exchange(ctx: CheckContext, target: Target) -> Verdict:
-    if target.mailbox is None:
-        return cannot_tell("no mailbox to look up")
-    token = _token(ctx)
-    if isinstance(token, Verdict):
-        return token
-    observation: LicenseObservation = ctx.survey.get(LicenseNeed(target.mailbox.own_account))
-    if observation.error in ("", "user-not-found", *READER_ERRORS):
-        return judge_license(observation, target.mailbox)
-    return _unreachable(ctx, observation.error, observation.message, observation.transcript)
-
-
 # --- access to Graph ------------------------------------------------------------------------------
 
 
-def _token(ctx: CheckContext) -> GraphTokenObservation | Verdict:
+def read_token(ctx: CheckContext) -> GraphTokenObservation | Verdict:
     """The reader's token, or the skip explaining why not."""
     reader = ctx.config.graph
     if reader is None:
@@ -127,21 +78,21 @@ def _token(ctx: CheckContext) -> GraphTokenObservation | Verdict:
         code = f"AADSTS{token.aadsts}: " if token.aadsts and f"AADSTS{token.aadsts}" not in token.message else ""
         seen = f"Entra ID answered the reader app {reader.client_id}: {code}{token.message}"
         return _reader_problem("graph-token-failed", seen, "", token.transcript)
-    return _unreachable(ctx, token.error, token.message, token.transcript)
+    return unreachable(ctx, token.error, token.message, token.transcript)
 
 
-def _app(ctx: CheckContext, check_id: str) -> AppObservation | Verdict:
-    token = _token(ctx)
+def read_app(ctx: CheckContext, check_id: str) -> AppObservation | Verdict:
+    token = read_token(ctx)
     if isinstance(token, Verdict):
         return token
-    observation: AppObservation = ctx.survey.get(_app_need(ctx))
+    observation: AppObservation = ctx.survey.get(app_need(ctx))
     if observation.ok or (observation.error == "app-not-found" and check_id == "azure_app.registration"):
         return observation
     if observation.error == "app-not-found":  # azure_app.registration's finding: the run reports it once
         return judge_registration(observation, ctx.config.azure_ad.redirect_uri, ctx.config.azure_ad.tenant)
     if observation.error in READER_ERRORS:
         return _reader_problem(observation.error, observation.message, observation.lacks, observation.transcript)
-    return _unreachable(ctx, observation.error, observation.message, observation.transcript)
+    return unreachable(ctx, observation.error, observation.message, observation.transcript)
 
 
 def _reader_problem(error: str, seen: str, lacks: str, evidence: tuple[str, ...]) -> Verdict:
@@ -149,7 +100,7 @@ def _reader_problem(error: str, seen: str, lacks: str, evidence: tuple[str, ...]
     return cannot_tell(reader_skip_reason(error, seen, lacks), evidence=evidence)
 
 
-def _unreachable(ctx: CheckContext, error: str, message: str, evidence: tuple[str, ...]) -> Verdict:
+def unreachable(ctx: CheckContext, error: str, message: str, evidence: tuple[str, ...]) -> Verdict:
     if error == "graph-error":  # Graph itself failed (5xx, a reply that is not JSON): nobody's fault here
         return cannot_tell(
             f"Microsoft Graph answered with an error, so this could not be checked: {message}", evidence=evidence

@@ -1,5 +1,6 @@
-"""Checklist sections 3–4, live: the refresh token redeems, for the right account, with the right scopes
-and lifetime.
+"""Judging the token checks (token.refresh, token.identity, token.scopes, azure_app.token_lifetime): the
+refresh token redeems, for the right account, with the right scopes and lifetime. The checks are
+registered in :mod:`.token` and :mod:`.azure_app`.
 
 Each check reads the one :class:`~pytest_ece_o365.probes.token.TokenObservation` of the mailbox's
 refresh token (one request per token, shared by every mailbox and check that uses it). When the
@@ -21,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target, check
+from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target
 from pytest_ece_o365.config.deployment import Mailbox
-from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth  # noqa: F401  (registers the rows in diagnosis.TABLE)
 from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.diagnosis.oauth import NETWORK_OWNERS, oauth_verdict
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID
@@ -49,7 +49,7 @@ def token_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     return [need] if need is not None else []
 
 
-def _observe(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
+def observe_token(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
     mailbox = target.mailbox
     if mailbox is None:
         return cannot_tell("no mailbox to check")
@@ -130,9 +130,9 @@ def _scope_refused(observation: TokenObservation) -> bool:
     return not observation.ok and observation.error_key == "AADSTS70000-scope"
 
 
-def _scopes_read(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
+def read_scopes(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
     """token.scopes's reader: a redemption refused for its scopes is token.scopes's own finding."""
-    observation = _observe(ctx, target)
+    observation = observe_token(ctx, target)
     if isinstance(observation, TokenObservation) and _scope_refused(observation):
         assert target.mailbox is not None
         return _refusal(ctx, target.mailbox, observation)
@@ -171,7 +171,7 @@ def network_owner(ctx: CheckContext, error: str) -> tuple[str, str] | None:
 def _usable(ctx: CheckContext, target: Target) -> TokenObservation | Verdict:
     """The observation when a token was issued; else token.refresh's finding, which that check (or the
     network check it names) reports when the run executes it."""
-    observation = _observe(ctx, target)
+    observation = observe_token(ctx, target)
     if isinstance(observation, Verdict):
         return observation
     if observation.error == "secret-missing":
@@ -294,9 +294,3 @@ def token_check(judge: Judge, read: Reader = _usable) -> CheckFunction:
         return judge(ctx, target.mailbox, observation)
 
     return run
-
-
-# token.identity is registered in checks/identity.py: it also reads the directory.
-check("token.refresh", needs=token_needs)(token_check(judge_refresh, read=_observe))
-check("token.scopes", needs=token_needs)(token_check(judge_scopes, read=_scopes_read))
-check("azure_app.token_lifetime", needs=token_needs)(token_check(judge_lifetime))

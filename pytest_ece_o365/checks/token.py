@@ -1,4 +1,6 @@
-"""token.identity with the directory's word: is a token of another sign-in name another person?
+"""Checklist section 4, live: token.refresh, token.identity and token.scopes (judged in :mod:`.token_judge`).
+
+token.identity with the directory's word: is a token of another sign-in name another person?
 
 A token issued to another UPN than the one the deployment file expects is the private-window pitfall
 when another person signed in, and nothing wrong at all when it is the same person whose sign-in name
@@ -14,7 +16,15 @@ from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
-from pytest_ece_o365.checks.oauth import judge_identity, token_check
+from pytest_ece_o365.checks.token_judge import (
+    judge_identity,
+    judge_refresh,
+    judge_scopes,
+    observe_token,
+    read_scopes,
+    token_check,
+    token_needs,
+)
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
@@ -60,7 +70,7 @@ def identity_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
 
 
 def judge_identity_in_directory(ctx: CheckContext, mailbox: Mailbox, observation: TokenObservation) -> Verdict:
-    """token.identity: :func:`~pytest_ece_o365.checks.oauth.judge_identity`, a mismatch told apart by the
+    """token.identity: :func:`~pytest_ece_o365.checks.token_judge.judge_identity`, a mismatch told apart by the
     directory where it can."""
     verdict = judge_identity(ctx, mailbox, observation)
     if verdict.status != "failed":
@@ -71,4 +81,6 @@ def judge_identity_in_directory(ctx: CheckContext, mailbox: Mailbox, observation
     return refine_identity(verdict, mailbox, observation, directory)
 
 
+check("token.refresh", needs=token_needs)(token_check(judge_refresh, read=observe_token))
 check("token.identity", needs=identity_needs)(token_check(judge_identity_in_directory))
+check("token.scopes", needs=token_needs)(token_check(judge_scopes, read=read_scopes))

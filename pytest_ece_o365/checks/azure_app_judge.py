@@ -1,6 +1,6 @@
 """Judging what Microsoft Graph showed: pure functions over the Graph observations and the config.
 
-Tested from recorded observations (no network); :mod:`pytest_ece_o365.checks.graph` feeds them from
+Tested from recorded observations (no network); :mod:`pytest_ece_o365.checks.graph_read` feeds them from
 the run's survey.
 """
 
