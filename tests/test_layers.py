@@ -90,3 +90,10 @@ def test_the_cycle_finder_finds_one() -> None:
 def test_no_module_is_much_over_300_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= 330, f"{path.relative_to(PACKAGE)} has {lines} lines: split it by what its parts are about"
+
+
+def test_the_readme_architecture_names_every_folder_of_the_package() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Architecture") :]
+    folders = sorted(path.name for path in PACKAGE.iterdir() if path.is_dir() and (path / "__init__.py").exists())
+    assert folders and all(f"`{folder}/`" in section for folder in folders), folders
