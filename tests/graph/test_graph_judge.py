@@ -24,6 +24,8 @@ from pytest_ece_o365.probes.graph_model import (
     EceSecretView,
     LicenseObservation,
     PermissionGrant,
+)
+from pytest_ece_o365.probes.graph_parse import (
     parse_application,
     parse_assigned_plans,
     parse_license_details,

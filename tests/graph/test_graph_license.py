@@ -15,7 +15,8 @@ from pytest_ece_o365.knowledge import (
     SKU_PART_NUMBERS,
     exchange_plan,
 )
-from pytest_ece_o365.probes.graph_model import LicenseObservation, parse_assigned_plans, parse_license_details
+from pytest_ece_o365.probes.graph_model import LicenseObservation
+from pytest_ece_o365.probes.graph_parse import parse_assigned_plans, parse_license_details
 
 SUPPORT = Mailbox("support@example.com", "imap")
 SALES = Mailbox("sales@example.com", "pop3", "shared", "ece-mail@example.com")
