@@ -36,6 +36,9 @@ class Verdict:
     #: The result that reports this finding when the cause's owner is not in the run — the step this
     #: check waited for (token.refresh for a mailbox session with no token). Not part of the results file.
     relay: tuple[str, str] | None = None
+    #: One documentation URL for the finding (contract §4 ``doc``: Microsoft Learn, Cisco, or the product's
+    #: own page); "" when its diagnosis row names none.
+    doc: str = ""
 
     @property
     def is_finding(self) -> bool:
@@ -61,9 +64,10 @@ def failed(
     setting: str | None = None,
     evidence: tuple[str, ...] = (),
     cause_at: str = "",
+    doc: str = "",
 ) -> Verdict:
     """A finding that fails the check: what was seen, what to do, who must do it, and its cause's id."""
-    return Verdict("failed", detail, remediation, owner, setting, evidence, cause, cause_at)
+    return Verdict("failed", detail, remediation, owner, setting, evidence, cause, cause_at, doc=doc)
 
 
 def advisory(
@@ -75,9 +79,12 @@ def advisory(
     setting: str | None = None,
     evidence: tuple[str, ...] = (),
     cause_at: str = "",
+    doc: str = "",
 ) -> Verdict:
     """A finding worth acting on that does not fail the run (unless ``--ece-strict``)."""
-    finding = failed(detail, remediation, owner, cause=cause, setting=setting, evidence=evidence, cause_at=cause_at)
+    finding = failed(
+        detail, remediation, owner, cause=cause, setting=setting, evidence=evidence, cause_at=cause_at, doc=doc
+    )
     return replace(finding, status="advisory")
 
 

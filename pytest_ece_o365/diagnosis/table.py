@@ -15,6 +15,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.knowledge.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
@@ -34,6 +35,9 @@ class Diagnosis:
     #: The check that reports this cause when it is not the one the row is filed under: a row that words
     #: another check's cause for a check that meets it too (used when that check is not in the run).
     reported_by: str = ""
+    #: One documentation URL for the finding (contract §4 ``doc``); "" takes the source's first URL when it
+    #: is Microsoft Learn's or Cisco's (:func:`doc_url`).
+    doc: str = ""
 
 
 def _row(
@@ -187,4 +191,19 @@ def finding(
         detail = f"{detail} Seen: {seen}"
     make = advisory if row.status == "advisory" else failed
     cause = row.cause_id or cause_id(check_id, signature)
-    return make(detail, remediation, row.owner, cause=cause, evidence=evidence, cause_at=cause_at)
+    return make(detail, remediation, row.owner, cause=cause, evidence=evidence, cause_at=cause_at, doc=doc_url(row))
+
+
+#: Hosts whose pages a finding may link as its ``doc`` without a row naming one: documentation, not a thread.
+_DOC_HOSTS: Final = ("learn.microsoft.com", "cisco.com")
+
+
+def doc_url(row: Diagnosis) -> str:
+    """The row's ``doc``, else its source's first URL when that is a Microsoft Learn or Cisco page, else ""."""
+    if row.doc or row.source is None:
+        return row.doc
+    urls = [part.strip() for part in row.source.ref.split(";") if part.strip().startswith("https://")]
+    if not urls:
+        return ""
+    host = (urlsplit(urls[0]).hostname or "").lower()
+    return urls[0] if any(host == name or host.endswith("." + name) for name in _DOC_HOSTS) else ""

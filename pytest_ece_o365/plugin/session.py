@@ -264,6 +264,7 @@ class EceSession:
             duration_s=report.duration,
             cause=verdict.cause,
             blocked_by=verdict.blocked_by,
+            doc=verdict.doc,
         )
 
     @property

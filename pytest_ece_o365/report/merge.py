@@ -115,6 +115,7 @@ def _row(item: Any, where: str) -> ResultRow:
         nodeid=str(item.get("nodeid", "")),
         cause=str(item.get("cause") or ""),
         blocked_by=_blocked_by(item.get("blocked_by"), f"{where}.blocked_by"),
+        doc=str(item.get("doc") or ""),
     )
 
 

@@ -31,6 +31,7 @@ class ResultRow:
     duration_s: float = 0.0
     cause: str = ""  # contract §4: the diagnosed cause's id, on every failed/advisory/waived result
     blocked_by: tuple[str, str] | None = None  # contract §4: (check, target) of the result that explains this
+    doc: str = ""  # contract §4: one documentation URL for the finding (failed/advisory/waived rows only)
 
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)
@@ -42,6 +43,7 @@ class ResultRow:
             del row["setting"]
         if self.status == "passed" or self.status == "skipped":
             row.pop("owner")
+            row.pop("doc")
         if self.blocked_by is None:
             row.pop("blocked_by")
             if self.status in ("passed", "skipped"):

@@ -1,0 +1,56 @@
+"""contract §4 ``doc``: every finding links one documentation page, carried from its diagnosis row to the
+results file (and read back by merge)."""
+
+from __future__ import annotations
+
+import pytest
+from oauth.plugin_run import run_plugin
+
+from pytest_ece_o365.diagnosis.table import Diagnosis, doc_url, finding
+from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, TAC_218453, Source
+from pytest_ece_o365.report.merge import _row as merged_row
+from pytest_ece_o365.report.results import ResultRow
+
+LEARN = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes"
+
+
+def _diagnosis(source: Source | None, doc: str = "") -> Diagnosis:
+    return Diagnosis("cause", "fix", "azure-admin", 4, source=source, doc=doc)
+
+
+def test_a_rows_own_doc_wins_over_its_source() -> None:
+    row = _diagnosis(AADSTS_REFERENCE, doc="https://learn.microsoft.com/x")
+    assert finding("token.refresh", "AADSTS1", row, "d", "r").doc == "https://learn.microsoft.com/x"
+
+
+def test_without_one_the_sources_first_learn_or_cisco_url_is_the_doc() -> None:
+    assert finding("token.refresh", "AADSTS1", _diagnosis(AADSTS_REFERENCE), "d", "r").doc == LEARN
+    assert doc_url(_diagnosis(TAC_218453)) == TAC_218453.ref
+    assert doc_url(_diagnosis(Source(f"{LEARN}; owner/repo#1", "2026-12-04"))) == LEARN
+
+
+def test_a_thread_or_another_site_first_is_not_a_doc() -> None:
+    assert doc_url(_diagnosis(Source(f"owner/repo#1; {LEARN}", "2026-12-04"))) == LEARN  # threads are skipped
+    assert doc_url(_diagnosis(Source("https://www.rfc-editor.org/rfc/rfc1035", "2026-12-04"))) == ""
+    assert doc_url(_diagnosis(Source("https://learn.microsoft.com.evil.example/x", "2026-12-04"))) == ""
+    assert doc_url(_diagnosis(None)) == ""
+
+
+def test_results_file_has_doc_on_findings_only() -> None:
+    failed = ResultRow("c", "t", "failed", "s", "T", "d", owner="network", cause="x", doc=LEARN).as_json()
+    passed = ResultRow("c", "t", "passed", "s", "T", "d", doc=LEARN).as_json()
+    assert failed["doc"] == LEARN
+    assert "doc" not in passed
+
+
+def test_merge_reads_doc_back() -> None:
+    row = ResultRow("c", "t", "advisory", "s", "T", "d", owner="network", cause="x", doc=LEARN)
+    assert merged_row(row.as_json(), "results[0]").doc == LEARN
+
+
+def test_a_simulated_finding_carries_its_doc_to_the_results_file(pytester: pytest.Pytester) -> None:
+    _, rows = run_plugin(pytester, "--ece-simulate=refresh-token-expired", "-m", "oauth")
+    row = rows[("token.refresh", "support@example.com")]
+    assert row["status"] == "failed"
+    assert row["doc"].startswith("https://learn.microsoft.com/")
+    assert "doc" not in rows[("token.refresh", "sales@example.com")]  # passed
