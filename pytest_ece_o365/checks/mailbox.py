@@ -22,7 +22,7 @@ otherwise: one cause, one finding, whatever the selection.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.mailbox_judge import (
@@ -41,6 +41,9 @@ __all__ = ["NOTHING_SENT", "judge_full_access", "judge_inbound", "judge_send_tes
 
 _NO_SURVEY = "no mailbox survey in this run (a static-only run opens no session)"
 NOTHING_SENT = "nothing is sent without --ece-send-test-mail"
+
+#: How the judges of :mod:`~pytest_ece_o365.checks.mailbox_judge` read a session and its token.
+SessionJudge = Callable[[CheckContext, MailSessionObservation, Mailbox, TokenObservation | None], Verdict]
 
 
 # --- needs ------------------------------------------------------------------------------------------
@@ -81,10 +84,7 @@ def inbound(ctx: CheckContext, target: Target) -> Verdict:
     mailbox = target.mailbox
     if mailbox is None:
         return cannot_tell("no mailbox to log in to")
-    observation = observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
-    if isinstance(observation, Verdict):
-        return observation
-    return judge_inbound(ctx, observation, mailbox, session_token(ctx, mailbox))
+    return judged_session(ctx, mailbox, MailSessionNeed(mailbox.address, mailbox.inbound), judge_inbound)
 
 
 @check("mailbox.smtp", needs=smtp_needs)
@@ -92,10 +92,7 @@ def smtp(ctx: CheckContext, target: Target) -> Verdict:
     mailbox = target.mailbox
     if mailbox is None:
         return cannot_tell("no mailbox to log in to")
-    observation = observed(ctx, MailSessionNeed(mailbox.address, "smtp"))
-    if isinstance(observation, Verdict):
-        return observation
-    return judge_smtp(ctx, observation, mailbox, session_token(ctx, mailbox))
+    return judged_session(ctx, mailbox, MailSessionNeed(mailbox.address, "smtp"), judge_smtp)
 
 
 @check("mailbox.send_test", needs=send_needs)
@@ -106,10 +103,19 @@ def send_test(ctx: CheckContext, target: Target) -> Verdict:
         return cannot_tell(NOTHING_SENT)
     if mailbox is None:
         return cannot_tell("no mailbox to send from")
-    observation = observed(ctx, SendTestNeed(mailbox.address, recipient))
+    need = SendTestNeed(mailbox.address, recipient)
+    return judged_session(
+        ctx, mailbox, need, lambda c, seen, box, token: judge_send_test(c, seen, box, recipient, token)
+    )
+
+
+def judged_session(ctx: CheckContext, mailbox: Mailbox, need: Hashable, judge: SessionJudge) -> Verdict:
+    """``judge`` applied to the session the survey gathered for ``need`` and the token the mailbox's sessions
+    use; without a survey, cannot tell."""
+    observation = observed(ctx, need)
     if isinstance(observation, Verdict):
         return observation
-    return judge_send_test(ctx, observation, mailbox, recipient, session_token(ctx, mailbox))
+    return judge(ctx, observation, mailbox, session_token(ctx, mailbox))
 
 
 def observed(ctx: CheckContext, need: Hashable) -> MailSessionObservation | Verdict:

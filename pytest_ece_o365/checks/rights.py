@@ -7,7 +7,7 @@ The live half, ``rights.full_access``, reads the same mailbox session as ``mailb
 from __future__ import annotations
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
-from pytest_ece_o365.checks.mailbox import inbound_needs, observed, session_token
+from pytest_ece_o365.checks.mailbox import inbound_needs, judged_session
 from pytest_ece_o365.checks.mailbox_judge import judge_full_access
 from pytest_ece_o365.probes.mail_needs import MailSessionNeed
 from pytest_ece_o365.verdict import Verdict, cannot_tell, failed, passed
@@ -59,7 +59,4 @@ def full_access(ctx: CheckContext, target: Target) -> Verdict:
         return cannot_tell("no mailbox to open")
     if mailbox.access != "shared":
         return cannot_tell(f"{mailbox.address} is not a shared mailbox: it signs in with its own token")
-    observation = observed(ctx, MailSessionNeed(mailbox.address, mailbox.inbound))
-    if isinstance(observation, Verdict):
-        return observation
-    return judge_full_access(ctx, observation, mailbox, session_token(ctx, mailbox))
+    return judged_session(ctx, mailbox, MailSessionNeed(mailbox.address, mailbox.inbound), judge_full_access)
