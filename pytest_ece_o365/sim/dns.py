@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import selectors
 import socket
 import struct
 import threading
@@ -17,7 +16,7 @@ import threading
 from dnslib import CNAME, QTYPE, RCODE, RR, A, DNSRecord
 
 from pytest_ece_o365.sim.https import SimBindError
-from pytest_ece_o365.sim.listen import claim_port_options
+from pytest_ece_o365.sim.listen import claim_port_options, while_readable
 from pytest_ece_o365.sim.recorder import Recorder
 from pytest_ece_o365.sim.tenant import Tenant
 
@@ -132,38 +131,30 @@ class DnsServer:
     def _serve_udp(self) -> None:
         assert self._udp is not None
         sock = self._udp
-        with selectors.DefaultSelector() as selector:
-            selector.register(sock, selectors.EVENT_READ)
-            while not self._stop.is_set():
-                if not selector.select(timeout=0.05):
-                    continue
-                try:
-                    data, peer = sock.recvfrom(4096)
-                except OSError:
-                    continue
-                reply = self._answer(data)
-                if reply is not None:
-                    with contextlib.suppress(OSError):
-                        sock.sendto(reply, peer)
+        for _ in while_readable(sock, self._stop):
+            try:
+                data, peer = sock.recvfrom(4096)
+            except OSError:
+                continue
+            reply = self._answer(data)
+            if reply is not None:
+                with contextlib.suppress(OSError):
+                    sock.sendto(reply, peer)
 
     def _serve_tcp(self) -> None:
         assert self._tcp is not None
         listener = self._tcp
-        with selectors.DefaultSelector() as selector:
-            selector.register(listener, selectors.EVENT_READ)
-            while not self._stop.is_set():
-                if not selector.select(timeout=0.05):
-                    continue
-                try:
-                    conn, _ = listener.accept()
-                except OSError:
-                    continue
-                # Served inline: DNS-over-TCP clients send one query and wait; a short timeout bounds a
-                # silent one.
-                with conn:
-                    conn.setblocking(True)
-                    conn.settimeout(1.0)
-                    self._tcp_session(conn)
+        for _ in while_readable(listener, self._stop):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            # Served inline: DNS-over-TCP clients send one query and wait; a short timeout bounds a
+            # silent one.
+            with conn:
+                conn.setblocking(True)
+                conn.settimeout(1.0)
+                self._tcp_session(conn)
 
     def _tcp_session(self, conn: socket.socket) -> None:
         while not self._stop.is_set():

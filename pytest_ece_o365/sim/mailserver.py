@@ -28,7 +28,6 @@ import binascii
 import itertools
 import random
 import select
-import selectors
 import socket
 import ssl
 import threading
@@ -36,7 +35,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from pytest_ece_o365.sim.authority import MailAuthority, MailProtocol
-from pytest_ece_o365.sim.listen import claim_port_options
+from pytest_ece_o365.sim.listen import claim_port_options, while_readable
 from pytest_ece_o365.sim.mailconn import Connection, ConnectionClosed
 from pytest_ece_o365.sim.recorder import RecordedLine, Recorder
 
@@ -200,21 +199,15 @@ class MailServer:
     def _accept_loop(self) -> None:
         listener = self._listener
         assert listener is not None
-        # A selector with a short timeout rather than a blocking accept(): closing a socket from
-        # another thread does not reliably wake accept() on every platform.
-        with selectors.DefaultSelector() as selector:
-            selector.register(listener, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                if not selector.select(timeout=0.05):
-                    continue
-                try:
-                    sock, _ = listener.accept()
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError:
-                    return
-                sock.setblocking(True)
-                self._open_session(sock)
+        for _ in while_readable(listener, self._stopping):
+            try:
+                sock, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                return
+            sock.setblocking(True)
+            self._open_session(sock)
 
     def _open_session(self, sock: socket.socket) -> None:
         session_id = next(_session_ids)

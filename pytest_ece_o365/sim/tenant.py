@@ -124,34 +124,37 @@ class Tenant:
                     facts.send_as.add(box.token_account.lower())
         self.add_account(self.admin, display_name="Tenant administrator")
         needed = ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send", "offline_access"]
-        ece = AppRegistration(
-            app_id=cfg.azure_ad.client_id,
-            display_name="Cisco ECE mail",
-            object_id=object_id(f"app:{cfg.azure_ad.client_id}"),
-            sp_object_id=object_id(f"sp:{cfg.azure_ad.client_id}"),
-            secrets=[self._secret("ECE", now, now + dt.timedelta(days=540))],
-            web_redirect_uris=[cfg.azure_ad.redirect_uri],
-            requested_scopes=list(needed),
-            consented_scopes=list(needed),
-        )
-        self.apps[ece.app_id.lower()] = ece
-        self.run_secrets[cfg.azure_ad.client_secret.key_path] = ece.secrets[0].value
+        ece_secret = self._secret("ECE", now, now + dt.timedelta(days=540))
+        ece = self._add_app(cfg.azure_ad.client_id, "Cisco ECE mail", ece_secret, cfg.azure_ad.client_secret.key_path)
+        ece.web_redirect_uris = [cfg.azure_ad.redirect_uri]
+        ece.requested_scopes = list(needed)
+        ece.consented_scopes = list(needed)
         if cfg.graph is not None:
-            reader = AppRegistration(
-                app_id=cfg.graph.client_id,
-                display_name="ECE checklist directory reader",
-                object_id=object_id(f"app:{cfg.graph.client_id}"),
-                sp_object_id=object_id(f"sp:{cfg.graph.client_id}"),
-                secrets=[self._secret("checklist", now, now + dt.timedelta(days=730))],
-                roles=list(GRAPH_READER_ROLES),
-            )
-            self.apps[reader.app_id.lower()] = reader
-            self.run_secrets[cfg.graph.client_secret.key_path] = reader.secrets[0].value
+            reader_secret = self._secret("checklist", now, now + dt.timedelta(days=730))
+            reader_name = "ECE checklist directory reader"
+            reader = self._add_app(cfg.graph.client_id, reader_name, reader_secret, cfg.graph.client_secret.key_path)
+            reader.roles = list(GRAPH_READER_ROLES)
         scopes = tuple(s for s in needed if s != "offline_access")
         for box in cfg.mailboxes:
             if box.refresh_token is not None:
                 token = self.issue_refresh_token(box.token_user, cfg.azure_ad.client_id, scopes, now)
                 self.run_secrets[box.refresh_token.key_path] = token
+
+    def _add_app(
+        self, client_id: str, display_name: str, secret: ClientSecretCredential, key_path: str
+    ) -> AppRegistration:
+        """Register an app (and its service principal) with one client secret, whose value the run is given
+        under ``key_path``."""
+        app = AppRegistration(
+            app_id=client_id,
+            display_name=display_name,
+            object_id=object_id(f"app:{client_id}"),
+            sp_object_id=object_id(f"sp:{client_id}"),
+            secrets=[secret],
+        )
+        self.apps[client_id.lower()] = app
+        self.run_secrets[key_path] = secret.value
+        return app
 
     @staticmethod
     def _secret(name: str, start: dt.datetime, end: dt.datetime) -> ClientSecretCredential:
