@@ -90,13 +90,15 @@ class MailServer:
     """Base of the three servers: listening, threads, hang mode, stop. See the module docstring."""
 
     protocol: MailProtocol = "imap"
+    #: The host name when none is given (Office 365's: SMTP submission has its own).
+    default_host_name = "outlook.office365.com"
 
     def __init__(
         self,
         authority: MailAuthority,
         ssl_context: ssl.SSLContext,
         *,
-        host_name: str = "outlook.office365.com",
+        host_name: str | None = None,
         bind: tuple[str, int] = ("127.0.0.1", 0),
         recorder: Recorder | None = None,
         hang: bool = False,
@@ -106,17 +108,22 @@ class MailServer:
         self.authority = authority
         self.latency = latency  # added before each session's first byte (benchmarks: a distant server)
         self.ssl_context = ssl_context
-        self.host_name = host_name
+        self.host_name = self.default_host_name if host_name is None else host_name
         self.bind = bind
         self.recorder = recorder if recorder is not None else Recorder()
         self.hang = hang
         self.timeout = timeout
-        self.pod, self.forest = backend_host(f"{self.protocol}:{host_name}")
+        self.pod, self.forest = backend_host(f"{self.protocol}:{self.host_name}")
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._sessions: dict[int, tuple[threading.Thread | None, Connection]] = {}
+        self.prepare()
+
+    def prepare(self) -> None:
+        """The state a subclass adds to every server's (called last by ``__init__``, so that the
+        subclasses share its signature rather than repeat it)."""
 
     @property
     def backend_tag(self) -> str:

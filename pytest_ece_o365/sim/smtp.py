@@ -25,11 +25,9 @@ flagged as mutations in the recorder (they send mail).
 
 from __future__ import annotations
 
-import ssl
 import threading
 
-from pytest_ece_o365.sim.authority import MailAuthority
-from pytest_ece_o365.sim.mailserver import Connection, MailServer, Recorder
+from pytest_ece_o365.sim.mailserver import Connection, MailServer
 from pytest_ece_o365.sim.smtp_session import SentMessage, SmtpSession
 
 __all__ = ["SentMessage", "SmtpServer"]
@@ -40,30 +38,12 @@ class SmtpServer(MailServer):
 
     protocol = "smtp"
 
-    def __init__(
-        self,
-        authority: MailAuthority,
-        ssl_context: ssl.SSLContext,
-        *,
-        host_name: str = "smtp.office365.com",
-        bind: tuple[str, int] = ("127.0.0.1", 0),
-        recorder: Recorder | None = None,
-        hang: bool = False,
-        timeout: float = 30.0,
-        latency: float = 0.0,
-        max_message_size: int = 10 * 1024 * 1024,
-    ) -> None:
-        super().__init__(
-            authority,
-            ssl_context,
-            host_name=host_name,
-            bind=bind,
-            recorder=recorder,
-            hang=hang,
-            timeout=timeout,
-            latency=latency,
-        )
-        self.max_message_size = max_message_size
+    default_host_name = "smtp.office365.com"
+    #: The largest message this simulator accepts (its own limit); set a smaller one on a server to test a refusal.
+    max_message_size = 10 * 1024 * 1024
+
+    def prepare(self) -> None:
+        host_name = self.host_name
         domain = f"outlook.{host_name[5:]}" if host_name.startswith("smtp.") else host_name
         #: The name the server gives itself (greeting, EHLO), e.g. AM6PR04CA0012.outlook.office365.com
         self.fqdn = f"{self.pod}.{domain}"
