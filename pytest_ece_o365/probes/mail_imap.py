@@ -105,13 +105,13 @@ class _Conversation:
             session.auth_reply = self.seen.replies.get("AUTHENTICATE") or self.seen.bye
             if not session.auth_reply:
                 raise _failure(exc, self.seen, reader.what, "AUTHENTICATE") from None
-            raise refused(reader, session.auth_reply) from None
+            raise refused(reader, session.auth_reply, classify_imap(session.auth_reply, "login")) from None
         except ProbeError as exc:
             if exc.error != "closed" or not self.seen.bye:
                 raise
             # "* BYE Session invalidated - AccessTokenExpired", then the hang-up: that is the answer
             session.auth_reply = self.seen.bye
-            raise refused(reader, self.seen.bye) from None
+            raise refused(reader, self.seen.bye, classify_imap(self.seen.bye, "login")) from None
         session.auth_reply = self.seen.replies.get("AUTHENTICATE", "")
 
     def _examine(self, session: Session, reader: LineReader, client: Client) -> None:
@@ -135,23 +135,52 @@ class _Conversation:
                 raise self._not_connected(session, reader) from None
             if _status(reply) in ("", "OK"):  # no tagged refusal: the reply itself could not be read
                 raise _failure(exc, self.seen, reader.what, "EXAMINE") from None
-            if NOT_CONNECTED in reply.lower() or self.seen.bye:
+            error = classify_imap(reply, "mailbox")
+            if error == "not-connected" or self.seen.bye:
                 raise ProbeError(
                     "not-connected",
                     f"{reader.what} accepted AUTHENTICATE, then EXAMINE INBOX got '{reply.partition(' ')[2]}'",
                 ) from None
-            raise ProbeError("examine-failed", f"{reader.what} would not open INBOX: {reply}") from None
+            raise ProbeError(error, f"{reader.what} would not open INBOX: {reply}") from None
         session.follow_up = self.seen.replies.get("EXAMINE", "")
         exists = opened.get(b"EXISTS")
         session.messages = exists if isinstance(exists, int) else None
 
     def _not_connected(self, session: Session, reader: LineReader) -> ProbeError:
+        """No tagged reply to EXAMINE: a ``* BYE`` is a cause of its own (``bye``: its text says which), a
+        bare hang-up after an accepted login is the not-connected trap."""
         bye = session.follow_up = self.seen.bye
         said = f"'{bye}' and a hang-up" if bye else "a hang-up"
         return ProbeError(
-            "not-connected",
+            "bye" if bye else "not-connected",
             f"{reader.what} accepted AUTHENTICATE, then answered EXAMINE INBOX with {said} instead of a tagged reply",
         )
+
+
+#: Exchange Online's stable phrases -> error class, by stage (office365-replies.jsonl: MicrosoftDocs/
+#: office-developer-exchange-docs#87, jstedfast/MailKit#1496, mscdex/node-imap#523, imapsync/imapsync#368,
+#: #239; checked 2026-12-04). Matched anywhere, case-insensitively: clients quote the reply in their own words.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    (NOT_CONNECTED, "not-connected"),
+    ("authenticate failed", "auth-refused"),
+    ("login failed", "basic-auth-refused"),
+    ("command argument error", "command-error"),
+)
+
+
+def classify_imap(reply: str, stage: str) -> str:
+    """The error class of an IMAP refusal at ``stage`` (``login``: AUTHENTICATE; ``mailbox``: EXAMINE).
+
+    A reply that is only an untagged ``* BYE`` is ``bye`` after the login (the session was ended instead
+    of answered) and a refused login at it (``* BYE Session invalidated - AccessTokenExpired``).
+    """
+    text = reply.lower()
+    for phrase, error in _PHRASES:
+        if phrase in text:
+            return error
+    if text.lstrip().startswith("* bye"):
+        return "auth-refused" if stage == "login" else "bye"
+    return "auth-refused" if stage == "login" else "examine-failed"
 
 
 def _failure(exc: Exception, seen: Seen, what: str, command: str) -> ProbeError:

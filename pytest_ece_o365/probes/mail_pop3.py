@@ -44,9 +44,7 @@ def _authenticate(session: Session, reader: LineReader, user: str, token: Secret
     line = reader.read_line("the AUTH continuation")
     if line.startswith("-ERR"):
         session.auth_reply = line
-        # "-ERR Unrecognized authentication type." when XOAUTH2 is not offered at all.
-        error = "no-xoauth2" if "unrecognized" in line.lower() else "auth-refused"
-        raise refused(reader, line, error)
+        raise refused(reader, line, classify_pop3(line))
     if not line.startswith("+"):
         raise ProbeError("garbage", f"{reader.what} answered AUTH XOAUTH2 with something that is not POP3: {line!r}")
     reader.send_line(xoauth2(user, token), shown="[redacted]")
@@ -58,7 +56,7 @@ def _authenticate(session: Session, reader: LineReader, user: str, token: Secret
     if line.startswith("+OK"):
         return
     if line.startswith("-ERR"):
-        raise refused(reader, line)
+        raise refused(reader, line, classify_pop3(line))
     raise ProbeError("garbage", f"{reader.what} answered the XOAUTH2 login with something that is not POP3: {line!r}")
 
 
@@ -70,4 +68,23 @@ def _stat(session: Session, reader: LineReader) -> None:
         words = line.split()
         session.messages = int(words[1]) if len(words) > 1 and words[1].isdigit() else None
         return
-    raise ProbeError("stat-failed", f"{reader.what} accepted the login, then STAT got '{line}'")
+    error = classify_pop3(line, default="stat-failed")
+    raise ProbeError(error, f"{reader.what} accepted the login, then STAT got '{line}'")
+
+
+#: Exchange Online's stable phrases -> error class (office365-replies.jsonl: simonrob/email-oauth2-proxy#244,
+#: #379, #162; jakartaee/mail-api#614; checked 2026-12-04). "Authentication failure" is the XOAUTH2 refusal,
+#: "Logon failure" the wording of a USER/PASS (basic) login (jakartaee/mail-api#614 saw both in one issue).
+_PHRASES: tuple[tuple[str, str], ...] = (
+    ("authentication failure", "auth-refused"),
+    ("logon failure", "logon-failure"),
+    ("unrecognized authentication type", "no-xoauth2"),
+    ("server unavailable", "server-unavailable"),
+    ("command is not valid in this state", "rejected"),
+)
+
+
+def classify_pop3(reply: str, default: str = "auth-refused") -> str:
+    """The error class of a POP3 ``-ERR`` reply, on its stable phrase anywhere in the text."""
+    text = reply.lower()
+    return next((error for phrase, error in _PHRASES if phrase in text), default)

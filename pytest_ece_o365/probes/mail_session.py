@@ -198,7 +198,7 @@ class Session:
         self.transcript.note(exc.message)  # the conclusion, before the goodbye
         if exc.error == "closed":
             self.drain(0.0)
-        elif exc.error == "not-connected":
+        elif exc.error in ("not-connected", "bye"):
             self.drain()
         else:
             self.close(goodbye)

@@ -24,8 +24,6 @@ from pytest_ece_o365.probes.observation import DnsObservation
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
 from pytest_ece_o365.secret import Secret
 
-_DISABLED = re.compile(r"SmtpClientAuthentication is disabled for the (Tenant|Mailbox)", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class TestMessage:
@@ -75,13 +73,34 @@ def _offers_xoauth2(extension: str) -> bool:
 
 
 def classify_auth(reply: str) -> str:
-    """The error class of a refused ``AUTH XOAUTH2`` reply (see :mod:`mail_session`)."""
-    match = _DISABLED.search(reply)
-    if match:
-        return f"smtp-auth-disabled-{match.group(1).lower()}"
-    if reply.startswith("504"):  # "Unrecognized authentication type"
+    """The error class of a refused ``AUTH XOAUTH2`` reply (see :mod:`mail_session`).
+
+    Read on the enhanced status code and Microsoft's stable phrase, anywhere in the text: clients quote
+    the reply inside their own words ("Invalid login: 535 …", "(535, b'5.7.139 …')"), and Exchange Online
+    ends it with a ``[HOST timestamp id]`` tag that changes every time.
+    """
+    for pattern, error in _AUTH_CLASSES:
+        match = pattern.search(reply)
+        if match:
+            return error.format(*(group.lower() for group in match.groups()))
+    if reply.lstrip().startswith("504"):  # "Unrecognized authentication type"
         return "no-xoauth2"
     return "auth-refused"
+
+
+#: (phrase, error class) in order: the first that matches names the cause. Sources: office365-replies.jsonl
+#: (zehm/sendEmail#1; simonrob/email-oauth2-proxy#193; nodemailer/nodemailer#1617, #1714;
+#: docs.bookyourpto.com/features/smtp-troubleshoot), checked 2026-12-04.
+_AUTH_CLASSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), error)
+    for pattern, error in (
+        (r"\b4\.7\.66\b|TLS 1\.0 and 1\.1 are not supported", "smtp-tls-old"),
+        (r"SmtpClientAuthentication is disabled for the (Tenant|Mailbox)", "smtp-auth-disabled-{0}"),
+        (r"did not meet the criteria to be authenticated", "smtp-auth-conditional-access"),
+        (r"security defaults policy", "smtp-auth-security-defaults"),
+        (r"basic authentication is disabled", "smtp-basic-auth-disabled"),
+    )
+)
 
 
 def _authenticate(session: Session, reader: LineReader, user: str, token: Secret) -> None:
@@ -98,13 +117,20 @@ def _authenticate(session: Session, reader: LineReader, user: str, token: Secret
 
 
 def classify_send(reply: str) -> str:
-    """The error class of a refused MAIL / RCPT / DATA reply."""
-    upper = reply.upper()
-    if "SENDASDENIED" in upper or "5.7.60" in upper:
+    """The error class of a refused MAIL / RCPT / DATA reply (on codes and stable phrases, like
+    :func:`classify_auth`): SendAs refusals come as ``550 5.7.60 …``, ``554 5.2.0 …SendAsDeniedException…``
+    and ``554 5.2.252 SendAsDenied; …``, at the end of DATA (office365-replies.jsonl)."""
+    if _SEND_AS.search(reply):
         return "send-as-denied"
-    if "5.7.57" in upper or reply.startswith("530"):
+    if _NOT_AUTHENTICATED.search(reply):
         return "not-authenticated"
+    if _AUTH_CLASSES[0][0].search(reply):
+        return "smtp-tls-old"
     return "send-refused"
+
+
+_SEND_AS = re.compile(r"SendAsDenied|\b5\.7\.60\b", re.IGNORECASE)
+_NOT_AUTHENTICATED = re.compile(r"\b5\.7\.57\b|^\s*530\b")
 
 
 def _command(session: Session, reader: LineReader, line: str, expected: str, waiting_for: str) -> str:

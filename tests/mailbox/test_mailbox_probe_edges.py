@@ -131,27 +131,34 @@ def test_silence_after_the_greeting_ends_within_the_timeout_as_a_network_finding
 
 
 @pytest.mark.parametrize(
-    "after_examine",
-    [["* BYE Connection closed. 14", CLOSE], [CLOSE], ["* BYE Connection closed. 14"]],
+    ("after_examine", "error"),
+    [(["* BYE Connection closed. 14", CLOSE], "bye"), ([CLOSE], "not-connected"), (["* BYE Connection closed. 14"], "bye")],
     ids=["bye-and-close", "close", "bye-then-silence"],
 )
-def test_a_hang_up_instead_of_a_tagged_examine_reply_is_the_not_connected_trap(
-    tmp_path: Path, after_examine: list[str]
+def test_a_hang_up_instead_of_a_tagged_examine_reply_is_its_own_cause(
+    tmp_path: Path, after_examine: list[str], error: str
 ) -> None:
+    """A ``* BYE`` instead of a tagged reply is ``bye`` (its text says which cause: AccessTokenExpired or
+    "Connection closed. 14"); a bare hang-up after an accepted login stays the not-connected trap."""
     script = imap_replies(["{tag} OK AUTHENTICATE completed."])
     script['EXAMINE "INBOX"'] = after_examine
     with scripted_server(tmp_path, ["* OK ready"], play(script)) as server:
         observation = probe_imap(server.endpoint, USER, TOKEN, server.dns, server.network, 2)
-    assert (observation.stage, observation.error) == ("mailbox", "not-connected"), observation.transcript
+    assert (observation.stage, observation.error) == ("mailbox", error), observation.transcript
     assert untagged(observation.auth_reply) == "OK AUTHENTICATE completed."
     assert "LOGOUT" not in [untagged(line) for line in server.received]  # nothing more is said after a hang-up
     inbound = judge_inbound(_ctx(), observation, Mailbox(USER, "imap"))
     assert (inbound.status, inbound.owner) == ("failed", "exchange-admin")
     assert f"Set-CASMailbox {USER} -ImapEnabled $true" in inbound.remediation
+    assert inbound.cause == f"imap-{error}"
+    if error == "bye":
+        assert "* BYE Connection closed. 14" in inbound.detail
     shared = Mailbox(USER, "imap", "shared", "ece-mail@example.com")
     rights = judge_full_access(_ctx(), observation, shared)  # the mailbox never opened: no pass
-    assert (rights.status, rights.owner) == ("failed", "exchange-admin")
-    assert "Add-MailboxPermission" in rights.remediation
+    assert rights.status == "failed"
+    if error == "not-connected":
+        assert rights.owner == "exchange-admin"
+        assert "Add-MailboxPermission" in rights.remediation
 
 
 def test_a_tagged_ok_to_examine_is_what_passes(tmp_path: Path) -> None:
