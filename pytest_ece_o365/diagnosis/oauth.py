@@ -25,6 +25,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from pytest_ece_o365.diagnosis.causes import cause_id
+from pytest_ece_o365.diagnosis.oauth_entra import ENTRA_ROWS
 from pytest_ece_o365.diagnosis.table import Diagnosis, fill, finding, firewall_scope
 from pytest_ece_o365.knowledge import CLOUDS
 from pytest_ece_o365.knowledge.sources import (
@@ -111,6 +112,7 @@ _AADSTS_ROWS: Final[dict[int | str, Diagnosis]] = {
     9002325: _SPA,
     9002326: _SPA,
     700084: _r("The refresh token given for <account> was issued to a redirect URI registered as single-page application, and such tokens die after a fixed 24 hours (<aadsts>): ECE's redirect URI must be under the Web platform for ECE to hold a lasting token.", _TO_WEB + _REGENERATE, "azure-admin", source=_seen_in("AzureAD/microsoft-authentication-library-for-js#7033", MS_REFRESH_TOKENS)),
+    **ENTRA_ROWS,
 }  # fmt: skip
 
 #: Unknown AADSTS codes: still a finding, quoting Azure AD's own words.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_ece_o365.sim.aadsts import AadError, aadsts
-from pytest_ece_o365.sim.directory import AppRegistration, now_utc
+from pytest_ece_o365.sim.directory import AppRegistration, now_utc, object_id
 from pytest_ece_o365.sim.tenant import Tenant
 from pytest_ece_o365.sim.tokens import b64url_json
 
@@ -25,6 +25,10 @@ __all__ = ["AadError", "AuthCode", "Issuer"]
 _OIDC = {"openid", "profile", "offline_access", "email"}
 #: Refresh tokens issued to an SPA redirect URI live 24 hours, fixed (Microsoft's refresh-tokens page).
 SPA_REFRESH_LIFETIME = dt.timedelta(hours=24)
+
+
+#: Blocks an interactive sign-in satisfies: MFA (50076), an external security challenge (50158).
+_MET_INTERACTIVELY: frozenset[int] = frozenset({50076, 50158})
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -96,7 +100,7 @@ class Issuer:
             raise aadsts(50173, issued=_stamp(grant.issued_at), valid_from=_stamp(valid_from))
         if grant.spa:
             self._check_spa_grant(grant.issued_at, cross_origin)
-        self.check_user(grant.account, interactive=False)
+        self.check_user(grant.account, interactive=False, app=app, scope=form.get("scope", ""))
         # The response carries a new refresh token; the used one stays valid, as with Entra (no rotation
         # revocation), so a run may redeem the same token several times.
         return self._user_tokens(app, grant.account, form.get("scope", ""), nonce=None, refresh=True)
@@ -121,7 +125,7 @@ class Issuer:
             raise aadsts(9002326)
         if code.challenge is not None and not _pkce_ok(form.get("code_verifier", ""), code.challenge, code.method):
             raise aadsts(501481)
-        self.check_user(code.account, interactive=True)
+        self.check_user(code.account, interactive=True, app=app, scope=form.get("scope") or code.scope)
         tokens = self._user_tokens(app, code.account, form.get("scope") or code.scope, nonce=code.nonce)
         if spa and "refresh_token" in tokens:
             with self.tenant.lock:
@@ -147,13 +151,22 @@ class Issuer:
         return {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
 
     # -- pieces ----------------------------------------------------------------------------------
-    def check_user(self, upn: str, *, interactive: bool) -> None:
-        """Raise what Entra says when ``upn`` may not get a token now (MFA is met by interactive sign-in)."""
+    def check_user(self, upn: str, *, interactive: bool, app: AppRegistration | None = None, scope: str = "") -> None:
+        """Raise what Entra says when ``upn`` may not get a token now (MFA, and an external MFA challenge, are
+        met by an interactive sign-in; every other block refuses both)."""
         account = self.tenant.account(upn)
         if account is None:
             raise aadsts(50034, upn=upn, domain=self.tenant.default_domain)
-        if account.sign_in_block == 53003 or (account.sign_in_block == 50076 and not interactive):
-            raise aadsts(account.sign_in_block)
+        code = account.sign_in_block
+        if code is None or (interactive and code in _MET_INTERACTIVELY):
+            return
+        values = {
+            "upn": upn, "client_id": app.app_id if app else self.tenant.ece_client_id,
+            "name": app.display_name if app else "", "tenant": self.tenant.display_name,
+            "domain": self.tenant.default_domain, "resource": self.tenant.outlook_resource, "scope": scope,
+            "other_tenant": object_id(f"tenant:other:{self.tenant.tenant_id}"),
+        }  # fmt: skip
+        raise aadsts(code, **values)
 
     @staticmethod
     def _check_spa_grant(issued_at: dt.datetime, cross_origin: bool) -> None:

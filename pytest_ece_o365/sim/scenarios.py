@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.directory import AppRegistration, Behaviour, now_utc
+from pytest_ece_o365.sim.scenarios_entra import ENTRA_SCENARIOS
 from pytest_ece_o365.sim.scenarios_licence import LICENCE_SCENARIOS, licensed
 from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
@@ -223,6 +224,7 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
 }
 
 _FAULTS.update(LICENCE_SCENARIOS)
+_FAULTS.update(ENTRA_SCENARIOS)
 
 #: What ``broken`` combines: common faults that do not mask each other's checks (a dead refresh token
 #: would hide the mailbox faults of the same account, so none is included; the SMTP host's DNS failure
