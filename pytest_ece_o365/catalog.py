@@ -72,6 +72,7 @@ CATALOG: Final[tuple[CheckSpec, ...]] = (
     CheckSpec("network.tcp", 8, "TCP connection opens", "network", BOTH, ALL_VERSIONS, "endpoint"),
     CheckSpec("network.tls", 8, "TLS handshake and certificate", "network", BOTH, ALL_VERSIONS, "endpoint"),
     CheckSpec("network.xoauth2", 8, "Server offers XOAUTH2", "network", BOTH, ALL_VERSIONS, "mail_endpoint"),
+    CheckSpec("network.java_trust", 8, "ECE's Java trusts the endpoint's root", "network", BOTH, ALL_VERSIONS, "endpoint"),
 )  # fmt: skip
 
 CHECKS: Final[dict[str, CheckSpec]] = {spec.id: spec for spec in CATALOG}

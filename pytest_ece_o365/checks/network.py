@@ -1,4 +1,5 @@
-"""Checklist section 8: can *this* server reach what its role needs? DNS, TCP, TLS, XOAUTH2 per endpoint.
+"""Checklist section 8: can *this* server reach what its role needs? DNS, TCP, TLS, XOAUTH2 per endpoint,
+and does ECE's own Java trust the root each TLS endpoint chains to (network.java_trust).
 
 The checks only judge observations the survey gathered (:class:`~pytest_ece_o365.survey.HostNeed` for
 DNS, one :class:`~pytest_ece_o365.survey.EndpointNeed` chain per endpoint for the rest).
@@ -15,8 +16,10 @@ from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
+from pytest_ece_o365.checks.network_java import judge_java_trust
 from pytest_ece_o365.diagnosis.table import verdict_for
 from pytest_ece_o365.knowledge import is_microsoft_issuer
+from pytest_ece_o365.probes.java_trust import JavaTrustNeed, JavaTrustObservation
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.survey import EndpointNeed, HostNeed
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
@@ -64,6 +67,34 @@ def xoauth2(ctx: CheckContext, target: Target) -> Verdict:
     # Its targets are the mail endpoints only (catalog: "mail_endpoint"): HTTPS has no XOAUTH2.
     observation = _endpoint(ctx, target)
     return observation if isinstance(observation, Verdict) else judge_xoauth2(observation, ctx.options.timeout)
+
+
+def java_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+    """network.java_trust reads network.tls's chain and, when ``[ece] java_home`` is set, that JRE's store."""
+    java_home = ctx.config.ece.java_home
+    if java_home is None:
+        return []
+    return [*endpoint_needs(ctx, target), JavaTrustNeed(java_home)]
+
+
+@check("network.java_trust", needs=java_needs)
+def java_trust(ctx: CheckContext, target: Target) -> Verdict:
+    # ECE connects with its bundled Java: a pass from this server's Python trust store does not prove it can.
+    java_home = ctx.config.ece.java_home
+    if java_home is None:
+        return cannot_tell(
+            "`[ece] java_home` is not set: give the folder of ECE's Java runtime (e.g. 'C:\\Cisco\\ECE\\jdk') "
+            "to check that its cacerts trusts the roots Office 365's certificates chain to"
+        )
+    observation = _endpoint(ctx, target)
+    if isinstance(observation, Verdict):
+        return observation
+    # TLS itself failed: that is network.tls's finding, and this result is blocked by it (checks.base.settle).
+    earlier = _upstream(observation, "java_trust", ctx.options.timeout)
+    if earlier is not None or observation.tls is None:
+        return earlier or cannot_tell(f"no TLS attempt was recorded for {observation.endpoint}")
+    store: JavaTrustObservation = ctx.survey.get(JavaTrustNeed(java_home))
+    return judge_java_trust(observation.tls, store, _facts(observation, ctx.options.timeout))
 
 
 def _endpoint(ctx: CheckContext, target: Target) -> EndpointObservation | Verdict:

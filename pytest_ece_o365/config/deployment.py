@@ -113,6 +113,8 @@ class Ece:
     engineering_specials: tuple[EsLevel, ...] = ()
     external_url: str | None = None
     admin_console_url: str | None = None
+    #: ECE's own Java runtime (network.java_trust reads its cacerts); never checked for existence at load.
+    java_home: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,12 @@ class _Loader:
                 raise ConfigError(self.source, path, str(exc)) from None
         external_url = table.string("external_url")
         admin_console_url = table.string("admin_console_url")
+        java_text = table.string("java_home")
+        # Like ca_bundle, not checked for existence: a Windows path must not fail `-m static` on CI; the
+        # network.java_trust probe says what it cannot read.
+        java_home = relative_to(self.source, java_text) if java_text is not None else None
         table.done()
-        return Ece(version, tuple(specials), external_url, admin_console_url)
+        return Ece(version, tuple(specials), external_url, admin_console_url, java_home)
 
     def servers(self, root: Table) -> tuple[Server, ...]:
         servers: list[Server] = []

@@ -28,6 +28,7 @@ _AREAS: Final = {
     "network.tcp": "tcp",
     "network.tls": "tls",
     "network.xoauth2": "xoauth2",
+    "network.java_trust": "java",
     "token.refresh": "token",
     "token.identity": "token",
     "token.scopes": "token",

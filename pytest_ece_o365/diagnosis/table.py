@@ -18,6 +18,7 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from pytest_ece_o365.diagnosis.causes import cause_id
+from pytest_ece_o365.knowledge.java import JDK_8304760, KEYTOOL_DOCS
 from pytest_ece_o365.knowledge.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
@@ -65,6 +66,11 @@ _MICROSOFT_CAS = Source(
 #: TLS 1.0/1.1 refused by Office 365 ("421 4.7.66 TLS 1.0 and 1.1 are not supported", zehm/sendEmail#1);
 #: RFC 8996 deprecates both.
 _TLS_12 = Source("zehm/sendEmail#1; https://www.rfc-editor.org/rfc/rfc8996", "2026-12-04")
+#: ECE's Java trust store: cacerts and keytool -importcert (-cacerts from Java 9, -keystore on Java 8).
+_JAVA = KEYTOOL_DOCS
+#: ... and Microsoft's 2017 roots, in Java's cacerts only since 8u381 / 11.0.20 / 17.0.8 (JDK-8304760).
+_JAVA_2017 = Source(f"{JDK_8304760.ref}; {KEYTOOL_DOCS.ref}", "2026-12-04")
+_JAVA_IMPORT = "Import {root} into ECE's Java trust store ({store}) and restart the ECE services: `{keytool}` (the root as a Base-64 .cer/.pem file, e.g. exported from this server's Windows certificate store)."
 #: XOAUTH2 as Office 365 offers it: IMAP AUTH=XOAUTH2, POP3 SASL XOAUTH2, SMTP AUTH XOAUTH2 after STARTTLS.
 _XOAUTH2 = Source(f"{MS_MAIL_OAUTH.ref}; jstedfast/MailKit#1770", "2026-12-04")
 
@@ -72,8 +78,9 @@ _XOAUTH2 = Source(f"{MS_MAIL_OAUTH.ref}; jstedfast/MailKit#1770", "2026-12-04")
 #: The facts a template may name. ``scope`` is what a firewall rule must allow: "*.office365.com
 #: (outlook.office365.com)" for Office 365 hosts, the host itself otherwise.
 FACTS: Final = frozenset(
-    {"host", "port", "endpoint", "protocol", "timeout", "resolver", "issuer", "scope", "version", "expiry", "names"}
-)
+    {"host", "port", "endpoint", "protocol", "timeout", "resolver", "issuer", "scope", "version", "expiry", "names",
+     "root", "java", "java_home", "store", "keytool"}
+)  # fmt: skip
 
 _DNS_FIX = (
     "Make this server's DNS resolve {host} ({resolver}): check the DNS servers it uses and any conditional "
@@ -112,6 +119,12 @@ NETWORK_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.tls", "ca-bundle-invalid"): _row("The certificates in `[network] ca_bundle` cannot be loaded, so no TLS connection could be verified.", "Give `[network] ca_bundle` a PEM file of the root certificate(s) to trust (Base-64 .cer / .pem, not DER or .pfx).", owner="ece-admin"),
     ("network.tls", "no-starttls"): _row("{endpoint} does not offer STARTTLS, so ECE cannot send mail securely.", "A proxy or mail-security appliance strips STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
     ("network.tls", "starttls-refused"): _row("{endpoint} refused STARTTLS.", "A proxy or mail-security appliance interferes with STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
+    # --- network.java_trust (ECE's own JRE; the root is the one network.tls saw) -------------------------
+    ("network.java_trust", "root-missing"): _row("ECE's Java ({java}) does not trust {root}, the root {endpoint} chains to: its cacerts lacks it, so ECE cannot connect even though this server's own trust store can.", _JAVA_IMPORT, owner="ece-admin", source=_JAVA),
+    ("network.java_trust", "microsoft-root-missing"): _row("ECE's Java ({java}) does not trust {root}, the root {endpoint} chains to: Microsoft's 2017 roots entered Java's cacerts only in 8u381 / 11.0.20 / 17.0.8 (JDK-8304760), so ECE cannot connect even though this server's own trust store can.", _JAVA_IMPORT, owner="ece-admin", source=_JAVA_2017),
+    ("network.java_trust", "inspection-root-missing"): _row("TLS to {endpoint} is inspected by {issuer}, and ECE's Java ({java}) does not trust the inspection root {root}: ECE cannot connect even though this tool (with `[network] ca_bundle`) can.", "Exempt {scope} from TLS inspection, or " + _JAVA_IMPORT[0].lower() + _JAVA_IMPORT[1:], source=_JAVA),
+    ("network.java_trust", "no-cacerts"): _row("`[ece] java_home` ({java_home}) holds no Java trust store (neither lib/security/cacerts nor jre/lib/security/cacerts).", "Set `[ece] java_home` to the folder of ECE's own Java runtime on this server (the one with bin\\java.exe and lib\\security\\cacerts).", owner="ece-admin", source=_JAVA),
+    ("network.java_trust", "store-unreadable"): _row("ECE's Java trust store {store} cannot be read as a JKS or PKCS12 keystore.", "Check that {store} is the JRE's own cacerts and that this account may read it; list it with `keytool -list -keystore \"{store}\" -storepass changeit`.", owner="ece-admin", source=_JAVA),
     # --- network.xoauth2 -----------------------------------------------------------------------
     ("network.xoauth2", "no-xoauth2"): _row("{endpoint} does not offer XOAUTH2 ({protocol}); ECE cannot log in with OAuth.", "Check that {host} is Office 365's endpoint for this cloud (`[o365]`) and that no proxy rewrites the {protocol} capabilities.", source=_XOAUTH2),
     ("network.xoauth2", "read-timeout"): _row("{endpoint} did not answer the capability request within {timeout} s.", "Check " + _FIREWALL + ": something holds the session after the greeting."),

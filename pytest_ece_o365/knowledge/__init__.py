@@ -41,6 +41,15 @@ from pytest_ece_o365.knowledge.clouds import (
     US_GOV_ERROR_URI,
     Cloud,
 )
+from pytest_ece_o365.knowledge.java import (
+    JDK_8304760,
+    KEYTOOL_DOCS,
+    MICROSOFT_2017_ROOTS,
+    MICROSOFT_2017_ROOTS_NOTE,
+    is_microsoft_2017_root,
+    keytool_import,
+    ships_microsoft_2017_roots,
+)
 from pytest_ece_o365.knowledge.licences import (
     CIPP_EXCHANGE_CAPABILITIES,
     E3_OR_BETTER_SKUS,
@@ -81,7 +90,7 @@ def knowledge_sources() -> tuple[Source, ...]:
     clouds = [source for cloud in CLOUDS.values() for source in cloud.sources]
     plans = [plan.source for plan in EXCHANGE_PLANS]
     licences = (MS_LICENSING_REFERENCE, MS_SET_CASMAILBOXPLAN, MS_SHARED_MAILBOX_LICENCE, WELL_KNOWN_IDS)
-    return (*releases, *clouds, *CA_SOURCES, *plans, *licences)
+    return (*releases, *clouds, *CA_SOURCES, *plans, *licences, JDK_8304760, KEYTOOL_DOCS)
 
 
 #: The oldest day any of the tables' sources was checked: nothing in them is fresher (the results file's
@@ -91,11 +100,13 @@ KNOWLEDGE_DATE: Final = oldest_checked(knowledge_sources())
 __all__ = [
     "CA_SOURCES", "CHINA_ERROR_LOOKUP", "CIPP_EXCHANGE_CAPABILITIES", "CLOUDS", "E3_OR_BETTER_SKUS",
     "ES_VERSION_MARKERS", "EXCHANGE_ONLINE_APP_ID", "EXCHANGE_PLANS", "EXCHANGE_SERVICE_PLANS", "GRAPH_APP_ID",
-    "GRAPH_DELEGATED_PERMISSION_IDS", "GRAPH_READER_PERMISSIONS", "KNOWLEDGE_DATE", "MICROSOFT_ISSUER_CN_PREFIXES",
+    "GRAPH_DELEGATED_PERMISSION_IDS", "GRAPH_READER_PERMISSIONS", "JDK_8304760", "KEYTOOL_DOCS", "KNOWLEDGE_DATE",
+    "MICROSOFT_2017_ROOTS", "MICROSOFT_2017_ROOTS_NOTE", "MICROSOFT_ISSUER_CN_PREFIXES",
     "MICROSOFT_ISSUER_ORGANIZATIONS", "MS_21VIANET_ENDPOINTS", "MS_DOD_ENDPOINTS", "MS_ENTRA_NATIONAL_CLOUDS",
     "MS_GCC_HIGH_ENDPOINTS", "MS_GRAPH_NATIONAL_CLOUDS", "MS_LICENSING_REFERENCE", "MS_SET_CASMAILBOXPLAN",
     "MS_SHARED_MAILBOX_LICENCE", "NATIONAL_OUTLOOK_RESOURCE", "OWNERS", "ROLES", "ROLE_MARKERS",
     "SECRET_EXPIRY_WARNING_DAYS", "SHARED_MAILBOX_UNLICENSED_GB", "SKU_NAMES", "SKU_PART_NUMBERS",
     "US_GOV_ERROR_URI", "VERSION_MARKERS", "WELL_KNOWN_IDS", "Cloud", "EsLevel", "ExchangePlan", "PlanKind",
-    "Source", "exchange_plan", "is_microsoft_issuer", "knowledge_sources", "version_marker",
+    "Source", "exchange_plan", "is_microsoft_2017_root", "is_microsoft_issuer", "keytool_import",
+    "knowledge_sources", "ships_microsoft_2017_roots", "version_marker",
 ]  # fmt: skip

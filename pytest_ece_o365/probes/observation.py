@@ -17,7 +17,7 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.redact import redact
@@ -148,6 +148,10 @@ class TlsObservation(Outcome):
     message: str = ""
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
+    #: What network.java_trust needs to tell which root ECE's Java must hold (DER certificates): the chain
+    #: as the server sent it (leaf first), and as this server verified it, ending in the trust anchor used.
+    presented: tuple[bytes, ...] = field(default=(), repr=False)
+    verified_chain: tuple[bytes, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ speaks TLSv1"; nothing is ever sent over that connection, and the check still fa
 
 from __future__ import annotations
 
+import _ssl
 import contextlib
 import socket
 import ssl
 from pathlib import Path
+from typing import Any
 
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
@@ -91,9 +93,25 @@ def secure(
             deadline.elapsed() - started, transcript.lines(),
         ), None  # fmt: skip
     message = f"{version} with a certificate valid for {endpoint.host}, issued by {cert.issuer}"
+    presented, verified_chain = peer_chains(tls_sock)
     return TlsObservation(
-        mode, True, version, cipher, cert, greeting, "", message, deadline.elapsed() - started, transcript.lines()
-    ), reader
+        mode, True, version, cipher, cert, greeting, "", message, deadline.elapsed() - started, transcript.lines(),
+        presented, verified_chain,
+    ), reader  # fmt: skip
+
+
+def peer_chains(tls_sock: ssl.SSLSocket) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """The chain the server presented and the one this server verified (DER, leaf first); ``()`` for either
+    this Python cannot tell. Public from Python 3.13; 3.10-3.12 have the same calls on the ssl object."""
+    owner: Any = tls_sock if hasattr(tls_sock, "get_verified_chain") else getattr(tls_sock, "_sslobj", None)
+    chains: list[tuple[bytes, ...]] = []
+    for name in ("get_unverified_chain", "get_verified_chain"):
+        try:
+            certs = getattr(owner, name)() or []
+            chains.append(tuple(c if isinstance(c, bytes) else c.public_bytes(_ssl.ENCODING_DER) for c in certs))
+        except (AttributeError, TypeError, ValueError, ssl.SSLError):
+            chains.append(())
+    return chains[0], chains[1]
 
 
 def _starttls(reader: LineReader) -> str:
