@@ -45,6 +45,34 @@ AADSTS_ADVICE: Final[dict[int, str]] = {
     9002327: _SPA,
     9002325: _SPA,
     9002326: _SPA,
+    # Refusals of the account, the app or a policy that the sign-in page shows (issue 15).
+    50057: "the account is disabled in Entra ID: an administrator must set Account enabled = Yes on the user",
+    50053: "the account is locked (too many failed sign-ins, or a flagged IP address): wait or have it unblocked, "
+    "then sign in again",
+    50105: "the account is not assigned to the app, which requires assignment: assign it (Enterprise applications "
+    "> the app > Users and groups) or set Assignment required = No",
+    7000112: "the app is disabled: enable its service principal (Enterprise applications > the app > Properties)",
+    50020: "the account signed in is not one of this tenant (a personal Microsoft account, or another tenant's): "
+    "sign in with the mailbox's work account, in a private window",
+    90072: "the account signed in belongs to another tenant: sign in with the mailbox's work account, in a "
+    "private window",
+    500208: "this tenant does not accept that type of account: sign in with the mailbox's work account",
+    53000: "Conditional Access requires a compliant device: ask the Azure administrator to exclude the app or "
+    "this account from that policy (ECE's servers are not compliant devices)",
+    53001: "Conditional Access requires a domain-joined device: ask the Azure administrator to exclude the app or "
+    "this account from that policy (ECE's servers present no joined device)",
+    50158: "an external MFA provider's challenge was not completed: complete it in the browser, then paste the address",
+    530035: "security defaults blocked the sign-in: register for MFA and complete it, or have the administrator "
+    "replace security defaults with Conditional Access",
+    50194: "the app is single-tenant: set [azure_ad] tenant to the tenant's ID, not common",
+    90094: "the app's permissions need admin consent: have an administrator grant it on the app registration",
+    65004: "the consent was declined: sign in again and accept, or have an administrator grant admin consent",
+    650056: "the app lists no Office 365 Exchange Online permission: add the delegated IMAP/POP/SMTP permissions "
+    "and grant admin consent",
+    650057: "the app does not request the Office 365 Exchange Online resource: add its delegated IMAP/POP/SMTP "
+    "permissions and grant admin consent",
+    70011: "the scope is not valid: check [[mailboxes]] inbound and [o365] cloud",
+    90038: "the tenant belongs to a national cloud: set [o365] cloud to the tenant's cloud",
     700084: "the refresh token was issued to a single-page application redirect URI and expired after its fixed "
     "24 hours: " + _SPA[0].lower() + _SPA[1:],
 }
@@ -65,4 +93,22 @@ SOURCES: Final[dict[int, Source]] = {
     9002325: _seen(f"{_MSAL_JS}#3032"),
     9002326: _seen("vippsas/vipps-ecom-api#246"),
     700084: _seen(f"{_MSAL_JS}#7033", MS_REFRESH_TOKENS),
+    # The thread quoting each issue-15 code's live reply (diagnosis.oauth_entra has the same).
+    50057: _seen("Azure/azure-cli#18945"),
+    50053: _seen("AzureAD/microsoft-authentication-library-for-python#211"),
+    50105: _seen("microsoftgraph/microsoft-graph-explorer-v4#1333"),
+    7000112: _seen("EvanBasalik/OOFSponder#42"),
+    50020: _seen("microsoft/PowerBI-CSharp#64"),
+    90072: _seen("rootinc/laravel-azure-middleware#22"),
+    500208: _seen("MicrosoftDocs/azure-docs#114115"),
+    53000: _seen("AzureAD/microsoft-authentication-library-for-dotnet#2821"),
+    53001: _seen("microsoft/terminal#8158"),
+    50158: _seen("microsoft/vscode-azure-account#723"),
+    50194: _seen("microsoftgraph/msgraph-sample-phpapp#199"),
+    90094: _seen("microsoft/elk-acs-kubernetes#30"),
+    65004: _seen("PuzzleServer/mainpuzzleserver#571"),
+    650056: _seen("edgardmessias/glpi-singlesignon#13"),
+    650057: _seen("Azure/azure-cli#33887"),
+    70011: _seen("jeffcarbs/omniauth-office365#1"),
+    90038: _seen("tieto/sipe#182"),
 }  # fmt: skip

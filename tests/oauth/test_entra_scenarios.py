@@ -73,3 +73,15 @@ def test_a_trace_id_trailer_on_lines_on_one_line_or_absent_does_not_change_the_r
     assert read.error == MESSAGES[code][1]
     assert read.description == text
     assert ("Trace ID: a-1" in read.ids and "Correlation ID: b-2" in read.ids) is bool(sep)
+
+
+@pytest.mark.parametrize("code", sorted(set(ENTRA_CODES.values())))
+def test_ece_o365_login_advises_on_every_entra_refusal_with_its_source(code: int) -> None:
+    from pytest_ece_o365.cli.login import aadsts_message
+    from pytest_ece_o365.cli.login_advice import SOURCES
+
+    message = aadsts_message(code, "login.microsoftonline.com")
+    assert f"AADSTS{code}" in message
+    assert "error?code=" not in message  # its own advice, not the generic lookup link
+    # The thread that quotes the live reply; none was found for 530035 (its source is the reference alone).
+    assert ("#" in SOURCES[code].ref) is (code != 530035)
