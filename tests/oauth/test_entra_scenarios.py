@@ -9,7 +9,7 @@ import json
 import pytest
 
 from oauth.plugin_run import run_plugin
-from pytest_ece_o365.probes.entra_reply import refusal
+from pytest_ece_o365.probes.entra_reply import aadsts_in, first_sentence, refusal
 from pytest_ece_o365.sim.aadsts import MESSAGES, aadsts
 from pytest_ece_o365.sim.scenarios_entra import ENTRA_CODES
 
@@ -85,3 +85,31 @@ def test_ece_o365_login_advises_on_every_entra_refusal_with_its_source(code: int
     assert "error?code=" not in message  # its own advice, not the generic lookup link
     # The thread that quotes the live reply; none was found for 530035 (its source is the reference alone).
     assert ("#" in SOURCES[code].ref) is (code != 530035)
+
+
+def _real_replies() -> list[tuple[str, str, int]]:
+    """The verbatim replies of office365-replies.jsonl (issue 15's test data) for this module's codes."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "shared" / "reference" / "office365-replies.jsonl"
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        code = aadsts_in(item["reply"]) if item["protocol"] == "token" else None
+        if code in set(ENTRA_CODES.values()):
+            found.append((item["id"], item["reply"], code))
+    return found
+
+
+@pytest.mark.parametrize(("name", "reply", "code"), _real_replies())
+def test_every_real_reply_of_these_codes_finds_its_own_row(name: str, reply: str, code: int) -> None:
+    from pytest_ece_o365.diagnosis import OWNERS
+    from pytest_ece_o365.diagnosis.oauth import oauth_row
+
+    described = first_sentence(reply.split('"invalid_grant" ', 1)[-1]) if reply.startswith("oauth2:") else reply
+    assert aadsts_in(first_sentence(described)) == code, name  # the trailer, CRLF or one line, does not hide it
+    row = oauth_row("token.refresh", f"AADSTS{code}")
+    assert row.source is not None and row.cause_id == ""
+    assert OWNERS[f"aadsts-{code}"] == "token.refresh"
