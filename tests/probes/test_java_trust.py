@@ -41,7 +41,9 @@ def _tls(ca: CertificateAuthority = SIM) -> TlsObservation:
     issuer = ca.issuing.subject.rfc4514_string()
     organization = "Microsoft Corporation" if ca.flavour == "microsoft" else "Contoso Corp"
     certificate = CertificateInfo("outlook.office365.com", organization, issuer, names=("outlook.office365.com",))
-    return TlsObservation("implicit", True, "TLSv1.3", certificate=certificate, presented=presented, verified_chain=verified)
+    return TlsObservation(
+        "implicit", True, "TLSv1.3", certificate=certificate, presented=presented, verified_chain=verified
+    )
 
 
 @pytest.mark.parametrize("storetype", ["JKS", "PKCS12"])
@@ -121,7 +123,9 @@ def test_no_store_and_unreadable_stores_are_named(tmp_path: Path) -> None:
 
 
 def test_keytool_syntax_per_java_version_and_the_2017_roots_fact() -> None:
-    java8 = keytool_import("C:\\Cisco\\ECE\\jdk", "1.8.0_202", "C:\\Cisco\\ECE\\jdk\\jre\\lib\\security\\cacerts", "r", "r.pem")
+    java8 = keytool_import(
+        "C:\\Cisco\\ECE\\jdk", "1.8.0_202", "C:\\Cisco\\ECE\\jdk\\jre\\lib\\security\\cacerts", "r", "r.pem"
+    )
     assert java8.startswith('"C:\\Cisco\\ECE\\jdk\\bin\\keytool" -importcert')
     assert '-keystore "C:\\Cisco\\ECE\\jdk\\jre\\lib\\security\\cacerts"' in java8
     assert "-cacerts" in keytool_import("/opt/jdk", "11.0.20", "/opt/jdk/lib/security/cacerts", "r", "r.pem")

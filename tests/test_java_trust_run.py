@@ -1,0 +1,87 @@
+"""network.java_trust end to end: pytest --ece-simulate against a deployment file whose ``[ece] java_home``
+is a folder laid out like ECE's JRE, with a cacerts made by keytool — holding or lacking the root the
+simulator's TLS chains to — and without java_home at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from java_jre import make_jre
+
+import pytest_ece_o365.probes.java_trust  # noqa: F401  (cryptography loaded before pytester snapshots modules)
+from pytest_ece_o365.config.loader import ConfigError, load_config
+from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.sim.pki import authority
+
+
+def _config(pytester: pytest.Pytester, java_home: str | None) -> Path:
+    text = packaged_example().read_text(encoding="utf-8")
+    if java_home is not None:
+        text = text.replace("[ece]\n", f"[ece]\njava_home = '{java_home}'\n", 1)
+    path = pytester.path / "prod.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _java_rows(pytester: pytest.Pytester, scenario: str = "healthy") -> list[dict[str, Any]]:
+    result = pytester.runpytest(
+        "--ece-config", "prod.toml", f"--ece-simulate={scenario}", "--ece-timeout", "3", "-m", "network",
+        "--ece-json", "r.json",
+    )  # fmt: skip
+    assert result.ret in (0, 1), result.stdout.str()[-2000:]
+    rows: list[dict[str, Any]] = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))["results"]
+    java = [row for row in rows if row["check"] == "network.java_trust"]
+    assert java, "network.java_trust runs for every TLS endpoint"
+    return java
+
+
+@pytest.mark.parametrize("storetype", ["JKS", "PKCS12"])
+def test_a_jre_holding_the_simulator_root_passes_every_endpoint(pytester: pytest.Pytester, storetype: str) -> None:
+    make_jre(pytester.path / "jre", {"simroot": authority("microsoft").root_pem}, storetype=storetype)
+    _config(pytester, "jre")  # relative to the deployment file
+    rows = _java_rows(pytester)
+    assert {row["status"] for row in rows} == {"passed"}, rows
+    assert len({row["target"] for row in rows}) >= 4  # login (HTTPS), IMAP, POP3 and SMTP alike
+
+
+def test_a_jre_lacking_the_root_fails_naming_root_version_and_keytool(pytester: pytest.Pytester) -> None:
+    make_jre(pytester.path / "jre", {}, version="11.0.19", storetype="PKCS12")
+    _config(pytester, str(pytester.path / "jre"))
+    rows = _java_rows(pytester)
+    assert {row["status"] for row in rows} == {"failed"}
+    for row in rows:
+        assert row["cause"] == "java-root-missing" and row["owner"] == "ece-admin"
+        assert "DigiCert Global Root G2" in row["detail"] and "Java 11.0.19" in row["detail"]
+        assert "-importcert" in row["remediation"] and "-cacerts" in row["remediation"]
+
+
+def test_without_java_home_the_check_is_skipped_naming_the_key(pytester: pytest.Pytester) -> None:
+    _config(pytester, None)
+    rows = _java_rows(pytester)
+    assert {row["status"] for row in rows} == {"skipped"}
+    assert all("`[ece] java_home`" in row["detail"] for row in rows)
+
+
+def test_when_tls_fails_the_result_is_blocked_by_network_tls(pytester: pytest.Pytester) -> None:
+    make_jre(pytester.path / "jre", {"simroot": authority("microsoft").root_pem})
+    _config(pytester, "jre")
+    rows = _java_rows(pytester, "server-hangs")  # IMAP accepts, never greets: network.tls's finding
+    blocked = [row for row in rows if row["status"] != "passed"]
+    assert blocked and {row["status"] for row in blocked} == {"skipped"}, rows
+    assert {row["blocked_by"]["check"] for row in blocked} == {"network.tls"}
+    assert len(blocked) < len(rows)  # the other endpoints are judged as usual
+
+
+def test_java_home_is_relative_to_the_file_never_checked_at_load_and_typed(tmp_path: Path) -> None:
+    text = packaged_example().read_text(encoding="utf-8")
+    path = tmp_path / "prod.toml"
+    path.write_text(text.replace("[ece]\n", "[ece]\njava_home = 'C:\\Cisco\\ECE\\jdk'\n", 1), encoding="utf-8")
+    assert str(load_config(path).ece.java_home) == "C:\\Cisco\\ECE\\jdk"  # a Windows path loads anywhere
+    path.write_text(text.replace("[ece]\n", "[ece]\njava_home = 'jre'\n", 1), encoding="utf-8")
+    assert load_config(path).ece.java_home == (tmp_path / "jre").resolve()
+    path.write_text(text.replace("[ece]\n", "[ece]\njava_home = 17\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"ece\.java_home"):
+        load_config(path)
