@@ -3,6 +3,7 @@ chain the simulator's TLS presents (its own CA: root -> issuing CA -> leaf)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,58 @@ def test_keytool_syntax_per_java_version_and_the_2017_roots_fact() -> None:
     assert [ships_microsoft_2017_roots(v) for v in ("1.8.0_372", "1.8.0_381", "11.0.19", "11.0.20", "17.0.8")] == [
         False, True, False, True, True,
     ]  # fmt: skip
+
+
+def test_a_password_less_pkcs12_store_as_java_18_ships_it_is_read(tmp_path: Path) -> None:
+    from java_jre import keytool
+
+    (tmp_path / "root.pem").write_bytes(SIM.root_pem)
+    store = tmp_path / "cacerts"
+    subprocess.run(
+        [keytool(), "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE", "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
+         "-importcert", "-noprompt", "-storetype", "PKCS12", "-keystore", str(store), "-storepass", "changeit",
+         "-alias", "simroot", "-file", str(tmp_path / "root.pem")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    store_type, anchors, _ = read_keystore(store.read_bytes(), "not-the-password")
+    assert (store_type, [a.alias for a in anchors]) == ("PKCS12", ["simroot"])
+
+
+def _microsoft_2017_chain() -> tuple[bytes, bytes]:
+    """(leaf, root) DER: a leaf issued directly by a SIMULATED "Microsoft RSA Root Certificate Authority 2017"."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Microsoft Corporation"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # fmt: skip
+
+    key, now = ec.generate_private_key(ec.SECP256R1()), dt.datetime.now(dt.timezone.utc)
+    root_name = name("Microsoft RSA Root Certificate Authority 2017")
+
+    def cert(subject: x509.Name) -> bytes:
+        builder = x509.CertificateBuilder().subject_name(subject).issuer_name(root_name).public_key(key.public_key())
+        builder = builder.serial_number(x509.random_serial_number()).not_valid_before(now)
+        return builder.not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()).public_bytes(Encoding.DER)
+
+    return cert(name("outlook.com")), cert(root_name)
+
+
+def test_a_missing_microsoft_2017_root_is_worded_with_the_java_versions_that_ship_it(tmp_path: Path) -> None:
+    leaf, root = _microsoft_2017_chain()
+    certificate = CertificateInfo(
+        "outlook.com", "Microsoft Corporation", "Microsoft RSA Root Certificate Authority 2017"
+    )
+    tls = TlsObservation("implicit", True, certificate=certificate, presented=(leaf,), verified_chain=(leaf, root))
+    store = read_java_trust(make_jre(tmp_path / "jre", {}, version="1.8.0_202"))
+    verdict = judge_java_trust(tls, store, FACTS)
+    assert verdict.cause == "java-microsoft-root-missing"
+    assert (
+        "8u381 / 11.0.20 / 17.0.8" in verdict.detail
+        and "Microsoft RSA Root Certificate Authority 2017" in verdict.detail
+    )
