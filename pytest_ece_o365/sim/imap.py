@@ -18,7 +18,9 @@ Behaviour, in Office 365's own words (``/work/shared/reference/o365-protocol.md`
 greeting with a base64 UTF-16LE backend host name; AUTHENTICATE XOAUTH2 with SASL-IR or in two steps;
 ``NO AUTHENTICATE failed.`` when the token is refused; and the trap — ``OK AUTHENTICATE completed.``
 whenever the token is accepted, even when the account may not open the mailbox, after which the first
-mailbox command gets ``BAD User is authenticated but not connected.`` and ``* BYE Connection closed. 14``.
+mailbox command gets ``BAD User is authenticated but not connected.`` and the second the same BAD, then
+``* BYE Connection closed. 14`` and the hang-up. After login CAPABILITY adds ``MOVE CLIENTACCESSRULES
+CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE``. A scenario may replace replies (sim/mailwire.py).
 The mailbox content is the static sample in :mod:`pytest_ece_o365.sim.mailstore`. LOGIN (basic auth) is
 always refused. Mutating commands are answered but never change anything; they are flagged in the
 recorder (SELECT counts: it opens read-write).

@@ -2,7 +2,7 @@
 
 States follow RFC 3501 (not authenticated → authenticated → selected) plus Exchange Online's extra one:
 *authenticated but not connected*, entered when the token is accepted but the account may not open the
-mailbox; the first mailbox command in it ends the session (see the ``sim/imap.py`` docstring).
+mailbox; the first mailbox command in it is refused, the second ends the session (``sim/imap.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from pytest_ece_o365.sim import mailstore
 from pytest_ece_o365.sim.imap_selected import SelectedCommands
 from pytest_ece_o365.sim.mailserver import Connection, ConnectionClosed, parse_xoauth2
+from pytest_ece_o365.sim.mailwire import wire_of
 
 if TYPE_CHECKING:
     from pytest_ece_o365.sim.authority import MailAuthority
@@ -28,27 +29,18 @@ class ImapHost(Protocol):
 
 
 CAPABILITIES = "IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
-#: After login Exchange Online adds MOVE (seen in client logs; the rest is unchanged).
-POST_AUTH_CAPABILITIES = CAPABILITIES.replace("UIDPLUS", "UIDPLUS MOVE")
+#: After login Exchange Online adds MOVE and three of its own (MailKit's ImapClient notes "Auth: IMAP4 IMAP4rev1
+#: AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS MOVE ID UNSELECT CLIENTACCESSRULES CLIENTNETWORKPRESENCELOCATION
+#: BACKENDAUTHENTICATE CHILDREN IDLE NAMESPACE LITERAL+"; jstedfast/MailKit#1494, #1496; checked 2026-12-04).
+POST_AUTH_CAPABILITIES = CAPABILITIES.replace("UIDPLUS ID UNSELECT", "UIDPLUS MOVE ID UNSELECT").replace(
+    "UNSELECT", "UNSELECT CLIENTACCESSRULES CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE"
+)
 
 ANY_STATE = frozenset({"CAPABILITY", "NOOP", "LOGOUT", "ID"})
 NOT_AUTHENTICATED = frozenset({"AUTHENTICATE", "LOGIN"})
 AUTHENTICATED = frozenset(
-    {
-        "SELECT",
-        "EXAMINE",
-        "CREATE",
-        "DELETE",
-        "RENAME",
-        "SUBSCRIBE",
-        "UNSUBSCRIBE",
-        "LIST",
-        "LSUB",
-        "STATUS",
-        "APPEND",
-        "NAMESPACE",
-        "IDLE",
-    }
+    {"SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS"}
+    | {"APPEND", "NAMESPACE", "IDLE"}
 )
 SELECTED = frozenset({"CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID"})
 #: Commands that can change a mailbox (SELECT opens read-write, so it counts too).
@@ -93,6 +85,8 @@ class ImapSession(SelectedCommands):
         self.conn = conn
         self.authenticated = False
         self.connected = False  # the account may open the mailbox (MailLogin.may_open)
+        self.refused = 0  # mailbox commands refused as "not connected" so far
+        self.bye = ""  # a scenario's BYE in place of the first mailbox command's reply (sim/mailwire.py)
         self.folder: str | None = None  # selected folder
         self.read_only = True
 
@@ -142,10 +136,11 @@ class ImapSession(SelectedCommands):
         if cmd not in known:
             self.conn.send(f"{tag} BAD Command Error. 10")
             return True
-        if self.authenticated and not self.connected and cmd not in ANY_STATE:
-            # Exchange Online's trap: the login "succeeded" but the mailbox cannot be opened.
-            self.conn.send(f"{tag} BAD User is authenticated but not connected.", "* BYE Connection closed. 14")
+        if self.authenticated and self.bye and cmd not in ANY_STATE:
+            self.conn.send(self.bye)  # no tagged reply at all, then the hang-up
             return False
+        if self.authenticated and not self.connected and cmd not in ANY_STATE:
+            return self._not_connected(tag)
         allowed = (
             cmd in ANY_STATE
             or (cmd in NOT_AUTHENTICATED and not self.authenticated)
@@ -160,6 +155,19 @@ class ImapSession(SelectedCommands):
             self.conn.send(f"{tag} OK {cmd} completed.")  # accepted mutations that change nothing
             return True
         return bool(handler(tag, args))
+
+    def _not_connected(self, tag: str) -> bool:
+        """Exchange Online's trap: the login "succeeded" but the mailbox cannot be opened. The first mailbox
+        command gets BAD only; the second gets BAD and ``* BYE Connection closed. 14``, then the hang-up
+        (jstedfast/MailKit#1496: NAMESPACE -> BAD, LIST -> BAD + BYE; simonrob/email-oauth2-proxy#74: SELECT
+        -> BAD, EXPUNGE -> BAD + BYE; checked 2026-12-04)."""
+        self.refused += 1
+        bad = f"{tag} BAD User is authenticated but not connected."
+        if self.refused < 2:
+            self.conn.send(bad)
+            return True
+        self.conn.send(bad, "* BYE Connection closed. 14")
+        return False
 
     # -- any state -----------------------------------------------------------------------------
     def cmd_capability(self, tag: str, args: str) -> bool:
@@ -200,9 +208,12 @@ class ImapSession(SelectedCommands):
             self.conn.send(f"{tag} NO AUTHENTICATE failed.")
             return True
         verdict = self.server.authority.mail_login("imap", parsed[0], parsed[1])
-        if not verdict.token_accepted:
-            self.conn.send(f"{tag} NO AUTHENTICATE failed.")
+        wire = wire_of(self.server.authority)
+        forced = wire.imap_auth if wire.applies(parsed[0]) else ""
+        if not verdict.token_accepted or forced:
+            self.conn.send(f"{tag} {forced or 'NO AUTHENTICATE failed.'}")
             return True
+        self.bye = wire.imap_examine_bye if wire.applies(parsed[0]) else ""
         self.authenticated, self.connected = True, verdict.may_open
         self.conn.send(f"{tag} OK AUTHENTICATE completed.")
         return True

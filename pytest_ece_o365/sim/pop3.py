@@ -14,18 +14,22 @@ reads ``-ERR Authentication failure: unknown user name or bad password.``; the o
 ``AUTH XOAUTH2 <b64>`` gets ``-ERR Protocol error. Connection is closed. 10`` and the connection closes.
 USER is accepted and PASS always fails (basic authentication is off). After login the mailbox is the
 static three-message sample of :mod:`pytest_ece_o365.sim.mailstore` (``STAT`` → ``+OK 3 12345``).
-DELE is answered ``+OK`` for the session only and flagged as a mutation in the recorder.
+DELE is answered ``+OK`` for the session only and flagged as a mutation in the recorder. A scenario may
+replace the answer to the XOAUTH2 login (sim/mailwire.py).
 """
 
 from __future__ import annotations
 
 from pytest_ece_o365.sim import mailstore
 from pytest_ece_o365.sim.mailserver import Connection, MailServer, parse_xoauth2
+from pytest_ece_o365.sim.mailwire import wire_of
 
 __all__ = ["Pop3Server"]
 
 CAPA = ("+OK", "TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER", ".")
 AUTH_FAILED = "-ERR Authentication failure: unknown user name or bad password."
+#: The USER/PASS (basic) refusal; an XOAUTH2 refusal reads AUTH_FAILED (jakartaee/mail-api#614; checked 2026-12-04).
+LOGON_FAILURE = "-ERR Logon failure: unknown user name or bad password."
 BAD_STATE = "-ERR Command is not valid in this state."
 OUT_OF_RANGE = "-ERR The specified message is out of range."
 SIGN_OFF = "+OK Microsoft Exchange Server 2016 POP3 server signing off."
@@ -98,7 +102,7 @@ class Pop3Session:
             return True
         if cmd == "PASS":
             # Basic authentication is off in Exchange Online: a password never works.
-            self.conn.send("-ERR Logon failure: unknown user name or bad password." if self.user_given else BAD_STATE)
+            self.conn.send(LOGON_FAILURE if self.user_given else BAD_STATE)
             return True
         mech, _, ir = args.partition(" ")
         mech = mech.upper()
@@ -120,8 +124,10 @@ class Pop3Session:
                 return True
         parsed = parse_xoauth2(ir) if mech == "XOAUTH2" else None
         verdict = self.server.authority.mail_login("pop3", *parsed) if parsed else None
-        if verdict is None or not verdict.ok:
-            self.conn.send(AUTH_FAILED)
+        wire = wire_of(self.server.authority)
+        forced = wire.pop_auth if parsed and wire.applies(parsed[0]) else ""
+        if verdict is None or not verdict.ok or forced:
+            self.conn.send(forced or AUTH_FAILED)
             return True
         self.authenticated = True
         self.conn.send("+OK User successfully authenticated.")

@@ -14,6 +14,7 @@ from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.directory import AppRegistration, Behaviour, now_utc
 from pytest_ece_o365.sim.scenarios_entra import ENTRA_SCENARIOS
 from pytest_ece_o365.sim.scenarios_licence import LICENCE_SCENARIOS, licensed
+from pytest_ece_o365.sim.scenarios_mail import MAIL_SCENARIOS
 from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
 
 __all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "build_tenant", "describe"]
@@ -224,6 +225,7 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
 }
 
 _FAULTS.update(LICENCE_SCENARIOS)
+_FAULTS.update(MAIL_SCENARIOS)
 _FAULTS.update(ENTRA_SCENARIOS)
 
 #: What ``broken`` combines: common faults that do not mask each other's checks (a dead refresh token

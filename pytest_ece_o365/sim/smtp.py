@@ -9,7 +9,7 @@ Construction (same shape as the IMAP and POP3 servers)::
 
 The connection starts in plain text and is upgraded with STARTTLS using ``ssl_context``. Behaviour, in
 Office 365's words (``/work/shared/reference/o365-protocol.md``): greeting
-``220 <pod>.outlook.office365.com Microsoft ESMTP MAIL Service ready at <date>``; EHLO advertises
+``220 <pod>.outlook.office365.com Microsoft ESMTP MAIL Service ready at <date> [<session id>]``; EHLO advertises
 STARTTLS before TLS and ``AUTH LOGIN XOAUTH2`` after it; AUTH before STARTTLS is refused (``504 5.7.4
 Unrecognized authentication type`` — what Exchange Online answers when AUTH is not on offer);
 ``AUTH XOAUTH2`` inline or in two steps (``334 ``) gives ``235 2.7.0 Authentication successful`` when
@@ -18,7 +18,8 @@ Tenant/Mailbox`` lines for those refusals, ``535 5.7.3 Authentication unsuccessf
 also for the shared-mailbox ``user=`` form, which Office 365 takes for IMAP/POP only; AUTH LOGIN (basic)
 always fails; MAIL FROM without AUTH gets ``530 5.7.57``; at the end of DATA a sender the token's account
 may not send as gets ``550 5.7.60 SMTP; Client does not have permissions to send as this sender [tag]``
-(not at MAIL FROM); an accepted message is kept in
+(not at MAIL FROM); unknown commands get ``500 5.3.3 Unrecognized command '<line>' [tag]``; a scenario
+may replace the AUTH and SendAs refusals (sim/mailwire.py); an accepted message is kept in
 :attr:`SmtpServer.outbox` and acknowledged ``250 2.0.0 OK <id> [Hostname=…]``. DATA and BDAT are
 flagged as mutations in the recorder (they send mail).
 """

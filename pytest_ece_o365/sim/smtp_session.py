@@ -13,6 +13,7 @@ from email.utils import getaddresses
 from typing import TYPE_CHECKING, Protocol
 
 from pytest_ece_o365.sim.mailserver import Connection, parse_xoauth2
+from pytest_ece_o365.sim.mailwire import wire_of
 
 if TYPE_CHECKING:
     import ssl
@@ -32,6 +33,8 @@ DISABLED = (
     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the {what}. "
     "Visit https://aka.ms/smtp_auth_disabled for more information."
 )
+
+SEND_AS_DENIED = "550 5.7.60 SMTP; Client does not have permissions to send as this sender"
 
 
 def smtp_date(now: datetime | None = None) -> str:
@@ -79,13 +82,21 @@ class SmtpSession:
         self.mail_from: str | None = None
         self.rcpt_to: list[str] = []
         self.chunks: list[bytes] = []
+        #: The session's id, in the greeting's tag and in every refusal's (since 2024: email-oauth2-proxy#251,
+        #: #297, #372 show one id for a whole session; checked 2026-12-04).
+        self.session_id = uuid.uuid4().hex[:16].upper()
 
     def reset(self) -> None:
         self.mail_from, self.rcpt_to, self.chunks = None, [], []
 
     def run(self) -> None:
-        """Greet, then serve commands until the client quits."""
-        self.conn.send(f"220 {self.server.fqdn} Microsoft ESMTP MAIL Service ready at {smtp_date()}")
+        """Greet, then serve commands until the client quits.
+
+        The greeting ends with the session id since 2024: ``220 BE1P281CA0440.outlook.office365.com Microsoft
+        ESMTP MAIL Service ready at Mon, 4 Aug 2025 11:15:30 +0000 [08DDD30471EE4ED5]``
+        (simonrob/email-oauth2-proxy#372, #297; checked 2026-12-04)."""
+        greeting = f"220 {self.server.fqdn} Microsoft ESMTP MAIL Service ready at {smtp_date()}"
+        self.conn.send(f"{greeting} [{self.session_id}]")
         while self.dispatch(self.conn.read_line()):
             pass
 
@@ -99,7 +110,9 @@ class SmtpSession:
             self.conn.record(line, mutation=cmd in ("DATA", "BDAT"))
         handler = getattr(self, f"cmd_{cmd.lower()}", None) if cmd.isalpha() else None
         if handler is None:
-            self.conn.send("500 5.3.3 Unrecognized command")
+            # The line itself is quoted: "500 5.3.3 Unrecognized command 'Length: 3' [host time id]"
+            # (simonrob/email-oauth2-proxy#251, #234, #372; checked 2026-12-04).
+            self.conn.send(f"500 5.3.3 Unrecognized command '{line.strip()}'" + self.tag())
             return True
         return bool(handler(args.strip()))
 
@@ -185,13 +198,17 @@ class SmtpSession:
                 return
         parsed = parse_xoauth2(blob)
         verdict = self.server.authority.mail_login("smtp", *parsed) if parsed else None
-        if verdict is not None and verdict.ok and verdict.account:
+        policy = wire_of(self.server.authority).smtp_auth
+        if verdict is not None and verdict.token_accepted and policy:
+            # An Entra policy (Conditional Access, security defaults) refuses the sign-in whatever the token.
+            self.conn.send(policy + self.tag())
+        elif verdict is not None and verdict.ok and verdict.account:
             self.account = verdict.account
             self.conn.send("235 2.7.0 Authentication successful")
         elif verdict is not None and verdict.refusal == "smtp-auth-disabled-tenant":
             self.conn.send(DISABLED.format(what="Tenant") + self.tag())
         elif verdict is not None and verdict.refusal == "smtp-auth-disabled-mailbox":
-            self.conn.send(DISABLED.format(what="Mailbox"))
+            self.conn.send(DISABLED.format(what="Mailbox") + self.tag())
         else:
             self.conn.send("535 5.7.3 Authentication unsuccessful" + self.tag())
 
@@ -200,7 +217,7 @@ class SmtpSession:
         e.g. ``[AM0PR02CA0134.eurprd02.prod.outlook.com 2024-07-11T11:46:49.042Z 08DCA18218166FB4]``
         (jstedfast/MailKit#1770, simonrob/email-oauth2-proxy#193; checked 2026-12-04)."""
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        return f" [{self.server.backend} {stamp} {uuid.uuid4().hex[:16].upper()}]"
+        return f" [{self.server.backend} {stamp} {self.session_id}]"
 
     # -- mail transaction ----------------------------------------------------------------------
     def cmd_mail(self, args: str) -> bool:
@@ -279,7 +296,8 @@ class SmtpSession:
                 # "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException…" and "554 5.2.252
                 # SendAsDenied…" (MicrosoftDocs/OfficeDocs-Support#1187, gophish/gophish#2900).
                 self.reset()
-                self.conn.send("550 5.7.60 SMTP; Client does not have permissions to send as this sender" + self.tag())
+                refusal = wire_of(self.server.authority).send_as or SEND_AS_DENIED
+                self.conn.send(refusal + self.tag())
                 return
         message_id = str(headers.get("Message-ID") or f"<{uuid.uuid4()}@{self.server.backend}>").strip()
         self.server.deliver(SentMessage(self.account, self.mail_from, tuple(self.rcpt_to), data, message_id))

@@ -141,14 +141,16 @@ def test_mailbox_faults_are_classified(scenario: str, protocol: str, error: str)
         assert observation.reached_server and sim.recorder.mutations() == []
 
 
-def test_imap_trap_is_judged_after_examine_and_the_hang_up_is_evidence() -> None:
+def test_imap_trap_is_judged_after_examine() -> None:
+    """Office 365 answers the first mailbox command with BAD only (the BYE comes with the second failing
+    command, which the probe never sends): the tagged BAD is the verdict."""
     with simulator("imap-disabled") as sim:
         observation = imap(sim, SUPPORT, access_token(sim, SUPPORT))
     assert untagged(observation.auth_reply) == "OK AUTHENTICATE completed."
     assert untagged(observation.follow_up) == "BAD User is authenticated but not connected."
-    assert observation.stage == "mailbox"
-    assert "S: * BYE Connection closed. 14" in observation.transcript
-    assert "LOGOUT" not in client_commands(observation)  # nothing more is sent after the hang-up
+    assert (observation.stage, observation.error) == ("mailbox", "not-connected")
+    assert "S: * BYE Connection closed. 14" not in observation.transcript
+    assert "EXAMINE" in " ".join(client_commands(observation))
 
 
 def test_send_as_denied_comes_at_the_end_of_data() -> None:

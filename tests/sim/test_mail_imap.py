@@ -57,6 +57,19 @@ def test_capabilities_before_login_are_office365s(imap: imaplib.IMAP4_SSL) -> No
     )
 
 
+def test_capabilities_after_login_add_exchanges_own(imap: imaplib.IMAP4_SSL) -> None:
+    """jstedfast/MailKit#1494, #1496: MOVE and CLIENTACCESSRULES CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE."""
+    login(imap, SUPPORT, GOOD_TOKEN)
+    typ, data = imap.capability()
+    assert (typ, data) == (
+        "OK",
+        [
+            b"IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS MOVE ID UNSELECT CLIENTACCESSRULES "
+            b"CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE CHILDREN IDLE NAMESPACE LITERAL+"
+        ],
+    )
+
+
 def test_two_step_authenticate_then_examine_inbox(imap: imaplib.IMAP4_SSL, recorder: Recorder) -> None:
     assert login(imap, SUPPORT, GOOD_TOKEN) == ("OK", [b"AUTHENTICATE completed."])
     assert imap.select("INBOX", readonly=True) == ("OK", [b"3"])
@@ -115,7 +128,8 @@ def trap_transcript(server: ImapServer, context: ssl.SSLContext, user: str, toke
     try:
         raw.line()
         lines = [raw.ask(f"A01 AUTHENTICATE XOAUTH2 {xoauth2_b64(user, token)}")]
-        raw.send("A02 EXAMINE INBOX")
+        lines.append(raw.ask("A02 EXAMINE INBOX"))  # the first mailbox command: BAD only, the session stays
+        raw.send('A03 LIST "" "INBOX"')
         while line := raw.line():
             lines.append(line)
         return lines
@@ -123,9 +137,11 @@ def trap_transcript(server: ImapServer, context: ssl.SSLContext, user: str, toke
         raw.close()
 
 
+#: jstedfast/MailKit#1496 (NAMESPACE -> BAD, LIST -> BAD + BYE), simonrob/email-oauth2-proxy#74.
 TRAP = [
     "A01 OK AUTHENTICATE completed.",
     "A02 BAD User is authenticated but not connected.",
+    "A03 BAD User is authenticated but not connected.",
     "* BYE Connection closed. 14",
 ]
 
@@ -140,6 +156,8 @@ def test_trap_with_imaplib(imap: imaplib.IMAP4_SSL, authority: FakeAuthority) ->
     assert login(imap, SUPPORT, GOOD_TOKEN)[0] == "OK"
     with pytest.raises(imaplib.IMAP4.error, match="User is authenticated but not connected"):
         imap.select("INBOX", readonly=True)
+    with pytest.raises(imaplib.IMAP4.error, match="User is authenticated but not connected"):
+        imap.list()  # the second failing command: BAD, then BYE and the hang-up
     with pytest.raises((imaplib.IMAP4.abort, OSError)):
         imap.noop()
 

@@ -107,6 +107,9 @@ def test_imap_disabled_is_the_trap(simulator: RunningSimulator) -> None:
     client = imap_login(simulator, SUPPORT, access_token(simulator, SUPPORT))
     with pytest.raises(imaplib.IMAP4.error, match="User is authenticated but not connected"):
         client.select("INBOX", readonly=True)
+    assert "* BYE Connection closed. 14" not in [line.line for line in simulator.recorder.lines()]
+    with pytest.raises(imaplib.IMAP4.error, match="User is authenticated but not connected"):
+        client.list()  # the second failing command ends the session
     assert "* BYE Connection closed. 14" in [line.line for line in simulator.recorder.lines()]
 
 

@@ -56,7 +56,7 @@ def test_greeting_names_an_outlook_backend_and_a_date(server: SmtpServer) -> Non
     assert code == 220
     assert re.fullmatch(
         rb"[A-Z0-9]+\.outlook\.office365\.com Microsoft ESMTP MAIL Service ready at "
-        rb"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000",
+        rb"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000 \[[0-9A-F]{16}\]",
         text,
     ), text
 
@@ -110,11 +110,13 @@ def test_smtp_auth_disabled_for_the_mailbox(tls_smtp: smtplib.SMTP, authority: F
     authority.smtp_auth_disabled_mailboxes.add(SUPPORT)
     with pytest.raises(smtplib.SMTPAuthenticationError) as err:
         auth(tls_smtp, SUPPORT, GOOD_TOKEN, inline=False)
-    assert (err.value.smtp_code, error_text(err.value)) == (
-        535,
-        b"5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. "
-        b"Visit https://aka.ms/smtp_auth_disabled for more information.",
-    )
+    assert err.value.smtp_code == 535
+    assert re.fullmatch(
+        rb"5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox\. "
+        rb"Visit https://aka\.ms/smtp_auth_disabled for more information\. "
+        rb"\[\S+\.prod\.outlook\.com \S+Z [0-9A-F]{16}\]",
+        error_text(err.value),
+    ), error_text(err.value)
 
 
 @pytest.mark.parametrize("token", ["unknown-token-value", GOOD_TOKEN + "x"])
@@ -201,7 +203,9 @@ def test_bdat_and_command_order_on_the_wire(server: SmtpServer, client_context: 
         assert raw.line() == "250 2.0.0 5 bytes received"
         raw.sock.sendall(b"BDAT 2 LAST\r\n\r\n")
         assert re.fullmatch(r"250 2\.0\.0 OK <\S+> \[Hostname=\S+\.prod\.outlook\.com\]", raw.line())
-        assert raw.ask("FROB") == "500 5.3.3 Unrecognized command"
+        assert re.fullmatch(
+            r"500 5\.3\.3 Unrecognized command 'FROB' \[\S+\.prod\.outlook\.com \S+Z [0-9A-F]{16}\]", raw.ask("FROB")
+        )
         assert raw.ask("QUIT") == "221 2.0.0 Service closing transmission channel"
         assert raw.line() == ""
     finally:
