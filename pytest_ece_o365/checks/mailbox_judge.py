@@ -32,6 +32,7 @@ from pytest_ece_o365.verdict import Verdict, cannot_tell, passed, relayed
 #: Session errors a token unfit for the mailbox (another account's, a scope missing) also produces.
 _TOKEN_MAY_EXPLAIN = frozenset(
     {"auth-refused", "not-connected", "examine-failed", "stat-failed", "send-as-denied", "not-authenticated"}
+    | {"bye", "logon-failure"}
 )
 
 
