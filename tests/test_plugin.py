@@ -323,6 +323,10 @@ def test_role_deselects_the_other_roles_targets(pytester: pytest.Pytester, deplo
         "prod.toml::network.xoauth2[application-outlook.office365.com:993]",
         "prod.toml::network.xoauth2[application-outlook.office365.com:995]",
         "prod.toml::network.xoauth2[application-smtp.office365.com:587]",
+        "prod.toml::network.java_trust[application-login.microsoftonline.com:443]",
+        "prod.toml::network.java_trust[application-outlook.office365.com:993]",
+        "prod.toml::network.java_trust[application-outlook.office365.com:995]",
+        "prod.toml::network.java_trust[application-smtp.office365.com:587]",
     ]
 
 
