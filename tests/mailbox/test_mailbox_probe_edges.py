@@ -132,7 +132,11 @@ def test_silence_after_the_greeting_ends_within_the_timeout_as_a_network_finding
 
 @pytest.mark.parametrize(
     ("after_examine", "error"),
-    [(["* BYE Connection closed. 14", CLOSE], "bye"), ([CLOSE], "not-connected"), (["* BYE Connection closed. 14"], "bye")],
+    [
+        (["* BYE Connection closed. 14", CLOSE], "bye"),
+        ([CLOSE], "not-connected"),
+        (["* BYE Connection closed. 14"], "bye"),
+    ],
     ids=["bye-and-close", "close", "bye-then-silence"],
 )
 def test_a_hang_up_instead_of_a_tagged_examine_reply_is_its_own_cause(
