@@ -133,6 +133,16 @@ def _smtp_auth_disabled(tenant: Tenant) -> None:
     tenant.smtp_auth_enabled = False  # Set-TransportConfig -SmtpClientAuthenticationDisabled $true
 
 
+def _smtp_auth_disabled_mailbox(tenant: Tenant) -> None:
+    # Set-CASMailbox <account> -SmtpClientAuthenticationDisabled $true on the first own-account mailbox: its
+    # account is the one SMTP AUTH logs in as. The reply's "for the Mailbox" wording is unverified in public
+    # captures (field audit P1); the classifier reads its stable part.
+    box = _first(
+        tenant, "smtp-auth-disabled-mailbox", 'a mailbox with access = "mailbox"', lambda b: b.access == "mailbox"
+    )
+    tenant.mailboxes[box.own_account.lower()].smtp_auth_enabled = False
+
+
 def _no_full_access(tenant: Tenant) -> None:
     box = _first(
         tenant,
@@ -211,6 +221,10 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "imap-disabled": (_mailbox_flag("imap-disabled", "imap", "imap_enabled"), "first IMAP mailbox"),
     "pop-disabled": (_mailbox_flag("pop-disabled", "pop3", "pop_enabled"), "first POP3 mailbox"),
     "smtp-auth-disabled": (_smtp_auth_disabled, "SMTP AUTH disabled tenant-wide (5.7.139)"),
+    "smtp-auth-disabled-mailbox": (
+        _smtp_auth_disabled_mailbox,
+        "SMTP AUTH disabled for the first own mailbox (5.7.139)",
+    ),
     "no-full-access": (_no_full_access, "first shared mailbox refuses its token_account"),
     "no-send-as": (_no_send_as, "first shared mailbox's token_account lacks SendAs (550 5.7.60 at end of DATA)"),
     "no-license": (licensed("no-license", None), "first own-account mailbox has no licence"),

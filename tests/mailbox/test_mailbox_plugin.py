@@ -270,3 +270,14 @@ def test_a_missing_refresh_token_is_a_skip_not_a_session(
     assert len([line for protocol, line in commands if protocol == "smtp" and line.startswith("AUTH")]) == 1
     assert len([line for protocol, line in commands if "grant_type=refresh_token" in line]) == 1
     assert [line for protocol, line in commands if protocol == "pop3" and line.startswith("AUTH")]  # sales@ did
+
+
+def test_smtp_auth_disabled_for_one_mailbox_names_that_account(pytester: pytest.Pytester) -> None:
+    result, rows = run_json(pytester, "--ece-simulate=smtp-auth-disabled-mailbox", "-m", "mailbox")
+    assert result.ret == 1
+    found = failures(rows)
+    assert set(found) == {("mailbox.smtp", SUPPORT)}  # one mailbox's own switch, not the tenant's
+    row = found["mailbox.smtp", SUPPORT]
+    assert row["cause"] == "smtp-auth-disabled-mailbox" and row["owner"] == "exchange-admin"
+    assert "disabled for the Mailbox" in row["detail"]
+    assert f"Set-CASMailbox {SUPPORT} -SmtpClientAuthenticationDisabled $false" in row["remediation"]
