@@ -54,7 +54,7 @@ def test_a_jre_lacking_the_root_fails_naming_root_version_and_keytool(pytester: 
     assert {row["status"] for row in rows} == {"failed"}
     for row in rows:
         assert row["cause"] == "java-root-missing" and row["owner"] == "ece-admin"
-        assert "DigiCert Global Root G2" in row["detail"] and "Java 11.0.19" in row["detail"]
+        assert "pytest-ece-o365 simulated Office 365 root CA" in row["detail"] and "Java 11.0.19" in row["detail"]
         assert "-importcert" in row["remediation"] and "-cacerts" in row["remediation"]
 
 

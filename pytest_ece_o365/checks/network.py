@@ -18,7 +18,6 @@ from dataclasses import replace
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.network_java import judge_java_trust
 from pytest_ece_o365.diagnosis.table import verdict_for
-from pytest_ece_o365.knowledge import is_microsoft_issuer
 from pytest_ece_o365.probes.java_trust import JavaTrustNeed, JavaTrustObservation
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.survey import EndpointNeed, HostNeed
@@ -199,7 +198,7 @@ def judge_tls(observation: EndpointObservation, timeout: float) -> Verdict:
     facts = _facts(observation, timeout)
     evidence = (*(observation.tcp.transcript if observation.tcp else ()), *step.transcript)
     certificate = step.certificate
-    foreign = certificate is not None and not is_microsoft_issuer(certificate.issuer_o, certificate.issuer_cn)
+    foreign = certificate is not None and not certificate.microsoft_issued  # or the simulator's stand-in
     if not step.ok:
         error = "tls-inspection-untrusted" if step.error == "tls-untrusted" and foreign else step.error
         return verdict_for("network.tls", error, facts, seen=step.message, evidence=evidence)

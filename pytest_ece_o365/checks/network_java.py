@@ -13,7 +13,6 @@ from pytest_ece_o365.diagnosis.table import verdict_for
 from pytest_ece_o365.knowledge import (
     MICROSOFT_2017_ROOTS_NOTE,
     is_microsoft_2017_root,
-    is_microsoft_issuer,
     keytool_import,
 )
 from pytest_ece_o365.probes.java_trust import CertName, JavaTrustObservation, describe, trusting_anchor
@@ -67,7 +66,7 @@ def _missing(
         root_text, alias = f"the CA that issued '{last.common_name}'", "root"
     keytool = keytool_import(store.java_home, store.version, store.store, alias, f"{alias}.pem")
     filled = {**facts, "root": root_text, "keytool": keytool}
-    foreign = certificate is not None and not is_microsoft_issuer(certificate.issuer_o, certificate.issuer_cn)
+    foreign = certificate is not None and not certificate.microsoft_issued  # or the simulator's stand-in
     if foreign:
         signature = "inspection-root-missing"
     elif root is not None and is_microsoft_2017_root(root.common_name):

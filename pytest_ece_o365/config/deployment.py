@@ -183,10 +183,38 @@ class O365:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """How a ``--ece-simulate`` run reaches its simulated tenant (contract §4).
+
+    The deployment keeps Microsoft's endpoints — targets, findings and fixes name ``outlook.office365.com:993``
+    — and only the code that opens a connection asks :meth:`port_for` where the simulator really listens
+    on loopback (the evidence records that address and port). ``ca_sha256`` are the SHA-256 fingerprints of
+    the simulator's own CA, the one stand-in the TLS probe accepts for Microsoft's issuers in such a run.
+    """
+
+    scenario: str
+    ports: tuple[tuple[Endpoint, int], ...] = ()  # nominal endpoint -> loopback port actually listening
+    ca_sha256: frozenset[str] = frozenset()  # lower-case hex, no separators
+
+    def port_for(self, endpoint: Endpoint) -> int:
+        """The port to dial for ``endpoint``: the simulator's, else the endpoint's own."""
+        for nominal, port in self.ports:
+            if nominal.host.lower() == endpoint.host.lower() and nominal.port == endpoint.port:
+                return port
+        return endpoint.port
+
+
+@dataclass(frozen=True)
 class Network:
     timeout: float = 10.0
     nameservers: tuple[Endpoint, ...] = ()
     ca_bundle: Path | None = None
+    #: Set in a ``--ece-simulate`` run only; the real-world path never has one.
+    simulation: Simulation | None = None
+
+    def port_for(self, endpoint: Endpoint) -> int:
+        """The port a connection to ``endpoint`` dials (differs only in a simulated run)."""
+        return self.simulation.port_for(endpoint) if self.simulation is not None else endpoint.port
 
 
 @dataclass(frozen=True)

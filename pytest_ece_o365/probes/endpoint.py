@@ -31,10 +31,11 @@ def probe_endpoint(
     if not dns.ok:
         return EndpointObservation(endpoint, protocol, dns, elapsed=time.monotonic() - started)
     deadline = Deadline(timeout)
-    tcp, sock = connect(endpoint, dns.addresses, deadline)
+    # A simulated run dials the simulator's loopback port; the observation keeps the nominal endpoint.
+    tcp, sock = connect(endpoint, dns.addresses, deadline, network.port_for(endpoint))
     if sock is None:
         return EndpointObservation(endpoint, protocol, dns, tcp, elapsed=time.monotonic() - started)
-    tls, reader = secure(endpoint, protocol, sock, tcp.address, network.ca_bundle, deadline)
+    tls, reader = secure(endpoint, protocol, sock, tcp.address, network.ca_bundle, deadline, network.simulation)
     if reader is None or protocol == "https":
         if reader is not None:
             reader.sock.close()

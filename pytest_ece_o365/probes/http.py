@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from pytest_ece_o365.config.deployment import Network
+from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import handshake_error, trust_store
@@ -102,7 +102,10 @@ class ResolvingHttpClient:
         # that shuts the socket when it passes: per-operation socket timeouts alone let a server that
         # trickles one byte at a time hold a request for ever.
         deadline = self._deadline(url)
-        connection = _Connection(host, port, self._address(host, deadline), self._trust(), deadline)
+        address, dial = self._address(host, deadline), self.network.port_for(Endpoint(host, port))
+        if dial != port:  # a simulated run: the evidence says where the simulator really answered
+            self.transcript.note(f"connect {address}:{dial} ({host}:{port}, simulated)")
+        connection = _Connection(host, port, address, self._trust(), deadline, dial)
         watchdog = threading.Timer(deadline.remaining(), connection.abort)
         watchdog.daemon = True
         watchdog.start()
@@ -161,9 +164,12 @@ class ResolvingHttpClient:
 class _Connection(http.client.HTTPSConnection):
     """Connects to the resolved ``address`` while TLS (SNI, certificate name) speaks of ``host``."""
 
-    def __init__(self, host: str, port: int, address: str, context: ssl.SSLContext, deadline: Deadline) -> None:
+    def __init__(
+        self, host: str, port: int, address: str, context: ssl.SSLContext, deadline: Deadline, dial: int = 0
+    ) -> None:
         super().__init__(host, port, timeout=max(deadline.remaining(), 0.05), context=context)
         self._address = address
+        self._dial = dial or port  # the port dialled: a simulated run's loopback port, else the URL's
         self._tls_context = context
         self._deadline = deadline
         self._seconds = deadline.seconds
@@ -185,7 +191,7 @@ class _Connection(http.client.HTTPSConnection):
         # timeout while connecting is a firewall dropping packets, not a slow server).
         what = f"{self.host}:{self.port}"
         try:
-            sock = connect_address(self._address, self.port, self._deadline)
+            sock = connect_address(self._address, self._dial, self._deadline, "" if self._dial == self.port else what)
         except ProbeError as exc:
             raise HttpProbeError(exc.error, f"{what}: {exc.message}") from None
         self._raw = sock

@@ -159,12 +159,14 @@ class Session:
             self.network_lines = dns.transcript
             return self.observation(dns.error, dns.message)
         self.stage = "tcp"
-        tcp, sock = connect(self.endpoint, dns.addresses, self.deadline)
+        tcp, sock = connect(self.endpoint, dns.addresses, self.deadline, network.port_for(self.endpoint))
         self.network_lines = tcp.transcript
         if sock is None:
             return self.observation(tcp.error, tcp.message)
         self.stage = "tls"
-        tls, reader = secure(self.endpoint, self.protocol, sock, tcp.address, network.ca_bundle, self.deadline)
+        tls, reader = secure(
+            self.endpoint, self.protocol, sock, tcp.address, network.ca_bundle, self.deadline, network.simulation
+        )
         self.network_lines += tls.transcript
         self.tls_version, self.certificate = tls.version, tls.certificate
         if reader is None:

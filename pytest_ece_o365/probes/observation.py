@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.knowledge import is_microsoft_issuer
 from pytest_ece_o365.redact import redact
 
 
@@ -109,6 +110,7 @@ class TcpObservation(Outcome):
     message: str = ""
     elapsed: float = 0.0
     transcript: tuple[str, ...] = ()
+    port: int = 0  # the port dialled: the endpoint's, or in a simulated run the simulator's loopback port
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,19 @@ class CertificateInfo:
     issuer_cn: str = ""
     not_after: str = ""  # ISO 8601, UTC
     names: tuple[str, ...] = ()  # subjectAltName DNS names / addresses
+    #: Issued by the simulator's own CA, recognised by its SHA-256 fingerprint (a ``--ece-simulate`` run only)
+    simulated_ca: bool = False
+
+    @property
+    def microsoft_issued(self) -> bool:
+        """Issued by one of Microsoft's public CAs — or, in a simulated run, by the simulator's stand-in for
+        them. Anything else presenting a Microsoft host name is TLS inspection."""
+        return self.simulated_ca or is_microsoft_issuer(self.issuer_o, self.issuer_cn)
+
+    def names_text(self, limit: int = 8) -> str:
+        """The subjectAltNames for evidence, cut after ``limit``: "a, b, c (+4 more)"."""
+        shown = ", ".join(self.names[:limit])
+        return shown + (f" (+{len(self.names) - limit} more)" if len(self.names) > limit else "")
 
     @property
     def issuer(self) -> str:

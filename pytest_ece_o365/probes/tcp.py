@@ -30,8 +30,13 @@ class ProbeError(Exception):
         self.message = message
 
 
-def connect_address(address: str, port: int, deadline: Deadline) -> socket.socket:
-    """Open a TCP connection to ``address`` (an IP) or raise :class:`ProbeError`."""
+def connect_address(address: str, port: int, deadline: Deadline, shown: str = "") -> socket.socket:
+    """Open a TCP connection to ``address`` (an IP) or raise :class:`ProbeError`.
+
+    ``shown`` names the peer in the error messages (default ``address:port``): a simulated run names the
+    endpoint it stands for, so that the loopback port stays in the evidence, out of the findings.
+    """
+    peer = shown or f"{address}:{port}"
     family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -43,46 +48,47 @@ def connect_address(address: str, port: int, deadline: Deadline) -> socket.socke
         return sock
     except ConnectionRefusedError:
         sock.close()
-        raise ProbeError(
-            "refused", f"{address}:{port} refused the connection (nothing listens, or a firewall rejects)"
-        ) from None
+        raise ProbeError("refused", f"{peer} refused the connection (nothing listens, or a firewall rejects)") from None
     except TimeoutError:
         sock.close()
         raise ProbeError(
             "tcp-timeout",
-            f"{address}:{port} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)",
+            f"{peer} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)",
         ) from None
     except OSError as exc:
         sock.close()
         if exc.errno in _UNREACHABLE:
-            raise ProbeError(
-                "unreachable", f"{address}:{port} is unreachable from this server ({exc.strerror or exc})"
-            ) from None
-        raise ProbeError("tcp-error", f"connecting to {address}:{port} failed: {exc}") from None
+            raise ProbeError("unreachable", f"{peer} is unreachable from this server ({exc.strerror or exc})") from None
+        raise ProbeError("tcp-error", f"connecting to {peer} failed: {exc}") from None
 
 
 def connect(
-    endpoint: Endpoint, addresses: tuple[str, ...], deadline: Deadline
+    endpoint: Endpoint, addresses: tuple[str, ...], deadline: Deadline, port: int | None = None
 ) -> tuple[TcpObservation, socket.socket | None]:
-    """Connect to the first of ``addresses`` that accepts; the socket is None when none did."""
+    """Connect to the first of ``addresses`` that accepts; the socket is None when none did.
+
+    ``port`` is the one to dial when it is not the endpoint's: a simulated run's loopback port
+    (``Network.port_for``). The transcript then says which endpoint it stands for; the message names the
+    endpoint and the address, never the loopback port (that stays in the evidence).
+    """
+    dial = port or endpoint.port
+    simulated = dial != endpoint.port
     transcript = Transcript()
     error, message, address = "tcp-error", f"no address to connect to for {endpoint.host}", ""
     for address in addresses:
-        transcript.note(f"connect {address}:{endpoint.port} ({endpoint.host})")
+        transcript.note(f"connect {address}:{dial} ({endpoint}, simulated)" if simulated
+                        else f"connect {address}:{dial} ({endpoint.host})")  # fmt: skip
+        shown = f"{endpoint} (simulated, at {address})" if simulated else ""
         try:
-            sock = connect_address(address, endpoint.port, deadline)
+            sock = connect_address(address, dial, deadline, shown)
         except ProbeError as exc:
             transcript.note(exc.message)
             error, message = exc.error, exc.message
             continue
-        transcript.note(f"connected to {address}:{endpoint.port}")
-        return (
-            TcpObservation(
-                endpoint, address, "", f"connected to {address}:{endpoint.port}", deadline.elapsed(), transcript.lines()
-            ),
-            sock,
-        )
-    return TcpObservation(endpoint, address, error, message, deadline.elapsed(), transcript.lines()), None
+        transcript.note(f"connected to {address}:{dial}")
+        connected = f"connected to {shown}" if simulated else f"connected to {address}:{dial}"
+        return TcpObservation(endpoint, address, "", connected, deadline.elapsed(), transcript.lines(), dial), sock
+    return TcpObservation(endpoint, address, error, message, deadline.elapsed(), transcript.lines(), dial), None
 
 
 class LineReader:

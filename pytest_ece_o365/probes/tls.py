@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import _ssl
 import contextlib
+import hashlib
 import socket
 import ssl
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.config.deployment import Endpoint, Simulation
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
@@ -57,11 +59,19 @@ def _reading_context(legacy: bool) -> ssl.SSLContext:
 
 
 def secure(
-    endpoint: Endpoint, protocol: str, sock: socket.socket, address: str, ca_bundle: Path | None, deadline: Deadline
+    endpoint: Endpoint,
+    protocol: str,
+    sock: socket.socket,
+    address: str,
+    ca_bundle: Path | None,
+    deadline: Deadline,
+    simulation: Simulation | None = None,
 ) -> tuple[TlsObservation, LineReader | None]:
     """Turn a connected socket into a verified TLS session and read the greeting; never raises.
 
     Returns the observation and, on success, a reader on the TLS socket for the capability step.
+    ``simulation`` (a ``--ece-simulate`` run): where a second, reading connection must dial, and the
+    fingerprints of the simulator's CA, recognised as the stand-in for Microsoft's.
     """
     mode = "starttls" if protocol == "smtp" else "implicit"
     transcript = Transcript()
@@ -77,15 +87,21 @@ def secure(
         transcript.note(f"TLS handshake, SNI {endpoint.host}, verifying against {trust}")
         tls_sock = _handshake(sock, endpoint.host, trust_store(ca_bundle), deadline, what)
         version, cipher = tls_sock.version() or "", (tls_sock.cipher() or ("",))[0]
-        cert = certificate = certificate_info(tls_sock.getpeercert(binary_form=True))
-        transcript.note(f"{version} {cipher}; certificate for {cert.subject_cn}, issued by {cert.issuer}")
+        presented, verified_chain = peer_chains(tls_sock)
+        cert = certificate_info(tls_sock.getpeercert(binary_form=True))
+        cert = certificate = recognise(cert, (*presented[1:], *verified_chain[1:]), simulation, transcript)
+        transcript.note(
+            f"{version} {cipher}; certificate verified for {endpoint.host}{_also_named(cert, endpoint.host)}, "
+            f"issued by {cert.issuer}"
+        )
         reader = LineReader(tls_sock, deadline, transcript, what)
         if protocol in ("imap", "pop3"):
             greeting = read_greeting(protocol, reader)
     except ProbeError as exc:
         _close(tls_sock or sock)
         if tls_sock is None:  # the handshake itself failed: find out what the server has to offer
-            version, certificate = _diagnose(exc, endpoint, protocol, address, deadline, transcript)
+            peer = _Peer(endpoint, protocol, address, simulation)
+            version, certificate = _diagnose(exc, peer, deadline, transcript)
         else:
             transcript.note(exc.message)
         return TlsObservation(
@@ -93,7 +109,6 @@ def secure(
             deadline.elapsed() - started, transcript.lines(),
         ), None  # fmt: skip
     message = f"{version} with a certificate valid for {endpoint.host}, issued by {cert.issuer}"
-    presented, verified_chain = peer_chains(tls_sock)
     return TlsObservation(
         mode, True, version, cipher, cert, greeting, "", message, deadline.elapsed() - started, transcript.lines(),
         presented, verified_chain,
@@ -177,13 +192,28 @@ def handshake_error(exc: OSError, host: str, what: str, seconds: float) -> Probe
     return ProbeError("closed", f"{what}: the connection broke during the TLS handshake ({exc})")
 
 
+@dataclass(frozen=True)
+class _Peer:
+    """Where the failed handshake went, for the reading connection that follows it."""
+
+    endpoint: Endpoint
+    protocol: str
+    address: str
+    simulation: Simulation | None
+
+    @property
+    def port(self) -> int:
+        """The port actually dialled: the endpoint's, or a simulated run's loopback port."""
+        return self.simulation.port_for(self.endpoint) if self.simulation is not None else self.endpoint.port
+
+
 def _diagnose(
-    exc: ProbeError, endpoint: Endpoint, protocol: str, address: str, deadline: Deadline, transcript: Transcript
+    exc: ProbeError, peer: _Peer, deadline: Deadline, transcript: Transcript
 ) -> tuple[str, CertificateInfo | None]:
     """After a failed handshake, read what the findings need: the certificate, or the old version."""
     transcript.note(exc.message)
     if exc.error in ("tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-untrusted"):
-        version, certificate = _peek(endpoint, protocol, address, deadline, legacy=False)
+        version, certificate = _peek(peer, deadline, transcript, legacy=False)
         if certificate is not None:
             names = ", ".join(certificate.names) or certificate.subject_cn
             transcript.note(
@@ -192,34 +222,67 @@ def _diagnose(
             )
         return version, certificate
     if exc.error == "tls-handshake":
-        version, certificate = _peek(endpoint, protocol, address, deadline, legacy=True)
+        version, certificate = _peek(peer, deadline, transcript, legacy=True)
         if version and version not in _MODERN:
             transcript.note(f"the server completes a handshake only with {version}")
             exc.error = "tls-old-protocol"
-            exc.message = f"{endpoint}: the server speaks only {version}; ECE and Office 365 require TLS 1.2 or later"
+            exc.message = (
+                f"{peer.endpoint}: the server speaks only {version}; ECE and Office 365 require TLS 1.2 or later"
+            )
         return version, certificate
     return "", None
 
 
 def _peek(
-    endpoint: Endpoint, protocol: str, address: str, deadline: Deadline, *, legacy: bool
+    peer: _Peer, deadline: Deadline, transcript: Transcript, *, legacy: bool
 ) -> tuple[str, CertificateInfo | None]:
     """A second connection that only reads the version and certificate (see the module docstring)."""
-    if not address or deadline.remaining() <= 0:
+    if not peer.address or deadline.remaining() <= 0:
         return "", None
     sock: socket.socket | None = None
+    what = str(peer.endpoint)
     try:
-        sock = connect_address(address, endpoint.port, deadline)
-        if protocol == "smtp":
-            _starttls(LineReader(sock, deadline, Transcript(), str(endpoint)))
-        tls_sock = _handshake(sock, endpoint.host, _reading_context(legacy), deadline, str(endpoint))
+        sock = connect_address(peer.address, peer.port, deadline, what)
+        if peer.protocol == "smtp":
+            _starttls(LineReader(sock, deadline, Transcript(), what))
+        tls_sock = _handshake(sock, peer.endpoint.host, _reading_context(legacy), deadline, what)
         sock = tls_sock
-        return tls_sock.version() or "", certificate_info(tls_sock.getpeercert(binary_form=True))
+        certificate = certificate_info(tls_sock.getpeercert(binary_form=True))
+        presented, _ = peer_chains(tls_sock)
+        return tls_sock.version() or "", recognise(certificate, presented[1:], peer.simulation, transcript)
     except (ProbeError, OSError, ValueError):
         return "", None
     finally:
         if sock is not None:
             _close(sock)
+
+
+def recognise(
+    certificate: CertificateInfo, issuers: tuple[bytes, ...], simulation: Simulation | None, transcript: Transcript
+) -> CertificateInfo:
+    """Mark a certificate issued by the simulator's own CA: in a ``--ece-simulate`` run only, and only when a
+    CA certificate of its chain (DER, the leaf left out) has one of the fingerprints the run was handed.
+    Every other issuer — the ``tls-inspection`` scenario's included — is judged by its name as in the field."""
+    if simulation is None or not simulation.ca_sha256:
+        return certificate
+    if not {hashlib.sha256(der).hexdigest() for der in issuers} & simulation.ca_sha256:
+        return certificate
+    transcript.note(
+        f"issuer {certificate.issuer}: the simulated Office 365 CA of this --ece-simulate run "
+        f"(scenario {simulation.scenario}; matched by SHA-256 fingerprint), standing in for Microsoft's CAs"
+    )
+    return replace(certificate, simulated_ca=True)
+
+
+def _also_named(certificate: CertificateInfo, host: str) -> str:
+    """What else the certificate is named for, when that is more than the host it was verified for: its
+    subject CN and subjectAltNames (Office 365's certificates carry many names; CN=outlook.com is usual)."""
+    parts = []
+    if certificate.subject_cn and certificate.subject_cn.lower() != host.lower():
+        parts.append(f"subject CN {certificate.subject_cn}")
+    if certificate.names and tuple(n.lower() for n in certificate.names) != (host.lower(),):
+        parts.append(f"{len(certificate.names)} names: {certificate.names_text()}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _close(sock: socket.socket) -> None:

@@ -1,9 +1,11 @@
-"""A throw-away PKI for the simulator: certificates that look like Microsoft's, or like a TLS-inspection box.
+"""A throw-away PKI for the simulator: its own Office 365 CA, or a TLS-inspection box's.
 
 Nothing here is trusted by any system store: the CA certificates exist only in this process and in the
-private temporary directory the runner writes them to. The names imitate the real issuers so that the
-product's issuer classification (Microsoft's public CAs vs. TLS inspection) sees what it would see in the
-field — they are SIMULATED and signed by keys generated here.
+private temporary directory the runner writes them to. The simulator's Office 365 CA is named as the
+simulator's, never as Microsoft's or DigiCert's, so that no report of a simulated run can pass for a real
+one; a ``--ece-simulate`` run is handed its fingerprints (:meth:`CertificateAuthority.fingerprints`) and
+accepts that CA — by fingerprint, not by name — as the stand-in for Microsoft's issuers. The inspection
+flavour is judged by its name, as a real inspection box would be.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pytest_ece_o365.config.deployment import is_ip_literal
 
-__all__ = ["CHAINS", "CertificateAuthority", "ServerCertificate", "authority"]
+__all__ = ["CHAINS", "SIMULATOR_ORGANIZATION", "CertificateAuthority", "ServerCertificate", "authority"]
 
-#: Chain flavours: Microsoft's public issuer (healthy), and a corporate TLS-inspection proxy.
+#: Chain flavours: the simulator's stand-in for Microsoft's issuers (healthy), and a TLS-inspection proxy.
 CHAINS = ("microsoft", "inspection")
 
 
@@ -39,12 +41,15 @@ def _name(organization: str, common_name: str, country: str = "US") -> x509.Name
     )
 
 
-# SIMULATED look-alikes of the real chains (outlook.office365.com chains to DigiCert Global Root G2 via
-# "Microsoft Azure RSA TLS Issuing CA 03"). Same names, different keys: never trusted outside a test run.
+#: Who the simulator's certificates say they belong to (the organization of its CAs and server certificates).
+SIMULATOR_ORGANIZATION = "pytest-ece-o365 simulator"
+
+# Root and issuing CA of each flavour. The real chains (outlook.office365.com: "Microsoft Azure RSA TLS
+# Issuing CA 03" under "DigiCert Global Root G2") are not imitated: the simulator's CA says what it is.
 _SUBJECTS: dict[str, tuple[x509.Name, x509.Name]] = {
     "microsoft": (
-        _name("DigiCert Inc", "DigiCert Global Root G2"),
-        _name("Microsoft Corporation", "Microsoft Azure RSA TLS Issuing CA 03"),
+        _name(SIMULATOR_ORGANIZATION, "pytest-ece-o365 simulated Office 365 root CA"),
+        _name(SIMULATOR_ORGANIZATION, "pytest-ece-o365 simulated Office 365 CA"),
     ),
     "inspection": (
         _name("Contoso Corp", "Contoso TLS Inspection CA"),
@@ -106,6 +111,10 @@ class CertificateAuthority:
         """The root certificate: what a CA bundle must hold to trust this chain."""
         return _pem(self.root)
 
+    def fingerprints(self) -> frozenset[str]:
+        """SHA-256 of the root and issuing CA certificates (lower-case hex): how a run recognises this CA."""
+        return frozenset(cert.fingerprint(hashes.SHA256()).hex() for cert in (self.root, self.issuing))
+
     @property
     def issuer_organization(self) -> str:
         """The organization of the certificate that signs server certificates."""
@@ -131,10 +140,7 @@ class CertificateAuthority:
         common_name = dns_names[0] if dns_names else hosts[0]
         subject = x509.Name(
             [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
-                x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "Washington"),
-                x509.NameAttribute(NameOID.LOCALITY_NAME, "Redmond"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Microsoft Corporation"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, SIMULATOR_ORGANIZATION),
                 x509.NameAttribute(NameOID.COMMON_NAME, common_name),
             ]
         )

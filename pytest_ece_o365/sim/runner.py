@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
 
-from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Simulation
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.aad import AadApp
@@ -183,11 +184,31 @@ class RunningSimulator:
 
     # -- pointing a configuration at it ---------------------------------------------------------
     def configure(self, cfg: DeploymentConfig) -> DeploymentConfig:
-        """``cfg`` with ``[o365]`` endpoints, ``[network]`` nameservers and ``ca_bundle`` set to the simulator."""
-        e = self.endpoints
-        o365 = replace(cfg.o365, login=e.login, graph=e.graph, imap=e.imap, pop3=e.pop3, smtp=e.smtp)
-        network = replace(cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle)
-        return cfg.with_endpoints(o365, network)
+        """``cfg`` pointed at the simulator: ``[network]`` nameservers and ``ca_bundle`` are the simulator's,
+        and its :class:`Simulation` maps each ``[o365]`` endpoint to the loopback port serving it.
+
+        ``[o365]`` keeps the deployment's own endpoints (contract §4: a simulated run's targets carry the
+        port the real endpoint uses, ``outlook.office365.com:993``); only the code that connects dials the
+        simulator's port, and its evidence says so.
+        """
+        network = replace(
+            cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle, simulation=self.simulation(cfg)
+        )
+        return cfg.with_endpoints(cfg.o365, network)
+
+    def simulation(self, cfg: DeploymentConfig) -> Simulation:
+        """Where each of ``cfg``'s endpoints is served (its host must be the one the simulator answers for),
+        and the fingerprints of the simulator's stand-in for Microsoft's CAs (also in the ``tls-inspection``
+        scenario, whose certificates it does not sign)."""
+        e, o365 = self.endpoints, cfg.o365
+        served = (
+            (o365.login_endpoint, _url_port(e.login)),
+            (o365.graph_endpoint, _url_port(e.graph)),
+            (o365.imap, e.imap.port),
+            (o365.pop3, e.pop3.port),
+            (o365.smtp, e.smtp.port),
+        )
+        return Simulation(self.scenario, served, pki.authority("microsoft").fingerprints())
 
     def env_names(self) -> dict[str, str]:
         """The environment variable each secret is read from: the config's own, or a made-up one."""
@@ -221,6 +242,10 @@ class RunningSimulator:
         for key, env in self.env_names().items():
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
         return "\n".join(lines) + "\n"
+
+
+def _url_port(url: str) -> int:
+    return urlsplit(url).port or 443
 
 
 def _toml(text: str) -> str:

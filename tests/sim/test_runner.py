@@ -13,10 +13,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from simclients import example_config
 from waiting import wait_until
 
-from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
+from pytest_ece_o365.sim import pki
 from pytest_ece_o365.sim.foreground import export_lines, run_foreground
 from pytest_ece_o365.sim.runner import RunningSimulator, list_scenarios, start_simulator
 from pytest_ece_o365.sim.scenarios import SCENARIOS
@@ -67,10 +69,16 @@ def test_start_then_stop_leaves_no_thread_port_or_file(cfg: DeploymentConfig) ->
 def test_configure_points_the_config_at_the_simulator(cfg: DeploymentConfig) -> None:
     with start_simulator(cfg) as sim:
         pointed = sim.configure(cfg)
-        assert pointed.o365.login == sim.endpoints.login
-        assert pointed.o365.login_endpoint.host == "login.microsoftonline.com"
-        assert pointed.o365.imap.host == "outlook.office365.com"
-        assert pointed.o365.smtp == sim.endpoints.smtp
+        # [o365] keeps the real endpoints (contract §4); only the port map knows the loopback ports.
+        assert pointed.o365 == cfg.o365
+        assert str(pointed.o365.imap) == "outlook.office365.com:993"
+        simulation = pointed.network.simulation
+        assert simulation is not None and simulation.scenario == "healthy"
+        assert pointed.network.port_for(cfg.o365.imap) == sim.endpoints.imap.port
+        assert pointed.network.port_for(cfg.o365.smtp) == sim.endpoints.smtp.port
+        assert pointed.network.port_for(cfg.o365.login_endpoint) == int(sim.endpoints.login.rsplit(":", 1)[1])
+        assert pointed.network.port_for(Endpoint("example.com", 443)) == 443  # anything else: as it is
+        assert simulation.ca_sha256 == pki.authority("microsoft").fingerprints()
         assert pointed.network.nameservers == (sim.nameserver,)
         assert pointed.network.ca_bundle == sim.ca_bundle
         assert pointed.mailboxes == cfg.mailboxes
@@ -138,10 +146,13 @@ def peer_issuer(sim: RunningSimulator, host: str, port: int) -> dict[str, str]:
     return {k: v for rdn in cert["issuer"] for k, v in rdn}  # type: ignore[misc]
 
 
-def test_certificates_look_like_microsofts_unless_inspected(cfg: DeploymentConfig) -> None:
+def test_certificates_name_the_simulators_ca_or_the_inspection_box(cfg: DeploymentConfig) -> None:
     with start_simulator(cfg) as sim:
         issuer = peer_issuer(sim, "outlook.office365.com", sim.endpoints.imap.port)
-        assert issuer["commonName"] == "Microsoft Azure RSA TLS Issuing CA 03"
+        assert issuer["commonName"] == "pytest-ece-o365 simulated Office 365 CA"
+        assert issuer["organizationName"] == "pytest-ece-o365 simulator"
+        pem = sim.ca_bundle.read_text()
+        assert "Microsoft" not in x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string()
     with start_simulator(cfg, "tls-inspection") as sim:
         issuer = peer_issuer(sim, "login.microsoftonline.com", int(sim.endpoints.login.rsplit(":", 1)[1]))
         assert issuer["organizationName"] == "Contoso Corp"
