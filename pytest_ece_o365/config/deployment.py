@@ -216,6 +216,12 @@ class Network:
         """The port a connection to ``endpoint`` dials (differs only in a simulated run)."""
         return self.simulation.port_for(endpoint) if self.simulation is not None else endpoint.port
 
+    @property
+    def resolver_name(self) -> str:
+        """How findings name ``nameservers``: "" (by their addresses), or in a simulated run the simulator's
+        DNS, whose loopback port stays in the evidence."""
+        return "the simulated tenant's DNS" if self.simulation is not None else ""
+
 
 @dataclass(frozen=True)
 class Waiver:

@@ -29,7 +29,11 @@ MICROSOFT_ISSUER_CN_PREFIXES: Final = ("Microsoft ", "DigiCert ", "Baltimore Cyb
 
 
 def is_microsoft_issuer(organization: str, common_name: str) -> bool:
-    """Whether a leaf certificate's issuer is one of the public CAs Microsoft uses."""
+    """Whether a leaf certificate's issuer is one of the public CAs Microsoft uses.
+
+    By name only: the simulator's CA is named as its own and matches none of these; a ``--ece-simulate``
+    run accepts it as Microsoft's stand-in by its fingerprint instead (probes.tls.recognise).
+    """
     if organization:
         return organization.strip().lower() in {org.lower() for org in MICROSOFT_ISSUER_ORGANIZATIONS}
     return common_name.strip().lower().startswith(tuple(p.lower() for p in MICROSOFT_ISSUER_CN_PREFIXES))

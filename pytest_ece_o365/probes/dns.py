@@ -15,28 +15,32 @@ from pytest_ece_o365.config.deployment import Endpoint, is_ip_literal
 from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
 
 
-def resolve(host: str, nameservers: tuple[Endpoint, ...], timeout: float) -> DnsObservation:
-    """Look ``host`` up (A and AAAA); never raises for a DNS failure and ends within ``timeout``."""
+def resolve(host: str, nameservers: tuple[Endpoint, ...], timeout: float, name: str = "") -> DnsObservation:
+    """Look ``host`` up (A and AAAA); never raises for a DNS failure and ends within ``timeout``.
+
+    ``name`` names the nameservers in the observation's resolver and messages (``Network.resolver_name``: a
+    simulated run's DNS); the transcript always lists the addresses and ports actually asked."""
     deadline = Deadline(timeout)
     if is_ip_literal(host):
         return DnsObservation(
             host, "none (IP address)", (host,), message=f"{host} is an IP address; nothing to resolve"
         )
     if nameservers:
-        return _resolve_with(host, nameservers, deadline)
+        return _resolve_with(host, nameservers, deadline, name)
     return _resolve_system(host, deadline)
 
 
 # --- Through the configured nameservers (dnspython) ---------------------------------------------------
 
 
-def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadline) -> DnsObservation:
+def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadline, label: str) -> DnsObservation:
     import dns.exception
     import dns.nameserver
     import dns.rcode
     import dns.resolver
 
-    listed = ", ".join(str(ns) for ns in nameservers)
+    asked = ", ".join(str(ns) for ns in nameservers)
+    listed = label or asked
     transcript = Transcript()
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = [dns.nameserver.Do53Nameserver(ns.host, ns.port) for ns in nameservers]
@@ -48,7 +52,7 @@ def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadli
 
     def observation(error: str = "", message: str = "") -> DnsObservation:
         return DnsObservation(
-            host, listed, tuple(addresses), chain, answered_by, error, message,
+            host, listed, tuple(addresses), chain, label or answered_by, error, message,
             deadline.elapsed(), transcript.lines(),
         )  # fmt: skip
 
@@ -58,7 +62,7 @@ def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadli
             if addresses:
                 break
             return observation("dns-timeout", f"no answer for {host} from {listed} within {deadline.seconds:g} s")
-        transcript.client(f"{host} {rdtype}? (asking {listed})")
+        transcript.client(f"{host} {rdtype}? (asking {asked}{f', {label}' if label else ''})")
         try:
             answer = resolver.resolve(host, rdtype, lifetime=remaining, raise_on_no_answer=False, search=False)
         except dns.resolver.NXDOMAIN:
@@ -91,7 +95,7 @@ def _resolve_with(host: str, nameservers: tuple[Endpoint, ...], deadline: Deadli
         addresses.extend(found)
     if not addresses:
         return observation("no-answer", f"{host} exists but has no A or AAAA record ({listed})")
-    return observation(message=f"{host} resolves to {', '.join(addresses)} (answered by {answered_by})")
+    return observation(message=f"{host} resolves to {', '.join(addresses)} (answered by {label or answered_by})")
 
 
 def _classify_no_nameservers(exc: Any, rcode: Any) -> tuple[str, str]:

@@ -143,7 +143,8 @@ class ResolvingHttpClient:
     def _address(self, host: str, deadline: Deadline) -> str:
         from pytest_ece_o365.probes.dns import resolve
 
-        observation = resolve(host, self.network.nameservers, max(deadline.remaining(), 0.05))
+        network = self.network
+        observation = resolve(host, network.nameservers, max(deadline.remaining(), 0.05), network.resolver_name)
         if not observation.ok or not observation.addresses:
             raise self._failed(observation.error or "dns-error", observation.message or f"{host} did not resolve")
         return observation.addresses[0]

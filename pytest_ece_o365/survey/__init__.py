@@ -54,7 +54,8 @@ class HostNeed:
     def observe(self, env: SurveyEnv) -> DnsObservation:
         from pytest_ece_o365.probes.dns import resolve
 
-        return resolve(self.host, env.config.network.nameservers, env.timeout)
+        network = env.config.network
+        return resolve(self.host, network.nameservers, env.timeout, network.resolver_name)
 
 
 @dataclass(frozen=True)
