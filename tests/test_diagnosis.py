@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pytest_ece_o365.catalog import CHECKS
-from pytest_ece_o365.diagnosis import TABLE
+from pytest_ece_o365.diagnosis import KNOWN_FACTS, TABLE
 from pytest_ece_o365.diagnosis.table import (
-    FACTS,
     Diagnosis,
     diagnose,
     fill,
@@ -37,7 +36,7 @@ def test_every_row_is_complete(signature: tuple[str, str], row: Diagnosis) -> No
     assert row.owner in OWNERS
     assert row.section == CHECKS[check_id].section
     assert row.cause.strip() and row.remediation.strip()
-    assert placeholders(row.cause) | placeholders(row.remediation) <= FACTS
+    assert placeholders(row.cause) | placeholders(row.remediation) <= KNOWN_FACTS  # one syntax: {fact}
 
 
 @pytest.mark.parametrize(("check_id", "error"), [(c, e) for c, errors in PRODUCED.items() for e in errors])

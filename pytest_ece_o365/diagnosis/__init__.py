@@ -12,9 +12,12 @@ from typing import Final
 
 from pytest_ece_o365.diagnosis import graph, mail, oauth
 from pytest_ece_o365.diagnosis.causes import owners
-from pytest_ece_o365.diagnosis.table import NETWORK_ROWS, Diagnosis
+from pytest_ece_o365.diagnosis.table import FACTS, NETWORK_ROWS, Diagnosis
 
 TABLE: Final[dict[tuple[str, str], Diagnosis]] = {**NETWORK_ROWS, **oauth.ROWS, **mail.ROWS, **graph.ROWS}
+
+#: Every ``{fact}`` a row may name: one placeholder syntax, filled by diagnosis.table.fill for every row.
+KNOWN_FACTS: Final = FACTS | oauth.OAUTH_FACTS | mail.MAIL_FACTS | {"mailbox"}
 
 #: cause id -> the one check that reports it.
 OWNERS: Final[dict[str, str]] = {cause: min(checks) for cause, checks in owners(TABLE).items()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from pytest_ece_o365.diagnosis import oauth as diagnosis_oauth
-from pytest_ece_o365.diagnosis.table import Diagnosis, finding
+from pytest_ece_o365.diagnosis.table import Diagnosis, fill, finding
 from pytest_ece_o365.knowledge import (
     CIPP_EXCHANGE_CAPABILITIES,
     MS_LICENSING_REFERENCE,
@@ -74,7 +74,7 @@ _LICENCE_OWNER: Final[Owner] = "exchange-admin"
 _TAC_E3 = "the E3 licence the TAC checklist asks for carries Exchange Online (Plan 2) (in GCC: Exchange Online (Plan 2) for Government). This is the TAC document's requirement; this tool knows of no Microsoft statement that OAuth for IMAP, POP or SMTP needs Plan 2."
 _ASSIGN_E3 = "Assign an Office 365 E3 or Microsoft 365 E3 or E5 licence (in GCC: Office 365 G3 or G5) with Exchange Online (Plan 2) switched on to the mailbox's user (Microsoft 365 admin center > Users > Active users > the user > Licenses and apps), or record the decision to keep this licence as a waiver of license.exchange for the mailbox in [[waivers]]."
 _KIOSK_IMAP = "Kiosk mailboxes have IMAP turned off by default (CAS mailbox plan ExchangeOnlineDeskless; POP stays on by default)."
-_ENABLE_IMAP = "Until then, if ECE reads this mailbox over IMAP, turn IMAP on for it in Exchange Online PowerShell: Set-CASMailbox <mailbox> -ImapEnabled $true (mailbox.inbound shows whether it is off)."
+_ENABLE_IMAP = "Until then, if ECE reads this mailbox over IMAP, turn IMAP on for it in Exchange Online PowerShell: Set-CASMailbox {mailbox} -ImapEnabled $true (mailbox.inbound shows whether it is off)."
 _SHARED_NOTE = f"Microsoft lets a shared mailbox under {SHARED_MAILBOX_UNLICENSED_GB} GB go unlicensed, but the TAC checklist asks for an E3 licence: assign one (Microsoft 365 admin center > Users > Active users > the mailbox's user > Licenses and apps) or record the decision as a waiver in [[waivers]]."
 
 
@@ -119,10 +119,10 @@ def graph_finding(
     check_id: str, error: str, seen: str, *, evidence: tuple[str, ...] = (), mailbox: str = ""
 ) -> Verdict:
     """The failed or advisory verdict of row ``(check_id, error)``: its cause, then what was seen; a
-    remediation's ``<mailbox>`` (a command line to paste) names ``mailbox`` when given."""
+    remediation's ``{mailbox}`` (a command line to paste) names ``mailbox`` when given."""
     row = ROWS[(check_id, error)]
-    detail = f"{row.cause} {seen}".strip()
-    remediation = row.remediation.replace("<mailbox>", mailbox) if mailbox else row.remediation
+    detail = f"{fill(row.cause, {'mailbox': mailbox})} {seen}".strip()
+    remediation = fill(row.remediation, {"mailbox": mailbox})
     return finding(check_id, error, row, detail, remediation, evidence=evidence)
 
 

@@ -18,7 +18,7 @@ from pytest_ece_o365.checks.mailbox import NOTHING_SENT, send_needs, send_test
 from pytest_ece_o365.config.deployment import Endpoint, Mailbox
 from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.diagnosis import TABLE
-from pytest_ece_o365.diagnosis.mail import ROWS
+from pytest_ece_o365.diagnosis.mail import MAIL_FACTS, ROWS
 from pytest_ece_o365.diagnosis.table import FACTS, placeholders
 from pytest_ece_o365.plugin.session import packaged_example
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
@@ -395,4 +395,4 @@ def test_every_produced_error_has_a_row(shared: bool) -> None:
 def test_rows_are_in_the_shared_table_and_complete(key: tuple[str, str]) -> None:
     row = TABLE[key]
     assert row is ROWS[key] and row.section == CHECKS[key[0]].section
-    assert placeholders(row.cause) | placeholders(row.remediation) <= FACTS
+    assert placeholders(row.cause) | placeholders(row.remediation) <= FACTS | MAIL_FACTS
