@@ -21,10 +21,7 @@ __all__ = ["BROKEN", "SCENARIOS", "ScenarioError", "apply_scenario", "build_tena
 
 
 def _first(tenant: Tenant, name: str, what: str, fits: Callable[[Mailbox], bool]) -> Mailbox:
-    for box in tenant.config_mailboxes:
-        if fits(box):
-            return box
-    raise ScenarioError(f'scenario "{name}" needs {what}; the configuration has none')
+    return tenant.first_mailbox(name, what, fits)
 
 
 def _with_token(box: Mailbox) -> bool:
@@ -144,25 +141,13 @@ def _smtp_auth_disabled_mailbox(tenant: Tenant) -> None:
 
 
 def _no_full_access(tenant: Tenant) -> None:
-    box = _first(
-        tenant,
-        "no-full-access",
-        'a mailbox with access = "shared" and a token_account',
-        lambda b: b.access == "shared" and b.token_account is not None,
-    )
-    assert box.token_account is not None
-    tenant.mailboxes[box.address.lower()].full_access.discard(box.token_account.lower())
+    box, delegate = tenant.first_shared_mailbox("no-full-access")
+    tenant.mailboxes[box.address.lower()].full_access.discard(delegate)
 
 
 def _no_send_as(tenant: Tenant) -> None:
-    box = _first(
-        tenant,
-        "no-send-as",
-        'a mailbox with access = "shared" and a token_account',
-        lambda b: b.access == "shared" and b.token_account is not None,
-    )
-    assert box.token_account is not None
-    tenant.mailboxes[box.address.lower()].send_as.discard(box.token_account.lower())
+    box, delegate = tenant.first_shared_mailbox("no-send-as")
+    tenant.mailboxes[box.address.lower()].send_as.discard(delegate)
 
 
 def _redirect_uri_not_registered(tenant: Tenant) -> None:

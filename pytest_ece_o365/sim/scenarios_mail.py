@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.sim.mailwire import MailWire, set_wire
-from pytest_ece_o365.sim.tenant import ScenarioError, Tenant
+from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = ["MAIL_SCENARIOS"]
 
@@ -43,16 +42,9 @@ BYE_14 = "* BYE Connection closed. 14"
 LOGON_FAILURE = "-ERR Logon failure: unknown user name or bad password."
 
 
-def _first(tenant: Tenant, name: str, what: str, fits: Callable[[Mailbox], bool]) -> Mailbox:
-    for box in tenant.config_mailboxes:
-        if fits(box):
-            return box
-    raise ScenarioError(f'scenario "{name}" needs {what}; the configuration has none')
-
-
 def _smtp_policy(name: str, text: str) -> Callable[[Tenant], None]:
     def flip(tenant: Tenant) -> None:
-        _first(tenant, name, "a mailbox", lambda box: True)
+        tenant.first_mailbox(name, "a mailbox", lambda box: True)
         set_wire(tenant, MailWire(smtp_auth=text))  # a policy on the sign-in: every SMTP login meets it
 
     return flip
@@ -60,21 +52,15 @@ def _smtp_policy(name: str, text: str) -> Callable[[Tenant], None]:
 
 def _inbound(name: str, protocol: str, **replies: str) -> Callable[[Tenant], None]:
     def flip(tenant: Tenant) -> None:
-        box = _first(tenant, name, f'a mailbox with inbound = "{protocol}"', lambda b: b.inbound == protocol)
+        box = tenant.first_mailbox(name, f'a mailbox with inbound = "{protocol}"', lambda b: b.inbound == protocol)
         set_wire(tenant, MailWire(target=box.address, **replies))
 
     return flip
 
 
 def _send_as_5_2_0(tenant: Tenant) -> None:
-    box = _first(
-        tenant,
-        "send-as-5-2-0",
-        'a mailbox with access = "shared" and a token_account',
-        lambda b: b.access == "shared" and b.token_account is not None,
-    )
-    assert box.token_account is not None
-    tenant.mailboxes[box.address.lower()].send_as.discard(box.token_account.lower())
+    box, delegate = tenant.first_shared_mailbox("send-as-5-2-0")
+    tenant.mailboxes[box.address.lower()].send_as.discard(delegate)
     set_wire(tenant, MailWire(send_as=SEND_AS_5_2_0))
 
 

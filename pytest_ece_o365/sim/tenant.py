@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import jwt
@@ -177,6 +178,24 @@ class Tenant:
         return self.accounts[key]
 
     # -- lookups -------------------------------------------------------------------------------
+    def first_mailbox(self, scenario: str, what: str, fits: Callable[[Mailbox], bool]) -> Mailbox:
+        """The first configured mailbox that ``fits`` — where a scenario flips its fault — or the
+        :class:`ScenarioError` saying what the configuration lacks for ``scenario``."""
+        for box in self.config_mailboxes:
+            if fits(box):
+                return box
+        raise ScenarioError(f'scenario "{scenario}" needs {what}; the configuration has none')
+
+    def first_shared_mailbox(self, scenario: str) -> tuple[Mailbox, str]:
+        """The first shared mailbox with a token_account, and that account (lower case)."""
+        box = self.first_mailbox(
+            scenario,
+            'a mailbox with access = "shared" and a token_account',
+            lambda b: b.access == "shared" and b.token_account is not None,
+        )
+        assert box.token_account is not None
+        return box, box.token_account.lower()
+
     def knows_tenant(self, name: str) -> bool:
         """Whether ``name`` (domain, GUID, or the multi-tenant aliases) designates this tenant."""
         name = name.lower()
