@@ -143,7 +143,7 @@ def judge_dns(observation: DnsObservation, timeout: float) -> Verdict:
 
 def _dns_evidence(observation: DnsObservation) -> tuple[str, ...]:
     lines = [f"resolver: {observation.resolver}"]
-    if observation.answered_by and observation.answered_by != observation.resolver:
+    if observation.answered_by:
         lines.append(f"answered by: {observation.answered_by}")
     if observation.cname_chain:
         lines.append("CNAME chain: " + " -> ".join(observation.cname_chain))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,9 @@ def test_healthy_tenant_passes_every_graph_check(pytester: pytest.Pytester) -> N
     assert "Office 365 E3 (ENTERPRISEPACK)" in rows[TARGETS[3]]["detail"]
     # the evidence is Graph's dialogue, without the reader's token
     evidence = "\n".join(rows[TARGETS[0]]["evidence"])
-    assert "GET https://graph.microsoft.com:" in evidence and "/v1.0/applications?$filter=appId" in evidence
+    # Microsoft's URL; where the simulator really answered is noted beside it (contract §4)
+    assert "GET https://graph.microsoft.com/v1.0/applications?$filter=appId" in evidence
+    assert re.search(r"connect 127\.0\.0\.1:\d+ \(graph\.microsoft\.com:443, simulated\)", evidence)
     assert "eyJ" not in json.dumps(list(rows.values()))
 
 
