@@ -37,9 +37,16 @@ def report(pytester: pytest.Pytester) -> Path:
 def test_title_and_summary_sit_above_the_table(report: Path) -> None:
     html = report.read_text(encoding="utf-8")
     assert "ECE ↔ Office 365 OAuth check — Contoso &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
-    assert "Findings by checklist section" in html
+    assert html.index("id='ece-verdict'") < html.index(
+        '<div id="environment-header">'
+    )  # our report before pytest-html's
+    assert "<h2>Findings</h2>" in html
     assert "What was seen" in html and "What to do" in html and "Who acts" in html
-    assert "External URL of Application" in html  # the setting's label for 12.6
+    assert (
+        "<dt>ECE setting</dt><dd>Partition &gt; Apps &gt; General Settings &gt; &quot;External URL of Application&quot;"
+        in html
+    )
+    assert "Report generated on" not in html  # pytest-html's local time without a zone
 
 
 def test_every_value_is_escaped(report: Path) -> None:
@@ -57,6 +64,7 @@ def test_a_browser_shows_summary_rows_and_statuses(report: Path, tmp_path: Path)
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout  # fmt: skip
     # pytest-html builds its table with JavaScript: these rows exist only if the page ran.
+    assert 'class="col-result">Advisory' in dom and 'class="col-result">Waived' in dom  # not "Passed"
     assert 'class="col-ecestatus">failed' in dom
     assert 'class="col-ecestatus">advisory' in dom
     assert 'class="col-ecestatus">waived' in dom

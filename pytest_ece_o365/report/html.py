@@ -1,23 +1,31 @@
-"""pytest-html hooks: title, the findings summary on top, a status and owner column, evidence extras.
+"""pytest-html hooks: title, our report above pytest-html's table, status words, evidence extras.
 
 Registered only when pytest-html is active, so a run without it never sees these hook names.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from pytest_ece_o365.plugin.collect import CheckItem, format_verdict
-from pytest_ece_o365.redact import redact
-from pytest_ece_o365.report.summary import report_title, summary_html
+from pytest_ece_o365.report import page
+from pytest_ece_o365.report.finding_html import capped_evidence
+from pytest_ece_o365.report.results import ResultRow
+from pytest_ece_o365.report.summary import report_title, simulated_banner, summary_html
 from pytest_ece_o365.verdict import Verdict
 
 if TYPE_CHECKING:
     from pytest_ece_o365.config.deployment import DeploymentConfig
-    from pytest_ece_o365.report.results import ResultRow, RunInfo
+    from pytest_ece_o365.report.results import RunInfo
+
+#: Statuses pytest records as "passed" that are not passes (contract §5: not "passed" in pytest-html).
+NOT_PASSED = ("advisory", "waived")
 
 
 class ReportedRun(Protocol):
@@ -33,15 +41,38 @@ class ReportedRun(Protocol):
     def rows(self) -> list[ResultRow]: ...
 
 
+def scenario_of(session: ReportedRun) -> str | None:
+    """The simulator's scenario in a ``--ece-simulate`` run (RunInfo may carry it; the session does)."""
+    scenario = getattr(session.info, "simulated", None)
+    if scenario:
+        return str(scenario)
+    simulator = getattr(session, "simulator", None)
+    return str(simulator.scenario) if simulator is not None else None
+
+
+def strict_of(session: ReportedRun) -> bool:
+    context = getattr(session, "context", None)
+    return bool(getattr(getattr(context, "options", None), "strict", False))
+
+
 class HtmlSummary:
     def __init__(self, session: ReportedRun) -> None:
         self.session = session
+        self.patch_filters = page.pytest_html_filters_patchable()
+
+    def head_html(self) -> str:
+        """What comes before the verdict: the simulated banner first, then the title."""
+        title = escape(report_title(self.session.deployment.name))
+        return f"{simulated_banner(scenario_of(self.session))}<h1 id='ece-title'>{title}</h1>"
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = report_title(self.session.deployment.name)
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        prefix.append(summary_html(self.session.deployment.name, [self.session.info], self.session.rows))
+        section = summary_html(
+            self.session.deployment.name, [self.session.info], self.session.rows, strict=strict_of(self.session)
+        )
+        prefix.append(page.marked(section))
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells.insert(1, "<th>Check status</th>")
@@ -51,6 +82,8 @@ class HtmlSummary:
         verdict: Verdict | None = getattr(report, "ece_verdict", None)
         status = verdict.status if verdict is not None else report.outcome
         owner = verdict.owner if verdict is not None and verdict.owner else ""
+        if status in NOT_PASSED and self.patch_filters and cells and "col-result" in cells[0]:
+            cells[0] = f'<td class="col-result">{status.capitalize()}</td>'
         cells.insert(1, f'<td class="col-ecestatus">{escape(status)}</td>')
         cells.insert(2, f'<td class="col-eceowner">{escape(owner)}</td>')
 
@@ -71,6 +104,41 @@ class HtmlSummary:
         if verdict is not None and verdict.evidence:
             from pytest_html import extras
 
-            evidence = escape(redact("\n".join(verdict.evidence)))
+            row = ResultRow("", "", verdict.status, "", "", "", evidence=verdict.evidence)
+            shown, cut = capped_evidence([row], None)  # redacted; capped like the findings' evidence
+            note = f"\n[{cut} more line(s) in the results file]" if cut else ""
+            evidence = escape("\n".join(shown) + note)
             report.extras = [*getattr(report, "extras", []), extras.html(f"<pre>Evidence:\n{evidence}</pre>")]
         return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Iterator[None]:
+        self._count_not_passed(session.config)
+        result = yield  # pytest-html (trylast) writes its page inside
+        html_path = session.config.getoption("htmlpath", None)
+        if html_path:
+            # The path as pytest-html resolves it (basereport.BaseReport.__init__).
+            page.rewrite(Path.cwd() / Path(os.path.expandvars(html_path)).expanduser(), self.head_html())
+        return result
+
+    def _count_not_passed(self, config: pytest.Config) -> None:
+        """pytest-html counts an advisory as "Passed": move those to counts of their own."""
+        if not self.patch_filters:
+            return
+        outcomes = _pytest_html_outcomes(config)
+        if outcomes is None or "passed" not in outcomes:
+            return
+        for status in NOT_PASSED:
+            count = sum(1 for row in self.session.rows if row.status == status)
+            outcomes["passed"]["value"] = max(0, outcomes["passed"]["value"] - count)
+            outcomes[status] = {"label": status.capitalize(), "value": count}
+
+
+def _pytest_html_outcomes(config: pytest.Config) -> dict[str, dict[str, Any]] | None:
+    """pytest-html's count per outcome (ReportData.outcomes of its registered report object)."""
+    for plugin in config.pluginmanager.get_plugins():
+        data = getattr(plugin, "_report", None)
+        outcomes = getattr(data, "outcomes", None)
+        if type(plugin).__module__.startswith("pytest_html") and isinstance(outcomes, dict):
+            return outcomes
+    return None

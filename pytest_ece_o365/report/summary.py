@@ -1,99 +1,115 @@
-"""The findings summary as HTML: deployment, counts per status, findings grouped by section.
+"""The report a support engineer reads cold (contract §5), as server-rendered HTML: the verdict and the
+counts, what could not be judged and why, the findings along the dependency chain, the provenance.
 
-Shared by the pytest-html report of a run and by ``ece-o365 merge``. Every value is escaped.
+Shared by the pytest-html report of a run and by ``ece-o365 merge``. Every value is redacted and escaped;
+nothing here needs JavaScript, so it reads the same with scripts blocked, in a mail client and in print.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 from itertools import groupby
 
-from pytest_ece_o365.catalog import CHECKS
-from pytest_ece_o365.redact import redact
+from pytest_ece_o365 import __version__
+from pytest_ece_o365.report.chain import Finding, group_findings, stage_name
+from pytest_ece_o365.report.finding_html import e, finding_html
+from pytest_ece_o365.report.outcome_view import RunOutcome, run_outcome
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
-from pytest_ece_o365.report.terminal import findings
+from pytest_ece_o365.report.theme import stylesheet
 
-FINDING_STATUSES = frozenset({"failed", "advisory", "waived"})
+__all__ = ["report_title", "simulated_banner", "summary_html"]
 
-STYLE = """<style>
-.ece-summary { font-family: Helvetica, Arial, sans-serif; margin-bottom: 1.5em; }
-.ece-summary table { border-collapse: collapse; margin: 0.3em 0 1em; }
-.ece-summary th, .ece-summary td { border: 1px solid #ccc; padding: 4px 8px; text-align: left;
-  vertical-align: top; }
-.ece-summary th { background: #f2f2f2; }
-.ece-counts span { display: inline-block; margin-right: 1em; padding: 2px 8px; border-radius: 3px; }
-.ece-failed { background: #f8d7da; } .ece-advisory, .ece-waived { background: #fff3cd; }
-.ece-passed { background: #d4edda; } .ece-skipped { background: #e2e3e5; }
-.ece-findings td.ece-owner { white-space: nowrap; font-weight: bold; }
-</style>"""
-
-
-def _e(value: object) -> str:
-    return escape(redact(str(value)), quote=True)
-
-
-def deployment_table(infos: Iterable[RunInfo]) -> str:
-    rows = []
-    for info in infos:
-        specials = ", ".join(info.engineering_specials) or "none"
-        rows.append(
-            f"<tr><td>{_e(info.host)}</td><td>{_e(', '.join(info.roles))}</td>"
-            f"<td>{_e(info.ece_version)}</td><td>{_e(specials)}</td><td>{_e(info.tenant)}</td>"
-            f"<td>{_e(info.generated_text)}</td></tr>"
-        )
-    header = (
-        "<tr><th>Host</th><th>Roles</th><th>ECE version</th><th>Engineering Specials</th>"
-        "<th>Tenant</th><th>Time (UTC)</th></tr>"
-    )
-    return f"<table class='ece-deployment'>{header}{''.join(rows)}</table>"
-
-
-def counts_line(rows: list[ResultRow]) -> str:
-    counts = summarize(rows)
-    spans = [f"<span class='ece-{status}'>{count} {status}</span>" for status, count in counts.items()]
-    return f"<p class='ece-counts'>{''.join(spans)}</p>"
-
-
-def ordered_findings(rows: list[ResultRow]) -> list[ResultRow]:
-    """:func:`~pytest_ece_o365.report.terminal.findings`, also for check ids this version does not know
-    (``ece-o365 merge`` reads files other versions wrote): those come last, by section and id."""
-    known = [row for row in rows if row.check in CHECKS]
-    unknown = [row for row in rows if row.check not in CHECKS and row.status in FINDING_STATUSES]
-    return findings(known) + sorted(unknown, key=lambda row: (row.section, row.check))
-
-
-def findings_tables(rows: list[ResultRow], *, with_host: dict[int, str] | None = None) -> str:
-    found = ordered_findings(rows)
-    if not found:
-        return "<p>No findings: every selected check passed or was skipped with its reason.</p>"
-    parts = []
-    host_header = "<th>Host</th>" if with_host else ""
-    for section, group in groupby(found, key=lambda row: row.section):
-        parts.append(f"<h3>{_e(section)}</h3><table class='ece-findings'>")
-        parts.append(
-            f"<tr><th>Status</th>{host_header}<th>Check</th><th>Target</th><th>What was seen</th>"
-            "<th>What to do</th><th>Who acts</th><th>ECE setting</th></tr>"
-        )
-        for row in group:
-            host_cell = f"<td>{_e(with_host.get(id(row), ''))}</td>" if with_host else ""
-            parts.append(
-                f"<tr class='ece-{row.status}'><td>{_e(row.status.upper())}</td>{host_cell}"
-                f"<td>{_e(row.check)}</td><td>{_e(row.target)}</td><td>{_e(row.detail)}</td>"
-                f"<td>{_e(row.remediation)}</td><td class='ece-owner'>{_e(row.owner or '')}</td>"
-                f"<td>{_e(row.setting or '')}</td></tr>"
-            )
-        parts.append("</table>")
-    return "".join(parts)
-
-
-def summary_html(deployment_name: str, infos: list[RunInfo], rows: list[ResultRow], **kwargs: object) -> str:
-    return (
-        f"{STYLE}<section class='ece-summary'><h2>Deployment: {_e(deployment_name)}</h2>"
-        f"{deployment_table(infos)}<h2>Results</h2>{counts_line(rows)}"
-        f"<h2>Findings by checklist section</h2>{findings_tables(rows, **kwargs)}</section>"  # type: ignore[arg-type]
-    )
+_VERDICT_SENTENCE = {
+    "FAIL": "At least one check failed: the findings below say what to change, and who changes it.",
+    "INCOMPLETE": "Nothing failed, but some checks could not be judged: this run does not show that all is well.",
+    "PASS": "Every selected check passed.",
+}
 
 
 def report_title(deployment_name: str) -> str:
     return f"ECE ↔ Office 365 OAuth check — {deployment_name}"
+
+
+def simulated_banner(scenario: str | None) -> str:
+    if not scenario:
+        return ""
+    return (
+        f"<p class='ece-banner' role='note'>SIMULATED RUN (scenario {e(scenario)}): these results come from "
+        "the built-in simulated Office 365 tenant on this machine's loopback, not from Microsoft's servers. "
+        "They say nothing about a real deployment.</p>"
+    )
+
+
+def _verdict_html(outcome: RunOutcome, rows: list[ResultRow]) -> str:
+    counts = summarize(rows)
+    items = "".join(f"<li class='ece-s-{e(status)}'>{count} {e(status)}</li>" for status, count in counts.items())
+    sentence = _VERDICT_SENTENCE.get(outcome.verdict, "")
+    if not rows:
+        sentence = "No check ran: this report says nothing about the deployment."
+    return (
+        f"<h2 id='ece-verdict'>Verdict</h2><p class='ece-verdict ece-verdict-{e(outcome.verdict)}'>"
+        f"{e(outcome.verdict)}</p><p>{e(sentence)}</p><ul class='ece-counts'>{items}</ul>"
+    )
+
+
+def _unjudged_html(outcome: RunOutcome) -> str:
+    total = sum(len(group) for _, group in outcome.unjudged)
+    if not total:
+        return "<p>Every selected check could be judged.</p>"
+    parts = [f"<h3>{total} check(s) could not be judged</h3><ul>"]
+    for reason, group in outcome.unjudged:
+        which = ", ".join(f"{row.check} for {row.target or 'the deployment'}" for row in group)
+        parts.append(f"<li><strong>{e(reason)}</strong> ({len(group)}): {e(which)}</li>")
+    parts.append("</ul>")
+    return "".join(parts)
+
+
+def _findings_html(findings: list[Finding], hosts: dict[int, str] | None) -> str:
+    if not findings:
+        return "<h2>Findings</h2><p>No findings: no check failed, advised or was waived.</p>"
+    parts = [
+        "<h2>Findings</h2><p>Along the dependency chain (configuration → DNS → TCP → TLS → token → mailbox "
+        "login → directory): fix the first one first, it may explain the ones after it.</p>"
+    ]
+    for stage, group in groupby(findings, key=lambda finding: finding.stage):
+        parts.append(f"<h3>{e(stage_name(stage))}</h3>")
+        parts.extend(finding_html(finding, hosts) for finding in group)
+    return "".join(parts)
+
+
+def _provenance_html(infos: Iterable[RunInfo]) -> str:
+    parts = ["<h2>Provenance</h2>"]
+    for info in infos:
+        # command and config_sha256 are newer RunInfo fields: read them defensively (older files lack them).
+        fields = [
+            ("Tool", f"pytest-ece-o365 {__version__}"),
+            ("Knowledge tables dated", info.knowledge_date or "not recorded"),
+            ("ECE version", f"{info.ece_version} ({', '.join(info.engineering_specials) or 'no ES'})"),
+            ("Roles", ", ".join(info.roles) or "none"),
+            ("Host", info.host),
+            ("Tenant", info.tenant),
+            ("Command line (redacted)", str(getattr(info, "command", "") or "not recorded")),
+            ("Configuration SHA-256", str(getattr(info, "config_sha256", "") or "not recorded")),
+            ("Time (UTC)", info.generated_text),
+        ]
+        body = "".join(f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in fields)
+        parts.append(f"<dl class='ece-provenance'>{body}</dl>")
+    return "".join(parts)
+
+
+def summary_html(
+    deployment_name: str,
+    infos: list[RunInfo],
+    rows: list[ResultRow],
+    *,
+    with_host: dict[int, str] | None = None,
+    strict: bool = False,
+) -> str:
+    """The report's own section: style, verdict, counts, what could not be judged, findings, provenance."""
+    outcome = run_outcome(rows, strict=strict)
+    findings, _ = group_findings(rows)
+    return (
+        f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
+        f"{_verdict_html(outcome, rows)}{_unjudged_html(outcome)}"
+        f"{_findings_html(findings, with_host)}{_provenance_html(infos)}</section>"
+    )

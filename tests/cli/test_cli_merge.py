@@ -52,14 +52,14 @@ def test_merged_html_has_every_host_and_findings_with_their_host(tmp_path: Path)
     assert merge(svc, app, "--html", tmp_path / "out" / "m.html", "--json", tmp_path / "m.json") == 1
     page = (tmp_path / "out" / "m.html").read_text(encoding="utf-8")
     assert "<title>ECE ↔ Office 365 OAuth check — Contoso (prod)</title>" in page
-    assert page.count("<th>Host</th>") >= 2  # deployment table and findings
-    assert "<td>ece-svc01</td><td>services</td>" in page and "<td>ece-app01</td><td>application</td>" in page
-    finding = page[page.index("Findings by checklist section") :]
-    assert "<td>FAILED</td><td>ece-svc01</td><td>token.refresh</td>" in finding
-    assert "<td>ADVISORY</td><td>ece-app01</td><td>network.tls</td>" in finding
-    assert "<td>FAILED</td><td>ece-app01</td><td>future.check</td>" in finding  # unknown id: still shown
+    assert "<dt>Roles</dt><dd>services</dd><dt>Host</dt><dd>ece-svc01</dd>" in page  # provenance per host
+    assert "<dt>Roles</dt><dd>application</dd><dt>Host</dt><dd>ece-app01</dd>" in page
+    finding = page[page.index("<h2>Findings</h2>") :]
+    assert "FAILED</span> token.refresh" in finding and "support@example.com (seen from ece-svc01)" in finding
+    assert "ADVISORY</span> network.tls" in finding and "login.microsoftonline.com:443 (seen from ece-app01)" in finding
+    assert "FAILED</span> future.check" in finding  # unknown id: still shown, last
     assert "AADSTS700082 &lt;expired&gt;" in page
-    assert "<span class='ece-failed'>2 failed</span>" in page and "<span class='ece-passed'>1 passed</span>" in page
+    assert "<li class='ece-s-failed'>2 failed</li>" in page and "<li class='ece-s-passed'>1 passed</li>" in page
     per_host = page[page.index("Results per host") :]
     assert "ece-svc01 — services" in per_host and "ece-app01 — application" in per_host
     assert "<script" not in page

@@ -1,0 +1,138 @@
+"""One finding as HTML (contract §5.3): check id, status word, who acts, what was seen, the fix, one
+documentation link, the ECE setting label, the targets it hits, the results it blocked, and its evidence
+folded and capped. Every value is redacted and escaped; nothing needs JavaScript.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from pytest_ece_o365.redact import redact
+from pytest_ece_o365.report.chain import Finding
+from pytest_ece_o365.report.results import ResultRow
+
+#: Evidence kept per finding (all its targets together): enough for a protocol dialogue, small enough
+#: that 50 checks stay under 300 KB (contract §5). The results file keeps every line.
+EVIDENCE_MAX_LINES = 40
+EVIDENCE_MAX_CHARS = 4000
+
+OWNER_WORDS = {
+    "ece-admin": "ECE administrator",
+    "azure-admin": "Azure (Entra ID) administrator",
+    "exchange-admin": "Exchange Online administrator",
+    "network": "network team",
+}
+
+
+def e(value: object) -> str:
+    return escape(redact(str(value)), quote=True)
+
+
+def status_badge(status: str) -> str:
+    return f"<span class='ece-badge ece-s-{e(status)}'>{e(status.upper())}</span>"
+
+
+def owner_text(owner: str | None) -> str:
+    if not owner:
+        return "not stated"
+    word = OWNER_WORDS.get(owner)
+    return f"{e(owner)} ({e(word)})" if word else e(owner)
+
+
+def doc_link(url: str) -> str:
+    # Only web links: a value from a results file must not become a javascript: or file: link.
+    if not url.startswith(("https://", "http://")):
+        return ""
+    return f"<a href='{e(url)}' rel='noreferrer'>{e(url)}</a>"
+
+
+def target_label(row: ResultRow, hosts: dict[int, str] | None) -> str:
+    label = row.target or "the deployment"
+    host = hosts.get(id(row)) if hosts else None
+    return f"{label} (seen from {host})" if host else label
+
+
+def capped_evidence(rows: list[ResultRow], hosts: dict[int, str] | None) -> tuple[list[str], int]:
+    """The evidence lines shown (each target's under its name when there are several) and how many were cut."""
+    shown: list[str] = []
+    size = 0
+    cut = 0
+    for row in rows:
+        lines = ([f"--- {target_label(row, hosts)} ---"] if len(rows) > 1 and row.evidence else []) + [
+            redact(line) for line in row.evidence
+        ]
+        for line in lines:
+            if len(shown) >= EVIDENCE_MAX_LINES or size + len(line) > EVIDENCE_MAX_CHARS:
+                cut += 1
+                continue
+            shown.append(line)
+            size += len(line) + 1
+    return shown, cut
+
+
+def evidence_html(rows: list[ResultRow], hosts: dict[int, str] | None) -> str:
+    shown, cut = capped_evidence(rows, hosts)
+    if not shown:
+        return "<p class='ece-note'>No evidence recorded.</p>"
+    note = ""
+    if cut:
+        note = (
+            f"<p class='ece-note'>{cut} more evidence line(s) cut to keep the report small: "
+            "the results file (--ece-json) holds every line.</p>"
+        )
+    return (
+        f"<details><summary>Evidence ({len(shown)} line(s))</summary>"
+        f"<pre class='ece-evidence'>{escape(chr(10).join(shown))}</pre>{note}</details>"
+    )
+
+
+def _fixes_html(finding: Finding) -> str:
+    fixes = [(fix, targets) for fix, targets in finding.fixes() if fix]
+    if not fixes:
+        return "<span class='ece-note'>No fix stated.</span>"
+    if len(fixes) == 1:
+        return f"<span class='ece-fix'>{e(fixes[0][0])}</span>"
+    parts = [
+        f"<p>For {e(', '.join(target or 'the deployment' for target in targets))}:</p>"
+        f"<span class='ece-fix'>{e(fix)}</span>"
+        for fix, targets in fixes
+    ]
+    return "".join(parts)
+
+
+def _blocked_html(finding: Finding, hosts: dict[int, str] | None) -> str:
+    if not finding.blocked:
+        return ""
+    items = []
+    for row in finding.blocked:
+        check, target = row.blocked_by or ("", "")
+        items.append(
+            f"<li>{e(row.check)} for {e(target_label(row, hosts))}: "
+            f"blocked by {e(check)} for {e(target or 'the deployment')}</li>"
+        )
+    return f"<dt>Not judged</dt><dd>{len(items)} result(s) this finding explains:<ul>{''.join(items)}</ul></dd>"
+
+
+def finding_html(finding: Finding, hosts: dict[int, str] | None = None) -> str:
+    first = finding.first
+    targets = [target_label(row, hosts) for row in finding.rows]
+    hits = f"{len(targets)} targets: " if len(targets) > 1 else ""
+    doc = doc_link(first.doc)
+    rows = [
+        ("Targets" if len(targets) > 1 else "Target", hits + e(", ".join(targets))),
+        ("Who acts", owner_text(first.owner)),
+        ("What was seen", e(first.detail)),
+        ("What to do", _fixes_html(finding)),
+    ]
+    if first.setting:
+        rows.append(("ECE setting", e(first.setting)))
+    if doc:
+        rows.append(("Documentation", doc))
+    if first.cause:
+        rows.append(("Cause id", f"<code>{e(first.cause)}</code>"))
+    body = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
+    return (
+        f"<article class='ece-finding ece-{e(first.status)}' data-check='{e(first.check)}'>"
+        f"<h4>{status_badge(first.status)} {e(first.check)} — {e(first.title)}</h4>"
+        f"<dl>{body}{_blocked_html(finding, hosts)}</dl>{evidence_html(finding.rows, hosts)}</article>"
+    )
