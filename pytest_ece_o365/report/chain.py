@@ -62,12 +62,13 @@ class Finding:
     def stage(self) -> int:
         return stage(self.check)
 
-    def fixes(self) -> list[tuple[str, list[str]]]:
-        """Each distinct fix with the targets it is for (one entry when every target's fix is the same)."""
-        by_fix: dict[str, list[str]] = {}
+    def distinct(self, field: str) -> list[tuple[str, list[str]]]:
+        """Each distinct value of ``field`` (detail, remediation) with the targets it is for: one entry when
+        every target's is the same (a tenant-wide cause), else one per value, in target order."""
+        by_value: dict[str, list[str]] = {}
         for row in self.rows:
-            by_fix.setdefault(row.remediation, []).append(row.target)
-        return list(by_fix.items())
+            by_value.setdefault(str(getattr(row, field)), []).append(row.target)
+        return list(by_value.items())
 
     def sort_key(self) -> tuple[int, int, int, str, str]:
         order = _CATALOG_ORDER.get(self.check, len(_CATALOG_ORDER))

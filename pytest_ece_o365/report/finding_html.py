@@ -86,16 +86,17 @@ def evidence_html(rows: list[ResultRow], hosts: dict[int, str] | None) -> str:
     )
 
 
-def _fixes_html(finding: Finding) -> str:
-    fixes = [(fix, targets) for fix, targets in finding.fixes() if fix]
-    if not fixes:
-        return "<span class='ece-note'>No fix stated.</span>"
-    if len(fixes) == 1:
-        return f"<span class='ece-fix'>{e(fixes[0][0])}</span>"
+def _per_target(finding: Finding, field: str, css: str) -> str:
+    """``field`` of the finding's rows: once when every target has the same, else each with its targets."""
+    values = [(value, targets) for value, targets in finding.distinct(field) if value]
+    if not values:
+        return "<span class='ece-note'>Not stated.</span>"
+    if len(values) == 1:
+        return f"<span class='{css}'>{e(values[0][0])}</span>"
     parts = [
         f"<p>For {e(', '.join(target or 'the deployment' for target in targets))}:</p>"
-        f"<span class='ece-fix'>{e(fix)}</span>"
-        for fix, targets in fixes
+        f"<span class='{css}'>{e(value)}</span>"
+        for value, targets in values
     ]
     return "".join(parts)
 
@@ -121,8 +122,8 @@ def finding_html(finding: Finding, hosts: dict[int, str] | None = None) -> str:
     rows = [
         ("Targets" if len(targets) > 1 else "Target", hits + e(", ".join(targets))),
         ("Who acts", owner_text(first.owner)),
-        ("What was seen", e(first.detail)),
-        ("What to do", _fixes_html(finding)),
+        ("What was seen", _per_target(finding, "detail", "ece-seen")),
+        ("What to do", _per_target(finding, "remediation", "ece-fix")),
     ]
     if first.setting:
         rows.append(("ECE setting", e(first.setting)))
