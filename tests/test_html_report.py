@@ -71,3 +71,18 @@ def test_a_browser_shows_summary_rows_and_statuses(report: Path, tmp_path: Path)
     assert "prod.toml::web_url.external_url" in dom
     assert "uses http://, not https://" in dom
     assert "<script>alert(1)</script>" not in dom
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_an_advisory_fails_the_verdict_only_under_strict(pytester: pytest.Pytester, strict: bool) -> None:
+    flags = ["--ece-strict"] if strict else []
+    result = pytester.runpytest("--ece-simulate=client-secret-expiring", *flags, "--html", "r.html",
+                                "--self-contained-html")  # fmt: skip
+    assert result.ret == (1 if strict else 0)
+    html = (pytester.path / "r.html").read_text(encoding="utf-8")
+    assert ("<p class='ece-verdict ece-verdict-FAIL'>FAIL</p>" in html) is strict
+    assert ("<p class='ece-verdict ece-verdict-" in html) and (
+        "class='ece-verdict ece-verdict-PASS" not in html or not strict
+    )
+    assert "ADVISORY</span> azure_app.client_secret" in html
+    assert "SIMULATED RUN (scenario client-secret-expiring)" in html

@@ -122,6 +122,7 @@ span.waived,.waived .col-result{color:var(--ece-waived)}
 .ece-fix{font-family:Consolas,"DejaVu Sans Mono",monospace;font-size:13px;white-space:pre-wrap;
   background:var(--ece-code-bg);padding:4px 6px;border-radius:3px;display:block}
 .ece-seen{display:block}
+.ece-finding dd p{margin:0.4em 0 0.15em}
 .ece-report details{margin:6px 0 0}
 .ece-report summary{cursor:pointer;font-weight:bold}
 .ece-evidence{background:var(--ece-code-bg);padding:6px 8px;margin:4px 0 0;white-space:pre-wrap;
