@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 from deployments import deployment_text
+from html_run import EXTRA_MAILBOXES, article
+
+from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.report.finding_html import UNFOLDED_WORDINGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 HOSTILE_NAME = "Contoso <script>alert(1)</script> & Co"
@@ -83,3 +87,18 @@ def test_an_advisory_fails_the_verdict_only_under_strict(pytester: pytest.Pytest
     assert ("<p class='ece-verdict ece-verdict-FAIL'>FAIL</p>" in html) is strict
     assert "ADVISORY</span> azure_app.client_secret" in html
     assert "SIMULATED RUN (scenario client-secret-expiring)" in html
+
+
+def test_a_tenant_wide_cause_on_four_mailboxes_is_one_finding_with_the_rest_folded(pytester: pytest.Pytester) -> None:
+    example = packaged_example().read_text(encoding="utf-8")
+    (pytester.path / "prod.toml").write_text(example.replace("\n[o365]", EXTRA_MAILBOXES + "\n[o365]", 1))
+    pytester.runpytest("--ece-config", "prod.toml", "--ece-simulate=smtp-auth-disabled", "-m", "mailbox",
+                       "--html", "r.html", "--self-contained-html")  # fmt: skip
+    html = (pytester.path / "r.html").read_text(encoding="utf-8")
+    assert html.count("data-check='mailbox.smtp'") == 1
+    card = article(html, "mailbox.smtp")
+    addresses = ["support@example.com", "sales@example.com", "billing@example.com", "help@example.com"]
+    assert "<dt>Targets</dt><dd>4 targets: " + ", ".join(addresses) in card
+    assert card.count("Set-TransportConfig -SmtpClientAuthenticationDisabled $false") == 4  # each its own values
+    folded = card[card.index("<details><summary>The same for") :]
+    assert all(f"For {address}:" in folded for address in addresses[UNFOLDED_WORDINGS:])

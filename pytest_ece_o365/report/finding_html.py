@@ -86,6 +86,16 @@ def evidence_html(rows: list[ResultRow], hosts: dict[int, str] | None) -> str:
     )
 
 
+#: Beyond this many distinct wordings (one cause on many mailboxes, each named in its own text), the first is
+#: shown and the others are folded: 20 mailboxes must not make 20 screens of one tenant-wide cause.
+UNFOLDED_WORDINGS = 3
+
+
+def _for_targets(value: str, targets: list[str], css: str) -> str:
+    names = ", ".join(target or "the deployment" for target in targets)
+    return f"<p>For {e(names)}:</p><span class='{css}'>{e(value)}</span>"
+
+
 def _per_target(finding: Finding, field: str, css: str) -> str:
     """``field`` of the finding's rows: once when every target has the same, else each with its targets."""
     values = [(value, targets) for value, targets in finding.distinct(field) if value]
@@ -93,12 +103,16 @@ def _per_target(finding: Finding, field: str, css: str) -> str:
         return "<span class='ece-note'>Not stated.</span>"
     if len(values) == 1:
         return f"<span class='{css}'>{e(values[0][0])}</span>"
-    parts = [
-        f"<p>For {e(', '.join(target or 'the deployment' for target in targets))}:</p>"
-        f"<span class='{css}'>{e(value)}</span>"
-        for value, targets in values
-    ]
-    return "".join(parts)
+    shown = "".join(_for_targets(value, targets, css) for value, targets in values[:UNFOLDED_WORDINGS])
+    rest = values[UNFOLDED_WORDINGS:]
+    if not rest:
+        return shown
+    folded = "".join(_for_targets(value, targets, css) for value, targets in rest)
+    count = sum(len(targets) for _, targets in rest)
+    return (
+        f"{shown}<details><summary>The same for {count} more target(s), each with its own values</summary>"
+        f"{folded}</details>"
+    )
 
 
 def _blocked_html(finding: Finding, hosts: dict[int, str] | None) -> str:
