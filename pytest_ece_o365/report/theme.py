@@ -135,7 +135,12 @@ span.waived,.waived .col-result{color:var(--ece-waived)}
 .ece-pytest-html-heading{border-top:1px solid var(--ece-border);padding-top:1em}
 @media print{
   body{max-width:none;min-width:0;padding:0;font-size:11pt}
-  .ece-finding,.ece-fix,.ece-finding dd{overflow:visible;white-space:pre-wrap}
+  .ece-finding,.ece-fix,.ece-finding dd{overflow:visible}
+  .ece-finding{break-inside:auto}
+  .ece-report h2,.ece-report h3,.ece-finding h4,.ece-finding dt{break-after:avoid}
+  .ece-fix,.ece-finding dd p{break-inside:avoid}
+  /* pytest-html's part prints as one line per result: its folded rows repeat the findings above */
+  .extras-row,#environment,#environment-header{display:none}
   .ece-report details::details-content{content-visibility:visible;display:block}
   #results-table,.logwrapper{max-height:none;overflow:visible}
   .logwrapper .logexpander,.controls,.filter,.summary__reload{display:none}
