@@ -6,6 +6,7 @@ import pytest
 
 from pytest_ece_o365.report import page
 from pytest_ece_o365.report.chain import STAGES, group_findings, stage
+from pytest_ece_o365.report.html import LOG_MAX_CHARS, capped_log
 from pytest_ece_o365.report.results import ResultRow
 from pytest_ece_o365.report.theme import DARK, LIGHT, TEXT_ON, contrast
 
@@ -69,3 +70,11 @@ def test_every_text_colour_meets_aa_on_every_background_it_is_drawn_on(palette: 
     for text, backgrounds in TEXT_ON.items():
         for background in backgrounds:
             assert contrast(palette[text], palette[background]) >= 4.5, (text, background)
+
+
+def test_a_rows_captured_output_is_cut_at_whole_lines_with_a_note() -> None:
+    entry = "".join(f"DEBUG line {index} &amp; more\n" for index in range(2000))
+    capped = capped_log(entry)
+    assert len(capped) < LOG_MAX_CHARS + 200 and "characters of captured output cut" in capped
+    assert capped.split("\n")[-3].endswith("&amp; more")  # no entity cut in half
+    assert capped_log("short\n") == "short\n"

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Statuses pytest records as "passed" that are not passes (contract §5: not "passed" in pytest-html).
 NOT_PASSED = ("advisory", "waived")
+#: Captured output kept per pytest-html row (with the capped evidence, 50 rows stay far below 1 MB).
+LOG_MAX_CHARS = 3000
 
 
 class ReportedRun(Protocol):
@@ -94,7 +96,7 @@ class HtmlSummary:
             return
         if report.longreprtext and data:
             del data[0]  # pytest-html's rendering of the failure or skip: the finding replaces it
-        data[:] = [entry for entry in data if entry != "No log output captured."]
+        data[:] = [capped_log(entry) for entry in data if entry != "No log output captured."]
         data.insert(0, escape(format_verdict(verdict, with_evidence=False)) + "\n")
 
     @pytest.hookimpl(wrapper=True)
@@ -132,6 +134,15 @@ class HtmlSummary:
             count = sum(1 for row in self.session.rows if row.status == status)
             outcomes["passed"]["value"] = max(0, outcomes["passed"]["value"] - count)
             outcomes[status] = {"label": status.capitalize(), "value": count}
+
+
+def capped_log(entry: str) -> str:
+    """A row's captured output (already escaped), cut to :data:`LOG_MAX_CHARS`: a DEBUG log must not push the
+    page past its 1 MB cap (contract §5); the terminal run (``-rA``) shows it whole."""
+    if len(entry) <= LOG_MAX_CHARS:
+        return entry
+    cut = entry[:LOG_MAX_CHARS].rsplit("\n", 1)[0]  # whole lines: never half an HTML entity
+    return f"{cut}\n[{len(entry) - len(cut)} more characters of captured output cut to keep the report small]\n"
 
 
 def _pytest_html_outcomes(config: pytest.Config) -> dict[str, dict[str, Any]] | None:
