@@ -8,6 +8,7 @@ from pytest_ece_o365.report import page
 from pytest_ece_o365.report.chain import STAGES, group_findings, stage
 from pytest_ece_o365.report.html import LOG_MAX_CHARS, capped_log
 from pytest_ece_o365.report.results import ResultRow
+from pytest_ece_o365.report.summary import summary_html
 from pytest_ece_o365.report.theme import DARK, LIGHT, TEXT_ON, contrast
 
 
@@ -78,3 +79,9 @@ def test_a_rows_captured_output_is_cut_at_whole_lines_with_a_note() -> None:
     assert len(capped) < LOG_MAX_CHARS + 200 and "characters of captured output cut" in capped
     assert capped.split("\n")[-3].endswith("&amp; more")  # no entity cut in half
     assert capped_log("short\n") == "short\n"
+
+
+def test_a_run_that_executed_nothing_never_reads_as_all_well() -> None:
+    html = summary_html("x", [], [])
+    assert "No check ran: this report says nothing about the deployment." in html
+    assert "'ece-verdict ece-verdict-PASS'" not in html and "could be judged" not in html and "No findings" in html

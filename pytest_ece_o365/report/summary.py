@@ -52,10 +52,10 @@ def _verdict_html(outcome: RunOutcome, rows: list[ResultRow]) -> str:
     )
 
 
-def _unjudged_html(outcome: RunOutcome) -> str:
+def _unjudged_html(outcome: RunOutcome, ran: bool) -> str:
     total = sum(len(group) for _, group in outcome.unjudged)
     if not total:
-        return "<p>Every selected check could be judged.</p>"
+        return "<p>Every selected check could be judged.</p>" if ran else ""
     parts = [f"<h3>{total} check(s) could not be judged</h3><ul>"]
     for reason, group in outcome.unjudged:
         which = ", ".join(f"{row.check} for {row.target or 'the deployment'}" for row in group)
@@ -80,9 +80,9 @@ def _findings_html(findings: list[Finding], hosts: dict[int, str] | None) -> str
 def _provenance_html(infos: Iterable[RunInfo]) -> str:
     parts = ["<h2>Provenance</h2>"]
     for info in infos:
-        # command and config_sha256 are newer RunInfo fields: read them defensively (older files lack them).
+        # tool_version, command and config_sha256 may be absent from RunInfo (older files lack them).
         fields = [
-            ("Tool", f"pytest-ece-o365 {__version__}"),
+            ("Tool", f"pytest-ece-o365 {getattr(info, 'tool_version', '') or __version__}"),
             ("Knowledge tables dated", info.knowledge_date or "not recorded"),
             ("ECE version", f"{info.ece_version} ({', '.join(info.engineering_specials) or 'no ES'})"),
             ("Roles", ", ".join(info.roles) or "none"),
@@ -110,6 +110,6 @@ def summary_html(
     findings, _ = group_findings(rows)
     return (
         f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
-        f"{_verdict_html(outcome, rows)}{_unjudged_html(outcome)}"
+        f"{_verdict_html(outcome, rows)}{_unjudged_html(outcome, bool(rows))}"
         f"{_findings_html(findings, with_host)}{_provenance_html(infos)}</section>"
     )
