@@ -96,9 +96,25 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # --help, --version and --markers work whatever the deployment file holds
     if not asks_for_a_run(config):
         return  # an unrelated pytest run: load nothing more
+    if distributes(config):
+        raise pytest.UsageError(XDIST_REFUSAL)
     from pytest_ece_o365.plugin.session import start_run
 
     start_run(config)
+
+
+#: contract §1: with pytest-xdist distributing, each worker would start its own survey (and simulator) and the
+#: controller, which runs no check, would write the report; so the run refuses. ``-n 0`` runs in-process.
+XDIST_REFUSAL = "the checklist runs in one process (it is already concurrent): drop -n (or use -n 0)"
+
+
+def distributes(config: pytest.Config) -> bool:
+    """Whether pytest-xdist sends the tests to workers (``-n N`` with N > 0, ``--dist`` with ``--tx``), or
+    this process is such a worker; xdist's own test (``xdist.plugin._is_distribution_mode``)."""
+    if hasattr(config, "workerinput"):
+        return True
+    dist = getattr(config.option, "dist", "no")
+    return dist != "no" and bool(getattr(config.option, "tx", None)) and not config.option.collectonly
 
 
 def asks_for_a_run(config: pytest.Config) -> bool:

@@ -79,6 +79,7 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         verdict = self.ece.judge(self.check, self.target)
         self.verdict = verdict
+        self.user_properties.extend(junit_properties(verdict, self.check.spec.id, self.target.label))
         if verdict.status == "skipped":
             # Reported at the deployment file, not at this module's line. pytest has no public way to
             # say so (its own skipping.py does the same); tests/test_skip_location.py guards it.
@@ -99,6 +100,20 @@ class CheckItem(pytest.Item):
     @property
     def context(self) -> CheckContext:
         return self.ece.context
+
+
+def junit_properties(verdict: Verdict, check: str, target: str) -> list[tuple[str, str]]:
+    """The testcase properties of ``--junitxml`` (one finding model, contract §4): JUnit knows only pass,
+    fail and skip, so an advisory or waived result — a JUnit pass — says what it is here, with its cause
+    and the finding's text, for CI to see."""
+    properties = [("ece_check", check), ("ece_target", target), ("ece_status", verdict.status)]
+    if verdict.cause:
+        properties.append(("ece_cause", verdict.cause))
+    if verdict.owner:
+        properties.append(("ece_owner", verdict.owner))
+    if verdict.status in ("advisory", "waived"):
+        properties.append(("ece_finding", format_verdict(verdict, with_evidence=False)))
+    return [(name, redact(value)) for name, value in properties]
 
 
 def _markers(check: Check, target: Target) -> Iterator[str]:

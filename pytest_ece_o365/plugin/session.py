@@ -17,14 +17,17 @@ import pytest
 
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
-from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
 from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
-from pytest_ece_o365.plugin.waivers import apply_waivers
+from pytest_ece_o365.plugin.provenance import html_report, remember_secrets, run_info
+from pytest_ece_o365.plugin.rows import result_row
+from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
 from pytest_ece_o365.redact import redact
-from pytest_ece_o365.report.results import ResultRow, RunInfo, knowledge_date, summarize, write_results
-from pytest_ece_o365.report.terminal import write_findings
+from pytest_ece_o365.report.casenote import case_note_lines
+from pytest_ece_o365.report.results import ResultRow, summarize, write_results
+from pytest_ece_o365.report.terminal import write_case_note, write_findings
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
 
@@ -55,7 +58,7 @@ def start_run(config: pytest.Config) -> None:
     roles, role_source = choose_roles(config.getoption("ece_role"), deployment)
     timeout = config.getoption("ece_timeout") or deployment.network.timeout
     options = RunOptions(timeout, config.getoption("ece_strict"), config.getoption("ece_send_test_mail"))
-    session = EceSession(deployment, source_text, roles, role_source, options, secrets, simulator)
+    session = EceSession(deployment, source_text, roles, role_source, options, secrets, simulator, config=config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "ece-o365-run")
     if config.pluginmanager.hasplugin("html"):
@@ -121,6 +124,8 @@ class EceSession:
         options: RunOptions,
         secrets: SecretSource,
         simulator: Any = None,
+        *,
+        config: pytest.Config,
     ) -> None:
         self.deployment = deployment
         self.source_text = source_text
@@ -130,15 +135,7 @@ class EceSession:
         self.rows: list[ResultRow] = []
         self._session: pytest.Session | None = None
         self.json_error = ""
-        self.info = RunInfo(
-            host=socket.gethostname(),
-            roles=roles,
-            deployment=deployment.name,
-            ece_version=str(deployment.ece.version),
-            engineering_specials=tuple(str(es) for es in deployment.ece.engineering_specials),
-            tenant=deployment.azure_ad.tenant,
-            knowledge_date=knowledge_date(),
-        )
+        self.info = run_info(config, deployment, roles, simulator, options.strict)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -245,27 +242,7 @@ class EceSession:
         item = self._items.get(report.nodeid)
         if item is None:
             return None
-        spec = item.check.spec
-        verdict: Verdict | None = getattr(report, "ece_verdict", None)
-        if verdict is None:
-            verdict = _verdict_without_check(report)
-        return ResultRow(
-            check=spec.id,
-            target=item.target.label,
-            status=verdict.status,
-            section=spec.section_name,
-            title=spec.title,
-            detail=verdict.detail,
-            remediation=verdict.remediation,
-            owner=verdict.owner,
-            setting=verdict.setting,
-            evidence=verdict.evidence,
-            nodeid=report.nodeid,
-            duration_s=report.duration,
-            cause=verdict.cause,
-            blocked_by=verdict.blocked_by,
-            doc=verdict.doc,
-        )
+        return result_row(item, report)
 
     @property
     def _items(self) -> dict[str, CheckItem]:
@@ -279,6 +256,8 @@ class EceSession:
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         write_findings(terminalreporter, self.rows)
+        for waiver in self.unused_waivers():
+            terminalreporter.write_line(f"ece-o365: {unused_waiver_line(waiver)}", yellow=True)
         json_path = config.getoption("ece_json")
         if self.json_error:
             terminalreporter.write_line(f"ece-o365: {self.json_error}", red=True, bold=True)
@@ -286,10 +265,13 @@ class EceSession:
             terminalreporter.write_line(f"ece-o365: results written to {json_path}")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        # Before anything is written: a secret on the command line is masked in `command` too.
+        remember_secrets(self.deployment, self.context.secrets)
         json_path = session.config.getoption("ece_json")
         if json_path:
+            unused = [waiver_entry(waiver) for waiver in self.unused_waivers()]
             try:
-                write_results(session.config.invocation_params.dir / json_path, self.info, self.rows)
+                write_results(session.config.invocation_params.dir / json_path, self.info, self.rows, unused)
             except OSError as exc:
                 self.json_error = f"cannot write the results file {json_path}: {exc.strerror or exc}"
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
@@ -297,6 +279,18 @@ class EceSession:
         strict = self.context.options.strict
         if strict and summarize(self.rows)["advisory"] and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The case note ends the terminal run (contract §5.5): here, after pytest-html and our page
+        rewrite have written the report, so that its SHA-256 is the file's."""
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None or self._session is None or config.option.collectonly:
+            return
+        write_case_note(terminal, case_note_lines(self.info, self.rows, report=html_report(config)))
+
+    def unused_waivers(self) -> list[Waiver]:
+        findings = ((row.check, row.target) for row in self.rows if row.is_finding)
+        return unused_waivers(self.deployment.waivers, findings)
 
 
 def _check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:
@@ -306,18 +300,3 @@ def _check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:
 def _needs(context: CheckContext, item: CheckItem) -> list[Any]:
     check = REGISTRY[item.check.spec.id]
     return list(check.needs(context, item.target)) if check.needs else []
-
-
-def _verdict_without_check(report: pytest.TestReport) -> Verdict:
-    """A result the check itself did not give: a skip from outside, or a crash of the check."""
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        return Verdict("skipped", reason.removeprefix("Skipped: "))
-    crash = redact(report.longreprtext.strip().splitlines()[-1] if report.longreprtext else "unknown error")
-    return Verdict(
-        "failed",
-        f"The check itself crashed: {crash}",
-        "This is a bug in pytest-ece-o365, not a finding about the deployment: report it with the "
-        "terminal output (which holds no secrets).",
-        "ece-admin",
-    )

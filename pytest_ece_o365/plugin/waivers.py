@@ -24,3 +24,29 @@ def apply_waivers(verdict: Verdict, waivers: Iterable[Waiver], check: str, targe
             f"the waiver for this finding expired on {waiver.expires.isoformat()} and waives nothing: {waiver.reason}"
         )
     return verdict
+
+
+def unused_waivers(waivers: Iterable[Waiver], findings: Iterable[tuple[str, str]]) -> list[Waiver]:
+    """The waivers that cover none of the run's findings (``(check, target)`` of every failed, advisory
+    and waived result): reported, never silently ignored — the finding is fixed, the target is
+    misspelt, or the check does not run on this server."""
+    found = list(findings)
+    return [waiver for waiver in waivers if not any(waiver.covers(check, target) for check, target in found)]
+
+
+def waiver_entry(waiver: Waiver) -> dict[str, str]:
+    """A waiver as the results file's ``unused_waivers`` names it."""
+    return {
+        "check": waiver.check,
+        "target": waiver.target or "",
+        "expires": waiver.expires.isoformat(),
+        "reason": waiver.reason,
+    }
+
+
+def unused_waiver_line(waiver: Waiver) -> str:
+    target = f" [{waiver.target}]" if waiver.target else " (every target)"
+    return (
+        f"the waiver for {waiver.check}{target}, expiring {waiver.expires.isoformat()}, matched no finding of "
+        "this run: remove it if the finding is fixed, or correct its check or target"
+    )

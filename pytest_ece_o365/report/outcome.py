@@ -16,9 +16,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
-from pytest_ece_o365.report.results import ResultRow
+
+class ResultRow(Protocol):
+    """What the verdict reads of a result (report.results.ResultRow, which imports this module to write
+    ``verdict`` into the results file: a protocol keeps the import one way)."""
+
+    @property
+    def check(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def blocked_by(self) -> tuple[str, str] | None: ...
+
+
+Row = TypeVar("Row", bound=ResultRow)
 
 RunVerdict = Literal["PASS", "FAIL", "INCOMPLETE"]
 VERDICTS: tuple[RunVerdict, ...] = ("PASS", "FAIL", "INCOMPLETE")
@@ -65,15 +80,15 @@ def reason_kind(row: ResultRow) -> str | None:
     return OTHER
 
 
-def unjudged(rows: Iterable[ResultRow]) -> list[ResultRow]:
+def unjudged(rows: Iterable[Row]) -> list[Row]:
     """The selected checks that could not be judged, in run order."""
     return [row for row in rows if reason_kind(row) is not None]
 
 
-def unjudged_reasons(rows: Iterable[ResultRow]) -> list[tuple[str, list[ResultRow]]]:
+def unjudged_reasons(rows: Iterable[Row]) -> list[tuple[str, list[Row]]]:
     """The rows that could not be judged, grouped by reason kind in :data:`REASON_KINDS` order; empty
     groups are left out."""
-    groups: dict[str, list[ResultRow]] = {kind: [] for kind in REASON_KINDS}
+    groups: dict[str, list[Row]] = {kind: [] for kind in REASON_KINDS}
     for row in rows:
         kind = reason_kind(row)
         if kind is not None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365 import __version__
 from pytest_ece_o365.redact import redact
+from pytest_ece_o365.report.outcome import run_verdict
 from pytest_ece_o365.verdict import STATUSES, Status
 
 SCHEMA = "pytest-ece-o365/results/1"
@@ -32,6 +34,10 @@ class ResultRow:
     cause: str = ""  # contract §4: the diagnosed cause's id, on every failed/advisory/waived result
     blocked_by: tuple[str, str] | None = None  # contract §4: (check, target) of the result that explains this
     doc: str = ""  # contract §4: one documentation URL for the finding (failed/advisory/waived rows only)
+
+    @property
+    def is_finding(self) -> bool:
+        return self.status in ("failed", "advisory", "waived")
 
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)
@@ -63,6 +69,17 @@ class RunInfo:
     tenant: str
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     knowledge_date: str = ""  # contract §4: the date of the product's ECE/Office 365 tables
+    simulated: str | None = None  # contract §4: the scenario of a --ece-simulate run, else None
+    config_sha256: str = ""  # contract §4: the SHA-256 of the deployment file's bytes
+    raw_command: str = ""  # the command line as typed; shown only through ``command`` (redacted)
+    strict: bool = False  # --ece-strict: an advisory makes the verdict FAIL
+    tool_version: str = __version__
+
+    @property
+    def command(self) -> str:
+        """The command line, redacted when it is read: a secret revealed later in the run (and so
+        remembered by :mod:`~pytest_ece_o365.redact`) is masked too."""
+        return redact(self.raw_command)
 
     @property
     def generated_text(self) -> str:
@@ -76,12 +93,18 @@ def summarize(rows: list[ResultRow]) -> dict[str, int]:
     return counts
 
 
-def results_document(info: RunInfo, rows: list[ResultRow]) -> dict[str, Any]:
+def results_document(
+    info: RunInfo, rows: list[ResultRow], unused_waivers: Sequence[Mapping[str, str]] = ()
+) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "generated": info.generated_text,
-        "tool": {"name": "pytest-ece-o365", "version": __version__},
+        "tool": {"name": "pytest-ece-o365", "version": info.tool_version},
+        "verdict": run_verdict(rows, strict=info.strict),
+        "simulated": info.simulated,
         "knowledge_date": info.knowledge_date or None,
+        "config_sha256": info.config_sha256 or None,
+        "command": info.command or None,
         "host": info.host,
         "roles": list(info.roles),
         "deployment": {
@@ -92,6 +115,8 @@ def results_document(info: RunInfo, rows: list[ResultRow]) -> dict[str, Any]:
         },
         "summary": summarize(rows),
         "results": [row.as_json() for row in rows],
+        # contract §2 waivers: an entry that matched no finding of this run is reported, not ignored.
+        "unused_waivers": [{key: redact(value) for key, value in waiver.items()} for waiver in unused_waivers],
     }
 
 
@@ -108,8 +133,10 @@ def knowledge_date() -> str:
     return min(date for date in (KNOWLEDGE_DATE, table) if date)
 
 
-def write_results(path: Path, info: RunInfo, rows: list[ResultRow]) -> None:
-    text = json.dumps(results_document(info, rows), indent=2, ensure_ascii=False)
+def write_results(
+    path: Path, info: RunInfo, rows: list[ResultRow], unused_waivers: Sequence[Mapping[str, str]] = ()
+) -> None:
+    text = json.dumps(results_document(info, rows, unused_waivers), indent=2, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Values were redacted one by one (ResultRow.as_json); redacting the serialized text could cut a
     # JSON escape in half.

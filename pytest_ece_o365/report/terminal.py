@@ -34,3 +34,10 @@ def write_findings(terminal: Any, rows: list[ResultRow]) -> None:
             terminal.write_line(f"    seen: {redact(row.detail)}")
             if row.remediation:
                 terminal.write_line(f"    do:   {redact(row.remediation)}")
+
+
+def write_case_note(terminal: Any, lines: list[str]) -> None:
+    """The case note (report/casenote.py) as the last thing the run prints, ready to copy."""
+    terminal.write_sep("=", "case note (paste into the support case)")
+    for line in lines:
+        terminal.write_line(line)
