@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from deployments import deployment_text
@@ -355,3 +357,118 @@ def test_marker_selection_keeps_the_roles_own_copy_of_a_shared_target(pytester: 
         "prod.toml::network.tcp[application-outlook.office365.com:995]",
         "prod.toml::network.tcp[application-smtp.office365.com:587]",
     ]
+
+
+# --- the run's verdict and provenance in the results file (contract §4, added 2026-12-03) -------------
+
+
+def test_results_file_carries_verdict_and_provenance(pytester: pytest.Pytester, deployment) -> None:
+    path = deployment(specials='["ES1"]')
+    pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    document = results(pytester.path / "r.json")
+    assert document["schema"] == "pytest-ece-o365/results/1"  # keys are only added
+    assert document["verdict"] == "PASS"  # an advisory without --ece-strict; every static check judged
+    assert document["simulated"] is None
+    assert document["config_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # (pytester adds --basetemp to the command line)
+    assert document["command"].startswith("pytest --ece-config prod.toml -m static --ece-json r.json")
+    assert document["unused_waivers"] == []
+    pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-strict", "--ece-json", "r.json")
+    assert results(pytester.path / "r.json")["verdict"] == "FAIL"  # the advisory under --ece-strict
+
+
+def test_a_check_that_could_not_be_judged_makes_the_run_incomplete(pytester: pytest.Pytester, deployment) -> None:
+    deployment(admin_console_url=None)  # web_url.admin_console has nothing to compare
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 0
+    assert results(pytester.path / "r.json")["verdict"] == "INCOMPLETE"
+    result.stdout.fnmatch_lines(["*case note*", "ECE <-> Office 365 OAuth check: INCOMPLETE", "*"])
+    assert "1 check could not be judged: 1 other" in result.stdout.str()
+
+
+def test_a_secret_on_the_command_line_is_not_in_the_results_file(
+    pytester: pytest.Pytester, deployment, monkeypatch
+) -> None:
+    canary = "CanaryClientSecret0123456789abcdef"
+    monkeypatch.setenv("ECE_O365_TEST_CLIENT_SECRET", canary)
+    deployment()
+    # -k "not CANARY" selects everything: the secret is only on the command line, and no check reads it.
+    pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "-k", f"not {canary}", "--ece-json", "r.json")
+    text = (pytester.path / "r.json").read_text(encoding="utf-8")
+    assert canary not in text
+    assert "-k 'not [redacted]' --ece-json r.json" in results(pytester.path / "r.json")["command"]
+
+
+def test_a_waiver_that_matches_no_finding_is_reported(pytester: pytest.Pytester, deployment) -> None:
+    unused = WAIVER.format(expires="2999-12-31")  # azure_app.redirect_uri passes: the waiver waives nothing
+    misspelt = WAIVER.replace('"azure_app.redirect_uri"', '"rights.access_model"\ntarget = "nobody@example.com"')
+    deployment(extra=unused + misspelt.format(expires="2999-06-30"))
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "ece-o365: the waiver for azure_app.redirect_uri (every target), expiring 2999-12-31, matched no "
+            "finding of this run*",
+            "ece-o365: the waiver for rights.access_model [[]nobody@example.com[]], expiring 2999-06-30, matched no*",
+        ]
+    )
+    assert results(pytester.path / "r.json")["unused_waivers"] == [
+        {"check": "azure_app.redirect_uri", "target": "", "expires": "2999-12-31",
+         "reason": "Redirect host moves in CHG0012345"},
+        {"check": "rights.access_model", "target": "nobody@example.com", "expires": "2999-06-30",
+         "reason": "Redirect host moves in CHG0012345"},
+    ]  # fmt: skip
+
+
+def test_a_used_waiver_is_not_reported_as_unused(pytester: pytest.Pytester, deployment) -> None:
+    deployment(redirect_uri="https://old.example.com/x", extra=WAIVER.format(expires="2999-12-31"))
+    result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "r.json")
+    assert "matched no finding" not in result.stdout.str()
+    assert results(pytester.path / "r.json")["unused_waivers"] == []
+
+
+def test_a_run_that_executed_no_check_is_incomplete_and_merge_refuses_it(
+    pytester: pytest.Pytester, deployment, tmp_path: Path
+) -> None:
+    deployment()
+    result = pytester.runpytest(
+        "--ece-config", "prod.toml", "-m", "static", "-k", "no_such_check", "--ece-json", "r.json"
+    )
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    document = results(pytester.path / "r.json")
+    assert document["verdict"] == "INCOMPLETE" and document["results"] == []
+    assert "(the run executed no check)" in result.stdout.str()
+    merged = subprocess.run(
+        [sys.executable, "-m", "pytest_ece_o365.cli", "merge", "r.json", "--html", str(tmp_path / "m.html")],
+        cwd=pytester.path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert merged.returncode == 4
+    assert merged.stderr.strip().splitlines() == [
+        "ece-o365: error: r.json: the run executed no check (no results): it judged nothing, so it cannot be merged"
+    ]
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_junit_xml_says_advisory_and_waived_with_cause_and_finding(pytester: pytest.Pytester, deployment) -> None:
+    deployment(specials='["ES1"]', redirect_uri="https://old.example.com/x", extra=WAIVER.format(expires="2999-12-31"))
+    pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--junitxml", "j.xml", "--ece-json", "r.json")
+    cases = junit_cases(pytester.path / "j.xml")
+    advisory = cases[("version.latest_es", "")]
+    assert advisory["ece_status"] == "advisory" and advisory["ece_owner"] == "ece-admin"
+    assert advisory["ece_cause"] and "what to do:" in advisory["ece_finding"]
+    waived = cases[("azure_app.redirect_uri", "")]
+    assert waived["ece_status"] == "waived" and "CHG0012345" in waived["ece_finding"]
+    # One finding model: JUnit and the results file agree on every (check, target, status).
+    document = results(pytester.path / "r.json")
+    assert {(c, t, p["ece_status"]) for (c, t), p in cases.items()} == {
+        (row["check"], row["target"], row["status"]) for row in document["results"]
+    }
+
+
+def junit_cases(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """Each testcase's ece_* properties, by (check, target)."""
+    cases = {}
+    for case in ElementTree.parse(path).getroot().iter("testcase"):
+        properties = {prop.get("name", ""): prop.get("value", "") for prop in case.iter("property")}
+        cases[(properties["ece_check"], properties["ece_target"])] = properties
+    return cases

@@ -88,10 +88,40 @@ def _parse(path: Path, document: Any) -> Run:
         engineering_specials=tuple(specials),
         tenant=str(deployment.get("tenant", "")),
         generated=_time(document.get("generated")),
+        **_provenance(document),
     )  # fmt: skip
     results = _field(document, "results", list, "results")
+    if not results:
+        # A run that executed no check (everything deselected, xdist workers) judged nothing: merging it
+        # would count its host as clean.
+        raise ValueError("the run executed no check (no results): it judged nothing, so it cannot be merged")
     rows = [_row(item, f"results[{index}]") for index, item in enumerate(results)]
     return Run(path, document, info, rows, info.host)
+
+
+def _provenance(document: dict[str, Any]) -> dict[str, Any]:
+    """The keys added on 2026-12-03 (contract §4), absent in older files: read when there, else empty."""
+    rows = document.get("results")
+    failed = isinstance(rows, list) and any(isinstance(row, dict) and row.get("status") == "failed" for row in rows)
+    tool = document.get("tool")
+    return {
+        "knowledge_date": _optional(document, "knowledge_date"),
+        "simulated": _optional(document, "simulated") or None,
+        "config_sha256": _optional(document, "config_sha256"),
+        "raw_command": _optional(document, "command"),  # redacted when written; RunInfo.command redacts again
+        # --ece-strict is not recorded as such: a FAIL without a failed result is an advisory under it.
+        "strict": document.get("verdict") == "FAIL" and not failed,
+        "tool_version": str(tool.get("version") or "") if isinstance(tool, dict) else "",
+    }
+
+
+def _optional(document: dict[str, Any], key: str) -> str:
+    value = document.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key} should be a string, not {type(value).__name__}")
+    return value
 
 
 def _row(item: Any, where: str) -> ResultRow:

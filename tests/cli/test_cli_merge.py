@@ -112,6 +112,8 @@ def test_same_host_twice_is_told_apart_by_file(tmp_path: Path) -> None:
         ("[]", "not a results file"),
         ("BROKEN_STATUS", "results[0].status is 'broke'"),
         ("NO_HOST", "host is missing"),
+        ("NO_RESULTS", "the run executed no check (no results)"),
+        ("BAD_COMMAND", "command should be a string"),
     ],
 )
 def test_a_bad_input_is_exit_4_with_one_line_naming_it(
@@ -126,6 +128,12 @@ def test_a_bad_input_is_exit_4_with_one_line_naming_it(
     elif content == "NO_HOST":
         doc = document("h", ("services",), SVC)
         del doc["host"]
+        write(bad, doc)
+    elif content == "NO_RESULTS":  # everything deselected, or xdist workers ran it: nothing was judged
+        write(bad, document("h", ("services",), []))
+    elif content == "BAD_COMMAND":
+        doc = document("h", ("services",), SVC)
+        doc["command"] = ["pytest"]
         write(bad, doc)
     elif content is not None:
         bad.write_text(content, encoding="utf-8")
@@ -162,3 +170,37 @@ def test_the_same_file_given_twice_is_a_usage_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 4
     assert "a.json: given twice" in result.stderr
+
+
+ADDED_2026_12_03 = ("verdict", "simulated", "knowledge_date", "config_sha256", "command", "unused_waivers")
+
+
+def test_files_with_and_without_the_keys_added_on_2026_12_03_merge(tmp_path: Path) -> None:
+    old = document("ece-svc01", ("services",), SVC)
+    for key in ADDED_2026_12_03:
+        del old[key]
+    info = RunInfo("ece-app01", ("application",), "Contoso (prod)", "12.6(1)", ("ES10",), "example.onmicrosoft.com",
+                   WHEN, knowledge_date="2026-12-04", simulated="broken", config_sha256="ab" * 32,
+                   raw_command="pytest --ece-config prod.toml --ece-json app.json")  # fmt: skip
+    new = results_document(info, APP)
+    assert {key for key in ADDED_2026_12_03 if key in new} == set(ADDED_2026_12_03)
+    code = merge(write(tmp_path / "old.json", old), write(tmp_path / "new.json", new), "--html", tmp_path / "m.html",
+                 "--json", tmp_path / "m.json")  # fmt: skip
+    assert code == 1
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    provenance = page[page.index("<h2>Provenance</h2>") :]
+    assert f"<dt>Configuration SHA-256</dt><dd>{'ab' * 32}</dd>" in provenance  # read from the new file
+    assert "pytest --ece-config prod.toml --ece-json app.json" in provenance
+    assert "<dt>Configuration SHA-256</dt><dd>not recorded</dd>" in provenance  # the old file has none
+    runs = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))["runs"]
+    assert runs[1]["simulated"] == "broken" and runs[1]["verdict"] == "FAIL"
+
+
+def test_read_run_takes_the_strict_flag_from_the_verdict(tmp_path: Path) -> None:
+    from pytest_ece_o365.report.merge import read_run
+
+    doc = document("h", ("services",), APP[:1])  # one advisory, no failure
+    assert read_run(write(tmp_path / "lenient.json", doc)).info.strict is False
+    doc["verdict"] = "FAIL"  # written under --ece-strict
+    info = read_run(write(tmp_path / "strict.json", doc)).info
+    assert info.strict is True and info.simulated is None and info.command == ""
