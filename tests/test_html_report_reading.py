@@ -45,8 +45,23 @@ def test_the_counts_and_what_could_not_be_judged_with_its_reasons(broken_run: Br
     blocked = [row for row in broken_run.results["results"] if row.get("blocked_by")]
     assert blocked
     assert re.search(r"<h3>\d+ check\(s\) could not be judged</h3>", broken_run.html)
-    assert "<strong>blocked by network.dns for smtp.office365.com</strong>" in broken_run.html
-    assert "java_home" in broken_run.html  # a missing input, grouped under its own reason
+    assert "<li><strong>blocked by another result</strong> (" in broken_run.html  # report.outcome's kinds
+    assert (
+        "<li>blocked by network.dns for smtp.office365.com (7): mailbox.smtp for support@example.com" in broken_run.html
+    )
+    assert "java_home` is not set" in broken_run.html  # another kind, with its own reason
+    assert (
+        "nothing is sent without --ece-send-test-mail"
+        not in broken_run.html.split("id='ece-verdict'")[1].split("<h2>Findings</h2>")[0]
+    )  # an opt-in check not asked for is not "could not be judged"
+
+
+def test_the_verdict_is_the_results_files_and_the_case_note_is_in_the_report(broken_run: BrokenRun) -> None:
+    verdict = broken_run.results["verdict"]
+    assert f"<p class='ece-verdict ece-verdict-{verdict}'>{verdict}</p>" in broken_run.html
+    note = broken_run.html[broken_run.html.index("<h2>Case note</h2>") :]
+    assert f"ECE &lt;-&gt; Office 365 OAuth check: {verdict} (SIMULATED tenant, scenario broken)" in note
+    assert "FAILED network.dns [smtp.office365.com]; who acts: network; cause: dns-nxdomain" in note
 
 
 def test_findings_follow_the_dependency_chain(broken_run: BrokenRun) -> None:

@@ -43,20 +43,6 @@ class ReportedRun(Protocol):
     def rows(self) -> list[ResultRow]: ...
 
 
-def scenario_of(session: ReportedRun) -> str | None:
-    """The simulator's scenario in a ``--ece-simulate`` run (RunInfo may carry it; the session does)."""
-    scenario = getattr(session.info, "simulated", None)
-    if scenario:
-        return str(scenario)
-    simulator = getattr(session, "simulator", None)
-    return str(simulator.scenario) if simulator is not None else None
-
-
-def strict_of(session: ReportedRun) -> bool:
-    context = getattr(session, "context", None)
-    return bool(getattr(getattr(context, "options", None), "strict", False))
-
-
 class HtmlSummary:
     def __init__(self, session: ReportedRun) -> None:
         self.session = session
@@ -65,15 +51,13 @@ class HtmlSummary:
     def head_html(self) -> str:
         """What comes before the verdict: the simulated banner first, then the title."""
         title = escape(report_title(self.session.deployment.name))
-        return f"{simulated_banner(scenario_of(self.session))}<h1 id='ece-title'>{title}</h1>"
+        return f"{simulated_banner(self.session.info.simulated)}<h1 id='ece-title'>{title}</h1>"
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = report_title(self.session.deployment.name)
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        section = summary_html(
-            self.session.deployment.name, [self.session.info], self.session.rows, strict=strict_of(self.session)
-        )
+        section = summary_html(self.session.deployment.name, [self.session.info], self.session.rows)
         prefix.append(page.marked(section))
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:

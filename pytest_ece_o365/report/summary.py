@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from pytest_ece_o365 import __version__
+from pytest_ece_o365.report.casenote import case_note
 from pytest_ece_o365.report.chain import Finding, group_findings, stage_name
 from pytest_ece_o365.report.finding_html import e, finding_html
-from pytest_ece_o365.report.outcome_view import RunOutcome, run_outcome
+from pytest_ece_o365.report.outcome import run_verdict, unjudged_reasons
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.theme import stylesheet
 
@@ -40,26 +41,46 @@ def simulated_banner(scenario: str | None) -> str:
     )
 
 
-def _verdict_html(outcome: RunOutcome, rows: list[ResultRow]) -> str:
+def _verdict_html(verdict: str, rows: list[ResultRow]) -> str:
     counts = summarize(rows)
     items = "".join(f"<li class='ece-s-{e(status)}'>{count} {e(status)}</li>" for status, count in counts.items())
-    sentence = _VERDICT_SENTENCE.get(outcome.verdict, "")
+    sentence = _VERDICT_SENTENCE.get(verdict, "")
     if not rows:
         sentence = "No check ran: this report says nothing about the deployment."
     return (
-        f"<h2 id='ece-verdict'>Verdict</h2><p class='ece-verdict ece-verdict-{e(outcome.verdict)}'>"
-        f"{e(outcome.verdict)}</p><p>{e(sentence)}</p><ul class='ece-counts'>{items}</ul>"
+        f"<h2 id='ece-verdict'>Verdict</h2><p class='ece-verdict ece-verdict-{e(verdict)}'>"
+        f"{e(verdict)}</p><p>{e(sentence)}</p><ul class='ece-counts'>{items}</ul>"
     )
 
 
-def _unjudged_html(outcome: RunOutcome, ran: bool) -> str:
-    total = sum(len(group) for _, group in outcome.unjudged)
+def _reason(row: ResultRow) -> str:
+    """The one reason of one row: what blocked it, else its skip text."""
+    if row.blocked_by is not None:
+        check, target = row.blocked_by
+        return f"blocked by {check} for {target or 'the deployment'}"
+    return row.detail
+
+
+def _which(row: ResultRow) -> str:
+    return f"{row.check} for {row.target or 'the deployment'}"
+
+
+def _unjudged_html(rows: list[ResultRow]) -> str:
+    """The checks that could not be judged, by reason kind (report.outcome), each kind by its reasons."""
+    groups = unjudged_reasons(rows)
+    total = sum(len(group) for _, group in groups)
     if not total:
-        return "<p>Every selected check could be judged.</p>" if ran else ""
+        return "<p>Every selected check could be judged.</p>" if rows else ""
     parts = [f"<h3>{total} check(s) could not be judged</h3><ul>"]
-    for reason, group in outcome.unjudged:
-        which = ", ".join(f"{row.check} for {row.target or 'the deployment'}" for row in group)
-        parts.append(f"<li><strong>{e(reason)}</strong> ({len(group)}): {e(which)}</li>")
+    for kind, group in groups:
+        by_reason: dict[str, list[ResultRow]] = {}
+        for row in group:
+            by_reason.setdefault(_reason(row), []).append(row)
+        reasons = "".join(
+            f"<li>{e(reason)} ({len(same)}): {e(', '.join(map(_which, same)))}</li>"
+            for reason, same in by_reason.items()
+        )
+        parts.append(f"<li><strong>{e(kind)}</strong> ({len(group)})<ul>{reasons}</ul></li>")
     parts.append("</ul>")
     return "".join(parts)
 
@@ -80,21 +101,29 @@ def _findings_html(findings: list[Finding], hosts: dict[int, str] | None) -> str
 def _provenance_html(infos: Iterable[RunInfo]) -> str:
     parts = ["<h2>Provenance</h2>"]
     for info in infos:
-        # tool_version, command and config_sha256 may be absent from RunInfo (older files lack them).
         fields = [
-            ("Tool", f"pytest-ece-o365 {getattr(info, 'tool_version', '') or __version__}"),
+            ("Tool", f"pytest-ece-o365 {info.tool_version or __version__}"),
             ("Knowledge tables dated", info.knowledge_date or "not recorded"),
             ("ECE version", f"{info.ece_version} ({', '.join(info.engineering_specials) or 'no ES'})"),
             ("Roles", ", ".join(info.roles) or "none"),
             ("Host", info.host),
             ("Tenant", info.tenant),
-            ("Command line (redacted)", str(getattr(info, "command", "") or "not recorded")),
-            ("Configuration SHA-256", str(getattr(info, "config_sha256", "") or "not recorded")),
+            ("Command line (redacted)", info.command or "not recorded"),
+            ("Configuration SHA-256", info.config_sha256 or "not recorded"),
             ("Time (UTC)", info.generated_text),
         ]
         body = "".join(f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in fields)
         parts.append(f"<dl class='ece-provenance'>{body}</dl>")
     return "".join(parts)
+
+
+def _case_note_html(infos: list[RunInfo], rows: list[ResultRow]) -> str:
+    """The case note of a run (contract §5.5) to paste into a support case; the terminal run ends with the
+    same note plus this file's SHA-256, which only exists once the file is written."""
+    if len(infos) != 1:
+        return ""  # a merged report has no one run to sum up
+    note = case_note(infos[0], rows)
+    return f"<h2>Case note</h2><p>To paste into the support case:</p><pre class='ece-evidence'>{e(note)}</pre>"
 
 
 def summary_html(
@@ -103,13 +132,15 @@ def summary_html(
     rows: list[ResultRow],
     *,
     with_host: dict[int, str] | None = None,
-    strict: bool = False,
+    strict: bool | None = None,
 ) -> str:
-    """The report's own section: style, verdict, counts, what could not be judged, findings, provenance."""
-    outcome = run_outcome(rows, strict=strict)
+    """The report's own section: style, verdict, counts, what could not be judged, findings, provenance,
+    case note. ``strict`` defaults to the run's own ``--ece-strict`` (a single run's info)."""
+    if strict is None:
+        strict = len(infos) == 1 and infos[0].strict
     findings, _ = group_findings(rows)
     return (
         f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
-        f"{_verdict_html(outcome, rows)}{_unjudged_html(outcome, bool(rows))}"
-        f"{_findings_html(findings, with_host)}{_provenance_html(infos)}</section>"
+        f"{_verdict_html(run_verdict(rows, strict=strict), rows)}{_unjudged_html(rows)}"
+        f"{_findings_html(findings, with_host)}{_provenance_html(infos)}{_case_note_html(infos, rows)}</section>"
     )
