@@ -18,7 +18,6 @@ from pytest_ece_o365.checks.token_judge import judge_lifetime, token_check, toke
 from pytest_ece_o365.checks.urls import split, valid_external_host
 from pytest_ece_o365.checks.web_url import setting_label
 from pytest_ece_o365.probes.graph import EceSecretNeed
-from pytest_ece_o365.probes.graph_model import EceSecretView
 from pytest_ece_o365.verdict import Verdict, cannot_tell, failed, passed
 
 
@@ -66,7 +65,8 @@ def client_secret(ctx: CheckContext, target: Target) -> Verdict:
     observation = read_app(ctx, "azure_app.client_secret")
     if isinstance(observation, Verdict):
         return observation
-    ece_secret: EceSecretView = ctx.survey.get(EceSecretNeed(ctx.config.azure_ad.client_secret))
+    assert ctx.survey is not None  # read_app returned its skip otherwise
+    ece_secret = ctx.survey.get(EceSecretNeed(ctx.config.azure_ad.client_secret))
     return judge_client_secret(observation, dt.datetime.now(dt.timezone.utc), ece_secret)
 
 

@@ -7,16 +7,20 @@ read observations that the survey gathered (``context.survey``); static checks r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pytest_ece_o365.catalog import CHECKS, CheckSpec
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Mailbox
 from pytest_ece_o365.diagnosis import owner_of
 from pytest_ece_o365.knowledge import ROLES
 from pytest_ece_o365.secret import SecretSource
+from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, blocked
+
+if TYPE_CHECKING:
+    from pytest_ece_o365.survey import Survey
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class CheckContext:
     roles: tuple[str, ...]
     options: RunOptions = field(default_factory=RunOptions)
     today: dt.date = field(default_factory=dt.date.today)
-    survey: Any = None  # the run's Survey (live checks); None in a static-only run
+    survey: Survey | None = None  # the run's survey (live checks); None in a static-only run
     secrets: SecretSource = field(default_factory=SecretSource)  # env and files, or the simulator's
     #: (check id, target label) of every item this run executes; empty when checks are called directly.
     selected: frozenset[tuple[str, str]] = frozenset()
@@ -60,7 +64,7 @@ class CheckContext:
 
 
 CheckFunction = Callable[[CheckContext, Target], Verdict]
-NeedsFunction = Callable[[CheckContext, Target], Iterable[Hashable]]
+NeedsFunction = Callable[[CheckContext, Target], Iterable[Need[object]]]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ grant it.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 
 from pytest_ece_o365.checks.azure_app_judge import judge_registration
 from pytest_ece_o365.checks.base import CheckContext, Target
@@ -24,6 +24,7 @@ from pytest_ece_o365.probes.graph_model import (
     AppObservation,
     GraphTokenObservation,
 )
+from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, cannot_tell
 
 NO_GRAPH = (
@@ -37,21 +38,21 @@ def app_need(ctx: CheckContext) -> AppNeed:
     return AppNeed(ctx.config.azure_ad.client_id, accounts)
 
 
-def app_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def app_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """The app-registration checks read one token and one app observation per run."""
     if ctx.config.graph is None:
         return []
     return [GraphTokenNeed(ctx.config.graph.client_id), app_need(ctx)]
 
 
-def secret_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def secret_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """azure_app.client_secret also reads what may be known of ECE's secret (its hint, never its value)."""
     if ctx.config.graph is None:
         return []
     return [*app_needs(ctx, target), EceSecretNeed(ctx.config.azure_ad.client_secret)]
 
 
-def license_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def license_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """license.exchange reads one licence observation per mailbox (and the run's one token)."""
     if ctx.config.graph is None or target.mailbox is None:
         return []
@@ -69,7 +70,7 @@ def read_token(ctx: CheckContext) -> GraphTokenObservation | Verdict:
         return cannot_tell(NO_GRAPH)
     if ctx.survey is None:
         return cannot_tell(_NO_SURVEY)
-    token: GraphTokenObservation = ctx.survey.get(GraphTokenNeed(reader.client_id))
+    token = ctx.survey.get(GraphTokenNeed(reader.client_id))
     if token.ok:
         return token
     if token.error == "secret-missing":
@@ -85,7 +86,8 @@ def read_app(ctx: CheckContext, check_id: str) -> AppObservation | Verdict:
     token = read_token(ctx)
     if isinstance(token, Verdict):
         return token
-    observation: AppObservation = ctx.survey.get(app_need(ctx))
+    assert ctx.survey is not None  # read_token returned its skip otherwise
+    observation = ctx.survey.get(app_need(ctx))
     if observation.ok or (observation.error == "app-not-found" and check_id == "azure_app.registration"):
         return observation
     if observation.error == "app-not-found":  # azure_app.registration's finding: the run reports it once

@@ -9,7 +9,7 @@ from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.graph_read import license_needs, read_token, unreachable
 from pytest_ece_o365.checks.license_judge import judge_license
 from pytest_ece_o365.probes.graph import LicenseNeed
-from pytest_ece_o365.probes.graph_model import READER_ERRORS, LicenseObservation
+from pytest_ece_o365.probes.graph_model import READER_ERRORS
 from pytest_ece_o365.verdict import Verdict, cannot_tell
 
 
@@ -20,7 +20,8 @@ def license_exchange(ctx: CheckContext, target: Target) -> Verdict:
     token = read_token(ctx)
     if isinstance(token, Verdict):
         return token
-    observation: LicenseObservation = ctx.survey.get(LicenseNeed(target.mailbox.own_account))
+    assert ctx.survey is not None  # read_token returned its skip otherwise
+    observation = ctx.survey.get(LicenseNeed(target.mailbox.own_account))
     if observation.error in ("", "user-not-found", *READER_ERRORS):
         return judge_license(observation, target.mailbox)
     return unreachable(ctx, observation.error, observation.message, observation.transcript)

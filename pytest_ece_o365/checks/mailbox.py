@@ -22,7 +22,7 @@ otherwise: one cause, one finding, whatever the selection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.mailbox_judge import (
@@ -35,6 +35,7 @@ from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.probes.mail_needs import MailSessionNeed, SendTestNeed
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
+from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, cannot_tell
 
 __all__ = ["NOTHING_SENT", "judge_full_access", "judge_inbound", "judge_send_test", "judge_smtp"]
@@ -49,14 +50,14 @@ SessionJudge = Callable[[CheckContext, MailSessionObservation, Mailbox, TokenObs
 # --- needs ------------------------------------------------------------------------------------------
 
 
-def _token_needs(ctx: CheckContext, mailbox: Mailbox) -> list[Hashable]:
+def _token_needs(ctx: CheckContext, mailbox: Mailbox) -> list[Need[object]]:
     """The token request a session uses (the session's probe asks for it anyway): its claims say
     whether the token was fit for the mailbox."""
     need = token_need_for(ctx.config, mailbox)
     return [need] if need is not None else []
 
 
-def inbound_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def inbound_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """mailbox.inbound and rights.full_access read the same session: the inbound protocol's."""
     mailbox = target.mailbox
     if mailbox is None:
@@ -64,12 +65,12 @@ def inbound_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
     return [MailSessionNeed(mailbox.address, mailbox.inbound), *_token_needs(ctx, mailbox)]
 
 
-def smtp_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def smtp_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     mailbox = target.mailbox
     return [MailSessionNeed(mailbox.address, "smtp"), *_token_needs(ctx, mailbox)] if mailbox is not None else []
 
 
-def send_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def send_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     recipient = ctx.options.send_test_mail
     if target.mailbox is None or not recipient:
         return []  # contract §1: nothing is ever sent without --ece-send-test-mail
@@ -109,7 +110,9 @@ def send_test(ctx: CheckContext, target: Target) -> Verdict:
     )
 
 
-def judged_session(ctx: CheckContext, mailbox: Mailbox, need: Hashable, judge: SessionJudge) -> Verdict:
+def judged_session(
+    ctx: CheckContext, mailbox: Mailbox, need: Need[MailSessionObservation], judge: SessionJudge
+) -> Verdict:
     """``judge`` applied to the session the survey gathered for ``need`` and the token the mailbox's sessions
     use; without a survey, cannot tell."""
     observation = observed(ctx, need)
@@ -118,11 +121,10 @@ def judged_session(ctx: CheckContext, mailbox: Mailbox, need: Hashable, judge: S
     return judge(ctx, observation, mailbox, session_token(ctx, mailbox))
 
 
-def observed(ctx: CheckContext, need: Hashable) -> MailSessionObservation | Verdict:
+def observed(ctx: CheckContext, need: Need[MailSessionObservation]) -> MailSessionObservation | Verdict:
     if ctx.survey is None:
         return cannot_tell(_NO_SURVEY)
-    observation: MailSessionObservation = ctx.survey.get(need)
-    return observation
+    return ctx.survey.get(need)
 
 
 def session_token(ctx: CheckContext, mailbox: Mailbox) -> TokenObservation | None:
@@ -130,5 +132,4 @@ def session_token(ctx: CheckContext, mailbox: Mailbox) -> TokenObservation | Non
     need = token_need_for(ctx.config, mailbox)
     if need is None or ctx.survey is None:
         return None
-    observation: TokenObservation = ctx.survey.get(need)
-    return observation
+    return ctx.survey.get(need)

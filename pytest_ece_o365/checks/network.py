@@ -12,27 +12,28 @@ engineer chasing three problems; a blocked result still shows in the report, wit
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
 from pytest_ece_o365.checks.network_java import judge_java_trust
 from pytest_ece_o365.diagnosis.table import verdict_for
-from pytest_ece_o365.probes.java_trust import JavaTrustNeed, JavaTrustObservation
+from pytest_ece_o365.probes.java_trust import JavaTrustNeed
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.survey import EndpointNeed, HostNeed
+from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
 _NO_SURVEY = "no network survey in this run (a static-only run opens no connection)"
 _PROTOCOL_NAMES = {"https": "HTTPS", "imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 
 
-def host_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def host_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """network.dns reads one lookup per host."""
     return [HostNeed(target.endpoint.host)] if target.endpoint is not None else []
 
 
-def endpoint_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def endpoint_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """network.tcp/tls/xoauth2 read one DNS -> TCP -> TLS -> capabilities chain per endpoint."""
     if target.endpoint is None or target.protocol is None:
         return []
@@ -45,7 +46,7 @@ def dns(ctx: CheckContext, target: Target) -> Verdict:
         return cannot_tell("no host to look up")
     if ctx.survey is None:
         return cannot_tell(_NO_SURVEY)
-    observation: DnsObservation = ctx.survey.get(HostNeed(target.endpoint.host))
+    observation = ctx.survey.get(HostNeed(target.endpoint.host))
     return judge_dns(observation, ctx.options.timeout)
 
 
@@ -68,7 +69,7 @@ def xoauth2(ctx: CheckContext, target: Target) -> Verdict:
     return observation if isinstance(observation, Verdict) else judge_xoauth2(observation, ctx.options.timeout)
 
 
-def java_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def java_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """network.java_trust reads network.tls's chain and, when ``[ece] java_home`` is set, that JRE's store."""
     java_home = ctx.config.ece.java_home
     if java_home is None:
@@ -92,7 +93,8 @@ def java_trust(ctx: CheckContext, target: Target) -> Verdict:
     earlier = _upstream(observation, "java_trust", ctx.options.timeout)
     if earlier is not None or observation.tls is None:
         return earlier or cannot_tell(f"no TLS attempt was recorded for {observation.endpoint}")
-    store: JavaTrustObservation = ctx.survey.get(JavaTrustNeed(java_home))
+    assert ctx.survey is not None  # _endpoint returned its skip otherwise
+    store = ctx.survey.get(JavaTrustNeed(java_home))
     return judge_java_trust(observation.tls, store, _facts(observation, ctx.options.timeout))
 
 
@@ -101,7 +103,7 @@ def _endpoint(ctx: CheckContext, target: Target) -> EndpointObservation | Verdic
         return cannot_tell("no endpoint to probe")
     if ctx.survey is None:
         return cannot_tell(_NO_SURVEY)
-    observation: EndpointObservation = ctx.survey.get(EndpointNeed(target.endpoint, target.protocol))
+    observation = ctx.survey.get(EndpointNeed(target.endpoint, target.protocol))
     return observation
 
 

@@ -12,7 +12,7 @@ says what would tell.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 
 from pytest_ece_o365.checks.base import CheckContext, Target, check
@@ -28,6 +28,7 @@ from pytest_ece_o365.checks.token_judge import (
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
+from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, passed
 
 
@@ -60,7 +61,7 @@ def refine_identity(
     return replace(verdict, detail=verdict.detail + said, evidence=(*verdict.evidence, *directory.transcript))
 
 
-def identity_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def identity_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """The token request, and with ``[graph]`` the directory's view of the token's user (asked only when
     that user is not the expected account)."""
     need = token_need_for(ctx.config, target.mailbox) if target.mailbox is not None else None

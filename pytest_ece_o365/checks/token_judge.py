@@ -19,7 +19,7 @@ because the token is another account's, or lacks the protocol's scope, is the to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_ece_o365.checks.base import CheckContext, CheckFunction, Target
@@ -28,10 +28,11 @@ from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.diagnosis.oauth import NETWORK_OWNERS, oauth_verdict
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID
 from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, claims_user, token_need_for
+from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed, relayed
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.probes.observation import EndpointObservation
+    pass
 
 _NO_SURVEY = "no token request in this run (a static-only run redeems no refresh token)"
 MIN_LIFETIME_MINUTES = 60
@@ -41,7 +42,7 @@ MIN_LIFETIME_MINUTES = 60
 _HANDSHAKE_OR_LATER = frozenset({"read-timeout", "closed"})
 
 
-def token_needs(ctx: CheckContext, target: Target) -> Iterable[Hashable]:
+def token_needs(ctx: CheckContext, target: Target) -> Iterable[Need[object]]:
     """Every OAuth check reads one token request per refresh token."""
     if target.mailbox is None:
         return []
@@ -62,7 +63,7 @@ def observe_token(ctx: CheckContext, target: Target) -> TokenObservation | Verdi
         )
     if ctx.survey is None:
         return cannot_tell(_NO_SURVEY)
-    observation: TokenObservation = ctx.survey.get(need)
+    observation = ctx.survey.get(need)
     return observation
 
 
@@ -162,7 +163,7 @@ def network_owner(ctx: CheckContext, error: str) -> tuple[str, str] | None:
     if error in _HANDSHAKE_OR_LATER and ctx.runs("network.tls", str(login)) and ctx.survey is not None:
         from pytest_ece_o365.survey import EndpointNeed  # gathered: network.tls runs for the login host
 
-        chain: EndpointObservation = ctx.survey.get(EndpointNeed(login, "https"))
+        chain = ctx.survey.get(EndpointNeed(login, "https"))
         if chain.tls is not None and not chain.tls.ok:
             return "network.tls", str(login)
     return None

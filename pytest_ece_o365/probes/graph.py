@@ -39,7 +39,7 @@ from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.survey import SurveyEnv
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 _USER_READ = "User.Read.All (or Directory.Read.All)"
 _APP_FIELDS = "id,appId,displayName,web,spa,publicClient,passwordCredentials,requiredResourceAccess"

@@ -12,7 +12,7 @@ from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.secret import Secret
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.survey import SurveyEnv
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 
 class GraphFailed(Exception):

@@ -17,7 +17,7 @@ from pytest_ece_o365.probes.graph_client import GraphClient, GraphFailed
 from pytest_ece_o365.probes.token import TokenNeed
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.survey import SurveyEnv
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 #: Graph returns proxyAddresses "only on $select" (https://learn.microsoft.com/en-us/graph/api/resources/user,
 #: checked 2026-12-04): primary address as "SMTP:", the others as "smtp:".
@@ -95,5 +95,5 @@ class TokenUserNeed:
         user = env.get(self.token).user
         if user is None or user.lower() == self.token.account_key:
             return DirectoryUser(user or "", error="not-asked")
-        found: DirectoryUser = env.get(DirectoryUserNeed(user))
+        found = env.get(DirectoryUserNeed(user))
         return found

@@ -17,9 +17,13 @@ import hashlib
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_ece_o365.knowledge.java import DEFAULT_STOREPASS
 from pytest_ece_o365.probes.observation import Outcome
+
+if TYPE_CHECKING:
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 #: Where a JRE keeps cacerts: Java 9+ (and a Java 8 JRE) under lib/security, a Java 8 JDK under jre/.
 STORE_PATHS = (("lib", "security", "cacerts"), ("jre", "lib", "security", "cacerts"))
@@ -61,7 +65,7 @@ class JavaTrustNeed:
 
     java_home: Path
 
-    def observe(self, env: object) -> JavaTrustObservation:
+    def observe(self, env: SurveyEnv) -> JavaTrustObservation:
         return read_java_trust(self.java_home)
 
 

@@ -21,7 +21,7 @@ from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.secret import Secret
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.survey import SurveyEnv
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 MAIL_PROTOCOLS = ("imap", "pop3", "smtp")
 

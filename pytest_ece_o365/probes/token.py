@@ -37,7 +37,7 @@ from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.survey import SurveyEnv
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 #: The delegated permission each inbound protocol needs, and SMTP's (names under the Outlook resource).
 INBOUND_SCOPES: Mapping[str, str] = {"imap": "IMAP.AccessAsUser.All", "pop3": "POP.AccessAsUser.All"}

@@ -4,45 +4,29 @@ After collection the plugin asks each selected check for its needs and calls :me
 probes then run in a bounded thread pool, each need exactly once per run, and the checks read the
 cached observations with :meth:`Survey.get`. A blocked firewall costs one timeout, not one per check.
 
-A *need* is a hashable frozen dataclass with an ``observe(env)`` method (see :class:`Need`); this module
-defines the network ones. Later probes (tokens, mailbox sessions) add their own need types without
-touching the survey.
+A *need* is a hashable frozen dataclass with an ``observe(env)`` method: a ``Need[T]`` observes a ``T``
+(:mod:`pytest_ece_o365.survey.needs`). This module defines the network ones; the probes (tokens, mailbox
+sessions, Graph) add their own need types without touching the survey. A need's own sub-needs are
+computed inline (:meth:`SurveyEnv.get`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TypeVar, cast
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservation
 from pytest_ece_o365.secret import SecretSource
+from pytest_ece_o365.survey.needs import Need, SurveyEnv
 
+__all__ = ["EndpointNeed", "HostNeed", "Need", "ProbeTiming", "Survey", "SurveyEnv"]
 
-@runtime_checkable
-class Need(Protocol):
-    """What a check asks the survey for: hashable, and able to observe itself."""
-
-    def observe(self, env: SurveyEnv) -> object: ...
-
-
-@dataclass(frozen=True)
-class SurveyEnv:
-    """What a probe may use: the deployment, the per-probe timeout, the run's secrets, and the survey
-    for sub-needs."""
-
-    config: DeploymentConfig
-    timeout: float
-    survey: Survey
-    secrets: SecretSource
-
-    def get(self, need: Hashable) -> Any:
-        """Another need's observation (computed here or awaited if another thread is computing it)."""
-        return self.survey.get(need)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,7 +52,7 @@ class EndpointNeed:
     def observe(self, env: SurveyEnv) -> EndpointObservation:
         from pytest_ece_o365.probes.endpoint import probe_endpoint
 
-        dns: DnsObservation = env.get(HostNeed(self.endpoint.host))
+        dns = env.get(HostNeed(self.endpoint.host))
         return probe_endpoint(self.endpoint, self.protocol, dns, env.config.network, env.timeout)
 
 
@@ -76,7 +60,7 @@ class EndpointNeed:
 class ProbeTiming:
     """When one need's probe ran (``time.monotonic()``), so tests can assert overlap, not wall time."""
 
-    need: Hashable
+    need: Need[object]
     started: float
     ended: float
     thread: str
@@ -114,13 +98,13 @@ class Survey:
         self.max_workers = max_workers
         self._env = SurveyEnv(config, timeout, self, secrets if secrets is not None else SecretSource())
         self._lock = threading.Lock()
-        self._slots: dict[Hashable, _Slot] = {}
-        self._submitted: dict[Hashable, Future[object]] = {}
+        self._slots: dict[Need[object], _Slot] = {}
+        self._submitted: dict[Need[object], Future[object]] = {}
         self._timings: list[ProbeTiming] = []
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
 
-    def gather(self, needs: Iterable[Hashable], *, wait_for_all: bool = True) -> None:
+    def gather(self, needs: Iterable[Need[object]], *, wait_for_all: bool = True) -> None:
         """Run the probes for ``needs`` concurrently (bounded pool); each need runs once per survey.
 
         Needs already gathered or in flight are not run again. With ``wait_for_all`` (the default) this
@@ -145,12 +129,18 @@ class Survey:
         if wait_for_all and futures:
             wait(futures)
 
-    def get(self, need: Hashable) -> Any:
+    def get(self, need: Need[T]) -> T:
         """The observation for ``need``: cached, awaited if in flight, or probed now in this thread."""
         _check_need(need)
-        return self._compute(need)
+        return cast(T, self._compute(need))
 
-    def _compute(self, need: Hashable) -> object:
+    def observe_nested(self, need: Need[T]) -> T:
+        """``need``'s observation for another need's ``observe`` (:meth:`SurveyEnv.get`): a sub-need is
+        part of its parent, so it is computed inline (or awaited) whether gathered or not."""
+        _check_need(need)
+        return cast(T, self._compute(need))
+
+    def _compute(self, need: Need[object]) -> object:
         # A slot is created only by the thread that is about to compute it, never for a queued task: a
         # thread waiting on a slot therefore waits on running work, and a full pool cannot deadlock.
         with self._lock:
@@ -161,7 +151,7 @@ class Survey:
         if owner:
             started = time.monotonic()
             try:
-                slot.value = need.observe(self._env)  # type: ignore[attr-defined]
+                slot.value = need.observe(self._env)
             except BaseException as exc:  # a probe bug: re-raised to every reader, not swallowed
                 slot.error = exc
             finally:
@@ -181,7 +171,7 @@ class Survey:
         with self._lock:
             return tuple(self._timings)
 
-    def observations(self) -> dict[Hashable, object]:
+    def observations(self) -> dict[Need[object], object]:
         """Every observation gathered so far (for the report)."""
         with self._lock:
             return {need: slot.value for need, slot in self._slots.items() if slot.done.is_set() and not slot.error}
@@ -201,6 +191,7 @@ class Survey:
         self.close()
 
 
-def _check_need(need: Hashable) -> None:
+def _check_need(need: object) -> None:
+    # Needs come typed from checks; this guards callers outside mypy's view (tests, plugins).
     if not isinstance(need, Need):
-        raise TypeError(f"{need!r} is not a survey need (it has no observe(env) method)")
+        raise TypeError(f"{need!r} is not a survey need (it is unhashable or has no observe(env) method)")
