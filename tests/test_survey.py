@@ -15,7 +15,7 @@ from waiting import SLACK
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.survey import EndpointNeed, HostNeed, Survey, SurveyEnv
+from pytest_ece_o365.survey import EndpointNeed, HostNeed, NotGathered, Survey, SurveyEnv
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pytest_ece_o365" / "example_config.toml"
 _calls: Counter[str] = Counter()
@@ -69,6 +69,17 @@ class BarrierNeed:
 
 
 @dataclass(frozen=True)
+class ParentNeed:
+    """A need whose observation reads a sub-need through ``env.get`` (as the endpoint chain reads DNS)."""
+
+    name: str
+    child: str
+
+    def observe(self, env: SurveyEnv) -> str:
+        return f"{self.name} saw {env.get(SleepNeed(self.child, 0.0))}"
+
+
+@dataclass(frozen=True)
 class BrokenNeed:
     def observe(self, env: SurveyEnv) -> str:
         raise RuntimeError("probe bug")
@@ -117,10 +128,38 @@ def test_each_need_runs_once_across_gathers_and_gets(config: DeploymentConfig) -
     assert len(survey.accounting) == 1
 
 
-def test_get_without_gather_probes_on_demand(config: DeploymentConfig) -> None:
+def test_get_of_a_need_not_gathered_fails_loudly_naming_it_and_probes_nothing(config: DeploymentConfig) -> None:
     with Survey(config, 1.0) as survey:
-        assert survey.get(SleepNeed("lazy", 0.0)) == "observed lazy"
-        assert survey.accounting[0].thread == threading.current_thread().name
+        survey.gather([SleepNeed("declared", 0.0)])
+        with pytest.raises(NotGathered, match=r"SleepNeed\(name='undeclared'.*was not gathered"):
+            survey.get(SleepNeed("undeclared", 0.0))
+        assert [timing.need for timing in survey.accounting] == [SleepNeed("declared", 0.0)]
+    assert _calls["undeclared"] == 0
+
+
+def test_a_needs_sub_needs_are_computed_inline_in_its_thread_and_stay_undeclared(config: DeploymentConfig) -> None:
+    parents = [ParentNeed("parent-a", "shared-child"), ParentNeed("parent-b", "shared-child")]
+    with Survey(config, 1.0, max_workers=1) as survey:  # one worker: a sub-need queued behind it would deadlock
+        survey.gather(parents)
+        seen = [survey.get(parent) for parent in parents]
+        assert seen == ["parent-a saw observed shared-child", "parent-b saw observed shared-child"]
+        threads = {str(timing.need): timing.thread for timing in survey.accounting}
+        assert len(set(threads.values())) == 1 and threading.current_thread().name not in threads.values()
+        with pytest.raises(NotGathered):  # a sub-need is its parent's; a check reading it must declare it
+            survey.get(SleepNeed("shared-child", 0.0))
+    assert _calls["shared-child"] == 1
+
+
+def test_a_gathered_need_still_queued_is_probed_by_the_reader_not_refused(config: DeploymentConfig) -> None:
+    busy = GateNeed("busy", threading.Event(), threading.Event())
+    queued = SleepNeed("queued", 0.0)
+    with Survey(config, 1.0, max_workers=1) as survey:
+        survey.gather([busy, queued], wait_for_all=False)
+        assert busy.started.wait(10)  # the only worker is busy: ``queued`` has not started
+        assert survey.get(queued) == "observed queued"
+        busy.release.set()
+        assert survey.get(busy) == "observed busy"
+    assert _calls["queued"] == 1
 
 
 def test_get_waits_for_a_need_in_flight_instead_of_probing_again(config: DeploymentConfig) -> None:

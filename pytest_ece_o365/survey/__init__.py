@@ -6,7 +6,8 @@ cached observations with :meth:`Survey.get`. A blocked firewall costs one timeou
 
 A *need* is a hashable frozen dataclass with an ``observe(env)`` method: a ``Need[T]`` observes a ``T``
 (:mod:`pytest_ece_o365.survey.needs`). This module defines the network ones; the probes (tokens, mailbox
-sessions, Graph) add their own need types without touching the survey. A need's own sub-needs are
+sessions, Graph) add their own need types without touching the survey. A check reads only needs that
+were gathered (:meth:`Survey.get` raises :class:`NotGathered` otherwise); a need's own sub-needs are
 computed inline (:meth:`SurveyEnv.get`).
 """
 
@@ -24,9 +25,13 @@ from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservati
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.survey.needs import Need, SurveyEnv
 
-__all__ = ["EndpointNeed", "HostNeed", "Need", "ProbeTiming", "Survey", "SurveyEnv"]
+__all__ = ["EndpointNeed", "HostNeed", "Need", "NotGathered", "ProbeTiming", "Survey", "SurveyEnv"]
 
 T = TypeVar("T")
+
+
+class NotGathered(LookupError):
+    """A check read a need that no check declared: its ``needs`` under-declare (a bug in the check)."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,20 @@ class Survey:
             wait(futures)
 
     def get(self, need: Need[T]) -> T:
-        """The observation for ``need``: cached, awaited if in flight, or probed now in this thread."""
+        """The observation for ``need``, which must have been gathered: cached, awaited if in flight, or
+        probed now in this thread if still queued (``gather(..., wait_for_all=False)``).
+
+        Raises :class:`NotGathered` for a need no one gathered: a check reads only what its ``needs``
+        declared, so that the survey runs every probe up front, in parallel, and not in a check's thread.
+        """
         _check_need(need)
+        with self._lock:
+            gathered = need in self._submitted
+        if not gathered:
+            raise NotGathered(
+                f"{need!r} was not gathered: the check that reads it must declare it in its needs "
+                "(@check(..., needs=...)), or the caller must gather it first"
+            )
         return cast(T, self._compute(need))
 
     def observe_nested(self, need: Need[T]) -> T:

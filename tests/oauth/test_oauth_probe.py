@@ -29,13 +29,19 @@ def need_of(config: DeploymentConfig, index: int = 0) -> TokenNeed:
     return need
 
 
+def gathered(survey: Survey, need: TokenNeed) -> TokenObservation:
+    """The need's observation as a check reads it: gathered first (``Survey.get`` refuses what was not)."""
+    survey.gather([need])
+    return survey.get(need)
+
+
 def text_of(observation: TokenObservation) -> str:
     return "\n".join((observation.description, repr(observation), *observation.transcript))
 
 
 def test_healthy_redemption_observes_token_claims_scope_and_lifetime(simulate: Callable[..., tuple]) -> None:
     simulator, config, survey = simulate("healthy")
-    observation: TokenObservation = survey.get(need_of(config))
+    observation = gathered(survey, need_of(config))
     assert observation.ok and observation.error == ""
     assert isinstance(observation.access_token, Secret)
     assert observation.claims["upn"] == "support@example.com" and observation.claims["aud"] == OUTLOOK
@@ -52,7 +58,7 @@ def test_an_expired_refresh_token_is_observed_with_its_aadsts_code_and_ids_in_th
     simulate: Callable[..., tuple],
 ) -> None:
     _, config, survey = simulate("refresh-token-expired")
-    observation: TokenObservation = survey.get(need_of(config))
+    observation = gathered(survey, need_of(config))
     assert not observation.ok and observation.access_token is None
     assert (observation.error, observation.aadsts) == ("invalid_grant", 700082)
     assert observation.description.startswith("AADSTS700082: The refresh token has expired due to inactivity.")
@@ -64,7 +70,7 @@ def test_a_wrong_tenant_is_reported_from_discovery_with_aadsts90002(simulate: Ca
     simulator, config, _ = simulate("healthy")
     wrong = replace(config, azure_ad=replace(config.azure_ad, tenant="contoso-typo.onmicrosoft.com"))
     with Survey(wrong, 5.0, secrets=SecretSource(simulator.secrets)) as survey:
-        observation: TokenObservation = survey.get(need_of(wrong))
+        observation = gathered(survey, need_of(wrong))
     assert (observation.error, observation.aadsts) == ("invalid_tenant", 90002)
     assert observation.description.startswith("AADSTS90002: Tenant 'contoso-typo.onmicrosoft.com' not found.")
 
@@ -74,7 +80,7 @@ def test_a_missing_secret_is_observed_naming_its_source_and_sends_nothing(
 ) -> None:
     monkeypatch.delenv("ECE_O365_CLIENT_SECRET", raising=False)
     with Survey(example, 1.0) as survey:
-        observation: TokenObservation = survey.get(need_of(example))
+        observation = gathered(survey, need_of(example))
     assert observation.error == "secret-missing"
     assert "azure_ad.client_secret" in observation.description and "ECE_O365_CLIENT_SECRET" in observation.description
     assert observation.transcript == ()
@@ -82,7 +88,7 @@ def test_a_missing_secret_is_observed_naming_its_source_and_sends_nothing(
     monkeypatch.setenv("ECE_O365_CLIENT_SECRET", "client-secret-from-env")
     monkeypatch.delenv("ECE_O365_RT_ECE_MAIL", raising=False)
     with Survey(example, 1.0) as survey:
-        observation = survey.get(need_of(example, 1))
+        observation = gathered(survey, need_of(example, 1))
     assert observation.error == "secret-missing" and "ECE_O365_RT_ECE_MAIL" in observation.description
 
 
@@ -99,7 +105,7 @@ def _observe(config: DeploymentConfig, timeout: float = 2.0) -> TokenObservation
         }
     )
     with Survey(config, timeout, secrets=secrets) as survey:
-        observation: TokenObservation = survey.get(need_of(config))
+        observation = gathered(survey, need_of(config))
     return observation
 
 

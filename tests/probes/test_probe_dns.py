@@ -104,5 +104,6 @@ def test_survey_resolves_through_the_configured_nameservers(local_dns: LocalDns)
     config = load_config(EXAMPLE)
     network = replace(config.network, nameservers=nameservers(local_dns))
     with Survey(config.with_endpoints(config.o365, network), 1.0) as survey:
+        survey.gather([HostNeed("smtp.ok.test")])
         seen = survey.get(HostNeed("smtp.ok.test"))
     assert seen.ok and seen.answered_by == f"127.0.0.1:{local_dns.port}"
