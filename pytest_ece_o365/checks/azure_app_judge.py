@@ -26,7 +26,7 @@ from pytest_ece_o365.probes.graph_model import (
     PermissionGrant,
     secret_fingerprint,
 )
-from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE
+from pytest_ece_o365.probes.scopes import INBOUND_SCOPES, SMTP_SCOPE
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 
 _PROTOCOL = {"imap": "IMAP", "pop3": "POP3"}

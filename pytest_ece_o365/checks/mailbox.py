@@ -8,7 +8,7 @@
   address (for a shared mailbox that needs SendAs for token_account).
 - ``rights.full_access``: for shared mailboxes, whether ``token_account``'s token opens the mailbox.
 
-The checks judge :class:`~pytest_ece_o365.probes.mail_session.MailSessionObservation` values the survey
+The checks judge :class:`~pytest_ece_o365.probes.mail_observation.MailSessionObservation` values the survey
 gathered (:mod:`pytest_ece_o365.probes.mail_needs`), together with the token observation of the mailbox's
 refresh token, in :mod:`pytest_ece_o365.checks.mailbox_judge`; findings come from
 :mod:`pytest_ece_o365.diagnosis.mail`.
@@ -33,7 +33,7 @@ from pytest_ece_o365.checks.mailbox_judge import (
 )
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.probes.mail_needs import MailSessionNeed, SendTestNeed
-from pytest_ece_o365.probes.mail_session import MailSessionObservation
+from pytest_ece_o365.probes.mail_observation import MailSessionObservation
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
 from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, cannot_tell

@@ -25,8 +25,9 @@ from pytest_ece_o365.checks.base import CheckContext
 from pytest_ece_o365.checks.token_judge import judge_identity, judge_refresh, judge_scopes, token_user
 from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.diagnosis.mail import mail_verdict, network_check_of, network_verdict, token_words
-from pytest_ece_o365.probes.mail_session import MailSessionObservation
-from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation
+from pytest_ece_o365.probes.mail_observation import MailSessionObservation
+from pytest_ece_o365.probes.scopes import INBOUND_SCOPES, SMTP_SCOPE
+from pytest_ece_o365.probes.token import TokenObservation
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed, relayed
 
 #: Session errors a token unfit for the mailbox (another account's, a scope missing) also produces.

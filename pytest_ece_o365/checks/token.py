@@ -26,7 +26,8 @@ from pytest_ece_o365.checks.token_judge import (
     token_needs,
 )
 from pytest_ece_o365.config.deployment import Mailbox
-from pytest_ece_o365.probes.graph_user import DirectoryUser, TokenUserNeed
+from pytest_ece_o365.probes.graph_model import DirectoryUser
+from pytest_ece_o365.probes.graph_user import TokenUserNeed
 from pytest_ece_o365.probes.token import TokenObservation, token_need_for
 from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, passed

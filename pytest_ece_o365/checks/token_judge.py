@@ -27,7 +27,8 @@ from pytest_ece_o365.config.deployment import Mailbox
 from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.diagnosis.oauth import NETWORK_OWNERS, oauth_verdict
 from pytest_ece_o365.knowledge import EXCHANGE_ONLINE_APP_ID
-from pytest_ece_o365.probes.token import INBOUND_SCOPES, SMTP_SCOPE, TokenObservation, claims_user, token_need_for
+from pytest_ece_o365.probes.scopes import INBOUND_SCOPES, SMTP_SCOPE
+from pytest_ece_o365.probes.token import TokenObservation, claims_user, token_need_for
 from pytest_ece_o365.survey.needs import Need
 from pytest_ece_o365.verdict import Verdict, cannot_tell, passed, relayed
 

@@ -188,3 +188,25 @@ class LicenseObservation:
     @property
     def ok(self) -> bool:
         return not self.error
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    """The directory's view of one user; ``error`` when it could not be read (or was not asked)."""
+
+    user: str
+    upn: str = ""
+    mail: str = ""
+    proxy_addresses: tuple[str, ...] = ()
+    error: str = ""
+    message: str = ""
+    transcript: tuple[str, ...] = ()
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        """Every SMTP address of the user's mailbox, lower case, without the ``SMTP:`` prefix."""
+        found = {item.split(":", 1)[1] for item in self.proxy_addresses if item.lower().startswith("smtp:")}
+        return frozenset(address.lower() for address in (*found, self.mail) if address)
+
+    def holds(self, address: str) -> bool:
+        return not self.error and address.lower() in self.addresses

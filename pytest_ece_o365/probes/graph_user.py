@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pytest_ece_o365.probes.graph_client import GraphClient, GraphFailed
+from pytest_ece_o365.probes.graph_model import DirectoryUser as DirectoryUser
 from pytest_ece_o365.probes.token import TokenNeed
 
 if TYPE_CHECKING:
@@ -22,28 +23,6 @@ if TYPE_CHECKING:
 #: Graph returns proxyAddresses "only on $select" (https://learn.microsoft.com/en-us/graph/api/resources/user,
 #: checked 2026-12-04): primary address as "SMTP:", the others as "smtp:".
 _FIELDS = "id,userPrincipalName,mail,proxyAddresses"
-
-
-@dataclass(frozen=True)
-class DirectoryUser:
-    """The directory's view of one user; ``error`` when it could not be read (or was not asked)."""
-
-    user: str
-    upn: str = ""
-    mail: str = ""
-    proxy_addresses: tuple[str, ...] = ()
-    error: str = ""
-    message: str = ""
-    transcript: tuple[str, ...] = ()
-
-    @property
-    def addresses(self) -> frozenset[str]:
-        """Every SMTP address of the user's mailbox, lower case, without the ``SMTP:`` prefix."""
-        found = {item.split(":", 1)[1] for item in self.proxy_addresses if item.lower().startswith("smtp:")}
-        return frozenset(address.lower() for address in (*found, self.mail) if address)
-
-    def holds(self, address: str) -> bool:
-        return not self.error and address.lower() in self.addresses
 
 
 @dataclass(frozen=True)

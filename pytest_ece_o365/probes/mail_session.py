@@ -1,4 +1,5 @@
-"""What the live mailbox probes share: the observation, the XOAUTH2 string, the way in and the runner.
+"""What the live mailbox probes share: the XOAUTH2 string, the way in and the runner (the observation
+they make is a plain value in :mod:`pytest_ece_o365.probes.mail_observation`, re-exported here).
 
 A mailbox session runs as one chain inside one deadline (:func:`run_session`, under a :class:`Watchdog`):
 DNS (the survey's shared lookup) -> TCP -> TLS (implicit for IMAP/POP3, STARTTLS for SMTP) and greeting
@@ -34,63 +35,16 @@ import json
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
+from pytest_ece_o365.probes.mail_observation import NETWORK_STAGES as NETWORK_STAGES
+from pytest_ece_o365.probes.mail_observation import PROTOCOL_NAMES as PROTOCOL_NAMES
+from pytest_ece_o365.probes.mail_observation import STAGES as STAGES
+from pytest_ece_o365.probes.mail_observation import MailSessionObservation as MailSessionObservation
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, DnsObservation, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect
 from pytest_ece_o365.probes.tls import secure
 from pytest_ece_o365.secret import Secret
-
-#: The stages a session goes through, in order; ``stage`` names the last one reached.
-STAGES = ("token", "dns", "tcp", "tls", "login", "mailbox", "send", "done")
-#: Stages whose failure belongs to the network checks (nothing about the mailbox was learnt).
-NETWORK_STAGES = frozenset({"dns", "tcp", "tls"})
-PROTOCOL_NAMES = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
-
-
-@dataclass(frozen=True)
-class MailSessionObservation:
-    """One XOAUTH2 session to a mailbox: how far it got, what the server said, the redacted dialogue.
-
-    ``user`` is the SASL ``user=`` (IMAP/POP3: the mailbox's address; SMTP: the token's own account);
-    ``account`` is whose token was used (the mailbox's own account, or its ``token_account`` when shared).
-    ``auth_reply`` is the server's final answer to the login, ``follow_up`` its answer to EXAMINE / STAT
-    (or, for a test message, to the command that decided it), ``challenge`` the decoded JSON of a
-    ``+ eyJ…`` error challenge.
-    """
-
-    protocol: str  # imap | pop3 | smtp
-    endpoint: Endpoint
-    user: str
-    account: str
-    stage: str
-    error: str = ""
-    message: str = ""
-    auth_reply: str = ""
-    follow_up: str = ""
-    challenge: str = ""
-    messages: int | None = None  # what EXAMINE / STAT counted, when it worked
-    elapsed: float = 0.0
-    transcript: tuple[str, ...] = ()
-    # What the network part of the session learnt, so that a network failure can be worded with the
-    # network checks' own diagnosis rows (resolver, TLS version, certificate) when those do not run.
-    resolver: str = ""
-    tls_version: str = ""
-    certificate: CertificateInfo | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-    @property
-    def reached_server(self) -> bool:
-        """Whether the session got past the network (so its failure says something about the mailbox)."""
-        return self.stage not in NETWORK_STAGES and self.stage != "token"
-
-    @property
-    def protocol_name(self) -> str:
-        return PROTOCOL_NAMES.get(self.protocol, self.protocol)
 
 
 def xoauth2(user: str, access_token: Secret) -> str:

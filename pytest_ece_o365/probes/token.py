@@ -33,15 +33,13 @@ from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
 from pytest_ece_o365.probes.msal_app import authority as authority_of
 from pytest_ece_o365.probes.msal_app import confidential_client
 from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.probes.scopes import INBOUND_SCOPES as INBOUND_SCOPES
+from pytest_ece_o365.probes.scopes import SMTP_SCOPE as SMTP_SCOPE
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 
 if TYPE_CHECKING:
     from pytest_ece_o365.survey.needs import SurveyEnv
-
-#: The delegated permission each inbound protocol needs, and SMTP's (names under the Outlook resource).
-INBOUND_SCOPES: Mapping[str, str] = {"imap": "IMAP.AccessAsUser.All", "pop3": "POP.AccessAsUser.All"}
-SMTP_SCOPE = "SMTP.Send"
 
 
 @dataclass(frozen=True)
