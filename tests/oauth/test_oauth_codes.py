@@ -81,6 +81,9 @@ def test_50173_leads_with_revocation_not_with_every_password_change() -> None:
     assert "every password change" not in row.remediation
     assert "Revoke-MgUserSignInSession" in row.cause and "Audit logs" in row.remediation
     assert row.source is not None and "refresh-tokens" in row.source.ref
+    # Microsoft's revocation table (confidential clients): a user's own change stays alive, an administrator's
+    # reset in the Entra / Microsoft 365 admin center revokes
+    assert "own change" in row.cause and "admin center revokes them" in row.cause
 
 
 @pytest.mark.parametrize("code", [9002327, 9002325, 9002326])
