@@ -472,3 +472,23 @@ def junit_cases(path: Path) -> dict[tuple[str, str], dict[str, str]]:
         properties = {prop.get("name", ""): prop.get("value", "") for prop in case.iter("property")}
         cases[(properties["ece_check"], properties["ece_target"])] = properties
     return cases
+
+
+def test_a_secret_with_a_quote_on_the_command_line_is_masked_in_the_results(pytester: pytest.Pytester) -> None:
+    from pytest_ece_o365.redact import remember
+    from pytest_ece_o365.report.results import RunInfo
+
+    secret = "s3cr'et-value-with-quote"
+    remember(secret)
+    info = RunInfo("h", ("services",), "d", "12.6(1)", (), "t", raw_args=("pytest", f"--x={secret}"))
+    assert "s3cr" not in info.command and "[redacted]" in info.command
+
+
+@pytest.mark.parametrize("option", [("-x",), ("--maxfail", "2")])
+def test_stopping_the_checklist_midway_is_refused_in_one_line(
+    pytester: pytest.Pytester, option: tuple[str, ...]
+) -> None:
+    """A result is blocked by the check that owns its cause: stopping before that check runs would lose it."""
+    result = pytester.runpytest_subprocess("--ece-simulate=broken", *option)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*-x / --maxfail would stop the checklist midway*"])

@@ -32,6 +32,7 @@ def run_info(
         simulated=str(simulator.scenario) if simulator is not None else None,
         config_sha256=file_sha256(deployment.path),
         raw_command=command_line(config),
+        raw_args=("pytest", *config.invocation_params.args),
         strict=strict,
     )
 

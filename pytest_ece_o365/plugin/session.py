@@ -41,6 +41,13 @@ def start_run(config: pytest.Config) -> None:
     source = config_source(config)
     if source is None and scenario is None:
         return
+    if config.getoption("maxfail", 0):
+        # One cause is reported once, by the check that owns it; a result it explains is only "blocked by"
+        # it. Stopping midway (-x, --maxfail) could leave the owner unrun and the cause reported nowhere.
+        raise pytest.UsageError(
+            "ece-o365: -x / --maxfail would stop the checklist midway, and a finding left to a later check "
+            "would never be reported: run it whole (choose checks with -m or -k instead)"
+        )
     if source is None:
         path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
     else:

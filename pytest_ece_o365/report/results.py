@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,6 +73,9 @@ class RunInfo:
     simulated: str | None = None  # contract §4: the scenario of a --ece-simulate run, else None
     config_sha256: str = ""  # contract §4: the SHA-256 of the deployment file's bytes
     raw_command: str = ""  # the command line as typed; shown only through ``command`` (redacted)
+    #: the same, argument by argument: each is redacted before quoting, so that the shell quoting of an
+    #: argument (a secret with a quote in it) cannot hide a secret from redaction
+    raw_args: tuple[str, ...] = ()
     strict: bool = False  # --ece-strict: an advisory makes the verdict FAIL
     tool_version: str = __version__
 
@@ -79,6 +83,8 @@ class RunInfo:
     def command(self) -> str:
         """The command line, redacted when it is read: a secret revealed later in the run (and so
         remembered by :mod:`~pytest_ece_o365.redact`) is masked too."""
+        if self.raw_args:
+            return shlex.join(redact(arg) for arg in self.raw_args)
         return redact(self.raw_command)
 
     @property
