@@ -2,12 +2,16 @@
 
 ``login`` generates a mailbox's refresh token (:mod:`pytest_ece_o365.cli.login`), ``merge`` makes one report
 from the per-server results files (:mod:`pytest_ece_o365.report.merge`), ``sim`` runs the simulated
-tenant in the foreground. The commands' logic lives in those modules, imported only when used.
+tenant in the foreground. ``report``, ``monitor`` and ``bundle`` live wholly in their own modules
+(:data:`MODULE_COMMANDS`): each defines ``HELP``, ``DESCRIPTION``, ``add_arguments(parser)`` and ``run(args)``,
+and imports only the standard library at its top, so that building the parser stays cheap.
+The commands' logic lives in those modules, imported only when used.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +21,13 @@ from pytest_ece_o365.cli.errors import INTERNAL_ERROR, INTERRUPTED, USAGE_ERROR,
 from pytest_ece_o365.config.loader import ConfigError, load_config
 
 __all__ = ["INTERNAL_ERROR", "INTERRUPTED", "USAGE_ERROR", "CommandError", "UsageError", "main"]
+
+# Commands that live wholly in one module each (name -> module), in the order ``--help`` lists them.
+MODULE_COMMANDS = {
+    "report": "pytest_ece_o365.cli.report_cmd",
+    "monitor": "pytest_ece_o365.cli.monitor",
+    "bundle": "pytest_ece_o365.cli.bundle",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pytest_ece_o365.cli.merge import run_merge
 
             return run_merge(args)
+        if args.command in MODULE_COMMANDS:
+            return int(importlib.import_module(MODULE_COMMANDS[args.command]).run(args))
         return run_sim(args)
     except CommandError as exc:
         from pytest_ece_o365.redact import redact
@@ -90,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="deployment file whose mailboxes and app the tenant holds (default: the packaged example)",
     )
+    for name, module_name in MODULE_COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # not built yet in this checkout
+        sub = commands.add_parser(name, help=module.HELP, description=module.DESCRIPTION)
+        module.add_arguments(sub)
     return parser
 
 
