@@ -4,10 +4,9 @@ Each makes the simulated servers answer with Microsoft's exact text (from
 ``shared/reference/office365-replies.jsonl``; sources below, checked 2026-12-04) through
 :mod:`pytest_ece_o365.sim.mailwire`; a refusal that follows from a fact (SendAs missing) flips that fact too.
 
-Not simulated: ``421 4.7.66`` (TLS 1.0/1.1). Office 365 sends it after a TLS 1.0/1.1 STARTTLS; this tool's
-client negotiates TLS 1.2 or later (Python's ssl defaults, OpenSSL's security level), so no run of the tool
-can meet it, and a simulator that claimed it would lie about what was negotiated. Its row and classifier
-exist for the replies admins paste from ECE's own logs.
+``421 4.7.66`` (TLS 1.0/1.1, scenario ``smtp-tls-old``) is answered to AUTH on 587 whatever this tool's
+client negotiated (it negotiates TLS 1.2 or later, so only a middlebox speaking TLS 1.0/1.1 to Office 365 on
+its behalf would meet it for real); the scenario stands for what ECE's own Java meets when it is too old.
 """
 
 from __future__ import annotations
@@ -38,6 +37,21 @@ SEND_AS_5_2_0 = (
 AUTHENTICATE_FAILED = "NO AUTHENTICATE failed."
 #: jstedfast/MailKit#1496, simonrob/email-oauth2-proxy#74 (the BYE that ends a refused session).
 BYE_14 = "* BYE Connection closed. 14"
+#: Where: the reply to AUTH, the session then closed. JavaMail reports it as
+#: ``javax.mail.AuthenticationFailedException: 421 4.7.66 …`` (DSpace/DSpace#8123, 2022-01-20), PHPMailer as
+#: "Password command failed: 421 4.7.66 …" (Stack Overflow "Periodic Office 365 SMTP Send Error Due to
+#: TLS 1.1/1.0", mirrored at https://whosebug.com/question/6330405); the wording: zehm/sendEmail#1,
+#: seqeralabs/nf-tower#337. Microsoft announced it for SMTP AUTH in the Exchange Team's post "New opt-in
+#: endpoint available for SMTP AUTH clients still needing legacy TLS" (2021-08-18; rejections from September
+#: 2021, TLS 1.0/1.1 off on the default endpoints from February 2022):
+#: https://techcommunity.microsoft.com/blog/exchange/new-opt-in-endpoint-available-for-smtp-auth-clients-still-needing-legacy-tls/2659652
+#: Every public copy (2021-2022) ends with the host-only tag ``[SY6PR01CA0029.ausprd01.prod.outlook.com]``;
+#: the simulator appends the ``[host timestamp id]`` tag Exchange Online has put on its SMTP refusals since
+#: 2024 (SmtpSession.tag): which of the two today's 421 carries is not known. Checked 2026-12-05.
+TLS_OLD = (
+    "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2. "
+    "Visit https://aka.ms/smtp_auth_tls."
+)
 #: jakartaee/mail-api#614 (the USER/PASS wording).
 LOGON_FAILURE = "-ERR Logon failure: unknown user name or bad password."
 
@@ -48,6 +62,11 @@ def _smtp_policy(name: str, text: str) -> Callable[[Tenant], None]:
         set_wire(tenant, MailWire(smtp_auth=text))  # a policy on the sign-in: every SMTP login meets it
 
     return flip
+
+
+def _smtp_tls_old(tenant: Tenant) -> None:
+    tenant.first_mailbox("smtp-tls-old", "a mailbox", lambda box: True)
+    set_wire(tenant, MailWire(smtp_auth_close=TLS_OLD))  # a refusal of the connection: every SMTP login
 
 
 def _inbound(name: str, protocol: str, **replies: str) -> Callable[[Tenant], None]:
@@ -72,6 +91,10 @@ MAIL_SCENARIOS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "smtp-security-defaults": (
         _smtp_policy("smtp-security-defaults", SECURITY_DEFAULTS),
         "SMTP AUTH refused by security defaults (535 5.7.139 … security defaults policy)",
+    ),
+    "smtp-tls-old": (
+        _smtp_tls_old,
+        "SMTP AUTH on 587 answered 421 4.7.66 TLS 1.0 and 1.1 are not supported (the session then closed)",
     ),
     "imap-auth-failed": (
         _inbound("imap-auth-failed", "imap", imap_auth=AUTHENTICATE_FAILED),

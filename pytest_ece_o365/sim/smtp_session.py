@@ -176,6 +176,11 @@ class SmtpSession:
         elif not self.tls or mech not in ("XOAUTH2", "LOGIN"):
             # Before STARTTLS Exchange Online offers no AUTH at all, so every mechanism is "unrecognized".
             self.conn.send(f"504 5.7.4 Unrecognized authentication type [{self.server.backend}]")
+        elif wire_of(self.server.authority).smtp_auth_close:
+            # A refusal of the connection itself (421 4.7.66, TLS 1.0/1.1): the token is not read, the
+            # server hangs up (sim/scenarios_mail.py TLS_OLD).
+            self.conn.send(wire_of(self.server.authority).smtp_auth_close + self.tag())
+            return False
         elif mech == "LOGIN":
             for prompt in ("334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6")[(1 if blob else 0) :]:
                 self.conn.send(prompt)
