@@ -194,6 +194,8 @@ class RunningSimulator:
         network = replace(
             cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle, simulation=self.simulation(cfg)
         )
+        if self.tenant.authority:  # the scenario's deployment names another authority (e.g. "common")
+            cfg = replace(cfg, azure_ad=replace(cfg.azure_ad, tenant=self.tenant.authority))
         return cfg.with_endpoints(cfg.o365, network)
 
     def simulation(self, cfg: DeploymentConfig) -> Simulation:
@@ -241,6 +243,8 @@ class RunningSimulator:
         ]
         for key, env in self.env_names().items():
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
+        if self.tenant.authority:
+            lines.append(f"# This scenario's deployment has [azure_ad] tenant = {_toml(self.tenant.authority)}.")
         return "\n".join(lines) + "\n"
 
 
