@@ -14,17 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pytest_ece_o365.sim.mailwire import MailWire, set_wire
+from pytest_ece_o365.sim.smtp_session import DISABLED
 from pytest_ece_o365.sim.tenant import Tenant
 
-__all__ = ["MAIL_SCENARIOS"]
+__all__ = ["MAIL_SCENARIOS", "UNVERIFIED_FOR_XOAUTH2"]
 
 #: nodemailer/nodemailer#1617 (Conditional Access; its source shows the text after the code, the code as in
-#: every 5.7.139: "535 5.7.139 Authentication unsuccessful, …").
+#: every 5.7.139: "535 5.7.139 Authentication unsuccessful, …"), gophish/gophish#3220 (2024, tagged).
+#: UNVERIFIED FOR XOAUTH2: every public copy answers a password login (AUTH LOGIN/PLAIN); none an XOAUTH2 one.
 CA_CRITERIA = (
     "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated "
     "successfully. Contact your administrator."
 )
 #: docs.bookyourpto.com/features/smtp-troubleshoot (security defaults).
+#: UNVERIFIED FOR XOAUTH2: seen publicly only as the answer to AUTH LOGIN (that page's password login).
 SECURITY_DEFAULTS = (
     "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy."
 )
@@ -36,6 +39,8 @@ SEND_AS_5_2_0 = (
 #: MicrosoftDocs/office-developer-exchange-docs#87; Microsoft's OAuth doc ("A01 NO AUTHENTICATE failed.").
 AUTHENTICATE_FAILED = "NO AUTHENTICATE failed."
 #: jstedfast/MailKit#1496, simonrob/email-oauth2-proxy#74 (the BYE that ends a refused session).
+#: UNVERIFIED FOR XOAUTH2: as the only answer to EXAMINE. jstedfast/MailKit#849 shows it with no tagged reply,
+#: but to a LIST after a password LOGIN; after XOAUTH2 the public captures show a tagged BAD first.
 BYE_14 = "* BYE Connection closed. 14"
 #: Where: the reply to AUTH, the session then closed. JavaMail reports it as
 #: ``javax.mail.AuthenticationFailedException: 421 4.7.66 …`` (DSpace/DSpace#8123, 2022-01-20), PHPMailer as
@@ -53,7 +58,23 @@ TLS_OLD = (
     "Visit https://aka.ms/smtp_auth_tls."
 )
 #: jakartaee/mail-api#614 (the USER/PASS wording).
+#: UNVERIFIED FOR XOAUTH2: every public copy answers USER/PASS (jakartaee/mail-api#614, ditesh/node-poplib#34,
+#: nicm/fdm#123); an XOAUTH2 blob gets "-ERR Authentication failure: unknown user name or bad password."
+#: (simonrob/email-oauth2-proxy#244, #238), which classifies as pop3-auth-refused.
 LOGON_FAILURE = "-ERR Logon failure: unknown user name or bad password."
+
+
+#: The wordings the simulator gives an XOAUTH2 client that no public capture shows Office 365 giving one
+#: (text -> the evidence there is; each carries the same mark where it is defined). The classifier
+#: reads the stable phrase whatever the mechanism, and the verified alternative of each to its own row
+#: (tests/mailbox/test_unverified_wordings.py, which lists these so that they cannot grow silently).
+UNVERIFIED_FOR_XOAUTH2: dict[str, str] = {
+    CA_CRITERIA: "nodemailer/nodemailer#1617, gophish/gophish#3220: password logins",
+    SECURITY_DEFAULTS: "docs.bookyourpto.com/features/smtp-troubleshoot: AUTH LOGIN",
+    DISABLED.format(what="Mailbox"): "none found; 'for the Tenant' is seen after XOAUTH2 (email-oauth2-proxy#193)",
+    BYE_14: "jstedfast/MailKit#849: no tagged reply, to LIST after a password LOGIN",
+    LOGON_FAILURE: "jakartaee/mail-api#614, ditesh/node-poplib#34, nicm/fdm#123: USER/PASS",
+}
 
 
 def _smtp_policy(name: str, text: str) -> Callable[[Tenant], None]:

@@ -29,6 +29,9 @@ EHLO_KEYWORDS = (
     "SIZE 157286400", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "{tls}", "8BITMIME", "BINARYMIME",
     "CHUNKING", "SMTPUTF8",
 )  # fmt: skip
+#: "for the Tenant": simonrob/email-oauth2-proxy#193 (XOAUTH2), nodemailer/nodemailer#1484 (AUTH LOGIN).
+#: UNVERIFIED FOR XOAUTH2: the "for the Mailbox" form (Set-CASMailbox -SmtpClientAuthenticationDisabled);
+#: no public capture of it was found (2026-12-05); the classifier reads "disabled for the (Tenant|Mailbox)".
 DISABLED = (
     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the {what}. "
     "Visit https://aka.ms/smtp_auth_disabled for more information."
