@@ -4,7 +4,9 @@ talk to them over real TCP and TLS)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import socket
 import ssl
 import struct
@@ -87,9 +89,16 @@ def read_request(conn: socket.socket) -> bytes:
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(4096)
         if not chunk:
-            break
+            return b""
         data += chunk
-    return data
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def endless_http(listener_sent: Callable[[int], None], *, delay: float = 0.0, chunked: bool = False) -> Handler:
@@ -132,3 +141,51 @@ def endless_capability(conn: socket.socket, stopping: threading.Event) -> None:
     line = b"* CAPABILITY IMAP4rev1 " + b"X-NOISE " * 20 + b"\r\n"
     while not stopping.is_set():
         conn.sendall(line * 50)
+
+
+def login_host(token_reply: Callable[[str], tuple[int, str]]) -> Handler:
+    """An Entra-like login host: OpenID discovery answers properly (for the host the request names), the
+    token endpoint with ``token_reply(issuer)`` (status, body)."""
+
+    def handler(conn: socket.socket, stopping: threading.Event) -> None:
+        while request := read_request(conn):
+            line = request.split(b"\r\n", 1)[0].decode()
+            host = next(
+                (
+                    h.split(b":", 1)[1].strip().decode()
+                    for h in request.split(b"\r\n")
+                    if h.lower().startswith(b"host:")
+                ),
+                HOST,
+            )
+            tenant = line.split(" ")[1].split("/")[1]
+            issuer = f"https://{host}/{tenant}/v2.0"
+            if "openid-configuration" in line:
+                status, body = (
+                    200,
+                    json.dumps(
+                        {
+                            "issuer": issuer,
+                            "authorization_endpoint": f"https://{host}/{tenant}/oauth2/v2.0/authorize",
+                            "token_endpoint": f"https://{host}/{tenant}/oauth2/v2.0/token",
+                        }
+                    ),
+                )
+            else:
+                status, body = token_reply(issuer)
+            data = body.encode()
+            conn.sendall(
+                f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                + data
+            )
+
+    return handler
+
+
+def unsigned_jwt(claims: dict[str, object]) -> str:
+    """A JWT with ``claims`` and no signature (MSAL reads an ID token's claims without verifying it)."""
+
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
