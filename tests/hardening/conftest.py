@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import trustme
+from probes.localdns import LocalDns
 
 from hardening.hostile import HOST, Handler, Listener
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Network
+from pytest_ece_o365.config.loader import load_config
+from pytest_ece_o365.plugin.session import packaged_example
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +45,25 @@ def listen() -> Iterator[Callable[[Handler], Listener]]:
     yield start
     for listener in started:
         listener.stop()
+
+
+@pytest.fixture
+def hostile_dns() -> Iterator[LocalDns]:
+    """A DNS server on loopback that answers HOST with 127.0.0.1."""
+    server = LocalDns({HOST: "127.0.0.1"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def at_login_host(hostile_dns: LocalDns, hostile_bundle: Path) -> Callable[[int, float], DeploymentConfig]:
+    """The packaged example with its login host at ``https://HOST:port`` (resolved by ``hostile_dns``)."""
+    example = load_config(packaged_example())
+
+    def config(port: int, timeout: float = 3.0) -> DeploymentConfig:
+        network = Network(
+            timeout=timeout, nameservers=(Endpoint("127.0.0.1", hostile_dns.port),), ca_bundle=hostile_bundle
+        )
+        return replace(example, o365=replace(example.o365, login=f"https://{HOST}:{port}"), network=network)
+
+    return config

@@ -12,7 +12,7 @@ import ssl
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import trustme
@@ -189,3 +189,48 @@ def unsigned_jwt(claims: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def lines(conn: socket.socket) -> Iterator[str]:
+    """The client's lines, as text."""
+    buffer = b""
+    while True:
+        while b"\n" not in buffer:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            buffer += chunk
+        line, buffer = buffer.split(b"\n", 1)
+        yield line.rstrip(b"\r").decode("utf-8", "replace")
+
+
+def scripted(greeting: str, answers: dict[str, list[str]]) -> Handler:
+    """A line server: ``greeting``, then for each client line the answer of the first key its command
+    (the word after an IMAP tag, or the first word) starts with; ``{tag}`` in an answer is the line's tag."""
+
+    def handler(conn: socket.socket, stopping: threading.Event) -> None:
+        conn.sendall(greeting.encode() + b"\r\n")
+        for line in lines(conn):
+            tag, _, rest = line.partition(" ")
+            for key, answer in answers.items():
+                if line.upper().startswith(key) or rest.upper().startswith(key):
+                    conn.sendall("".join(f"{a.format(tag=tag)}\r\n" for a in answer).encode())
+                    break
+            else:
+                conn.sendall(f"{tag} BAD unknown\r\n".encode())
+
+    return handler
+
+
+POP3 = {"AUTH": ["+ "], "DXNLCJ": ["+OK logged in"], "STAT": ["+OK {count} 0"], "QUIT": ["+OK bye"]}
+IMAP = {
+    "CAPABILITY": ["* CAPABILITY IMAP4rev1 AUTH=XOAUTH2 SASL-IR", "{tag} OK CAPABILITY completed."],
+    "AUTHENTICATE": ["{tag} OK AUTHENTICATE completed."],
+    "EXAMINE": ["* {count} EXISTS", "* 0 RECENT", "{tag} OK [READ-ONLY] EXAMINE completed."],
+    "LOGOUT": ["* BYE bye", "{tag} OK LOGOUT completed."],
+}
+
+
+def with_count(script: dict[str, list[str]], count: str) -> dict[str, list[str]]:
+    """``script`` with ``{count}`` (the message count a mailbox reports) filled in."""
+    return {key: [line.replace("{count}", count) for line in answer] for key, answer in script.items()}
