@@ -21,7 +21,7 @@ from typing import Any
 from pytest_ece_o365.config.deployment import Endpoint, Simulation
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
-from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
+from pytest_ece_o365.probes.tcp import RESET, LineReader, ProbeError, connect_address
 
 # OpenSSL X509_V_ERR_* codes that have a finding of their own; every other verify failure is "untrusted".
 _VALIDITY = {9: ("tls-not-yet-valid", "not valid yet"), 10: ("tls-expired", "expired")}
@@ -146,7 +146,11 @@ def _starttls(reader: LineReader) -> str:
 
 def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, deadline: Deadline, what: str) -> ssl.SSLSocket:
     """One handshake bounded by the deadline; failures close the socket and raise :class:`ProbeError`."""
-    tls_sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    try:  # wrap_socket reads already when the peer has reset the connection
+        tls_sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    except OSError as exc:
+        _close(sock)
+        raise handshake_error(exc, host, what, deadline.seconds) from None
     try:
         _do_handshake(tls_sock, host, deadline, what)
     except ProbeError:
@@ -182,6 +186,8 @@ def handshake_error(exc: OSError, host: str, what: str, seconds: float) -> Probe
         return ProbeError(
             "read-timeout", f"{what}: the TCP connection opened but no TLS handshake answer came within {seconds:g} s"
         )
+    if isinstance(exc, ConnectionResetError):
+        return ProbeError("reset", f"{what}: {RESET}")
     if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError)):
         return ProbeError("closed", f"{what}: the server closed the connection during the TLS handshake ({exc})")
     if isinstance(exc, ssl.SSLError):
