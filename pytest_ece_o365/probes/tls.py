@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365.config.deployment import Endpoint, Simulation
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
@@ -146,7 +147,7 @@ def _starttls(reader: LineReader) -> str:
 
 def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, deadline: Deadline, what: str) -> ssl.SSLSocket:
     """One handshake bounded by the deadline; failures close the socket and raise :class:`ProbeError`."""
-    tls_sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    tls_sock = inflight.register(context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False))
     try:
         _do_handshake(tls_sock, host, deadline, what)
     except ProbeError:

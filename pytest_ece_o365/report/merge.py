@@ -78,6 +78,9 @@ def _parse(path: Path, document: Any) -> Run:
     schema = document.get("schema")
     if schema != SCHEMA:
         raise ValueError(f"schema is {schema!r}, expected {SCHEMA!r} (a file written by pytest --ece-json)")
+    if document.get("interrupted") is True:
+        # An interrupted run's file lists unrun checks as skipped: merged, its host would look judged.
+        raise ValueError("the run was interrupted (Ctrl-C) before every check ran: run it again, then merge")
     deployment = _field(document, "deployment", dict, "deployment")
     specials = _strings(deployment.get("engineering_specials", []), "deployment.engineering_specials")
     info = RunInfo(
