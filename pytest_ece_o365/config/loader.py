@@ -32,7 +32,9 @@ from pytest_ece_o365.config.deployment import (
     parse_es,
 )
 from pytest_ece_o365.config.table import ConfigError, Table, relative_to, type_name
+from pytest_ece_o365.files import CONFIG_LIMIT, read_bounded
 from pytest_ece_o365.knowledge import CLOUDS, ROLES
+from pytest_ece_o365.printable import printable
 from pytest_ece_o365.secret import SecretRef
 
 if sys.version_info >= (3, 11):
@@ -48,7 +50,7 @@ def load_config(path: Path | str) -> DeploymentConfig:
     """Read and validate a deployment file; raise :class:`ConfigError` on any problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, CONFIG_LIMIT)  # a FIFO, /dev/zero, a directory: refused (files.py)
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read the file ({exc.strerror or exc})") from None
     try:
@@ -58,7 +60,15 @@ def load_config(path: Path | str) -> DeploymentConfig:
         raise ConfigError(path, "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"TOML syntax error: {exc}") from None
-    return _Loader(path).deployment(Table(data, "", path))
+    except RecursionError:
+        raise ConfigError(path, "", TOO_DEEP) from None
+    try:
+        return _Loader(path).deployment(Table(data, "", path))
+    except RecursionError:
+        raise ConfigError(path, "", TOO_DEEP) from None
+
+
+TOO_DEEP = "arrays or tables nested too deeply (hundreds of levels): not a deployment file"
 
 
 class _Loader:
@@ -67,7 +77,7 @@ class _Loader:
 
     def deployment(self, root: Table) -> DeploymentConfig:
         deployment = root.table("deployment")
-        name = self.source.stem
+        name = printable(self.source.stem)  # a file name is text from outside too
         if deployment is not None:
             name = deployment.string("name") or name
             deployment.done()

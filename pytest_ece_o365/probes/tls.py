@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365.config.deployment import Endpoint, Simulation
+from pytest_ece_o365.files import CA_BUNDLE_LIMIT, read_bounded
 from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
@@ -35,7 +36,8 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
+        # Read bounded (files.py: a FIFO or /dev/zero is refused), then parsed as PEM (ASCII) text.
+        context.load_verify_locations(cadata=read_bounded(ca_bundle, CA_BUNDLE_LIMIT).decode("ascii", "ignore"))
     return context
 
 
@@ -43,7 +45,7 @@ def trust_store(ca_bundle: Path | None) -> ssl.SSLContext:
     """:func:`verifying_context`, or :class:`ProbeError` ``ca-bundle-invalid`` for a bundle that cannot be loaded."""
     try:
         return verifying_context(ca_bundle)
-    except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: say so, do not crash the run
+    except (OSError, ValueError) as exc:  # unreadable, empty or non-PEM (SSLError is an OSError): not a crash
         raise ProbeError("ca-bundle-invalid", f"[network] ca_bundle {ca_bundle} cannot be loaded: {exc}") from None
 
 
