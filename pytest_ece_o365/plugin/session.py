@@ -23,6 +23,7 @@ from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
 from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
+from pytest_ece_o365.plugin.outputs import check_outputs
 from pytest_ece_o365.plugin.provenance import html_report, remember_secrets, run_info
 from pytest_ece_o365.plugin.rows import result_row
 from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
@@ -50,6 +51,7 @@ def start_run(config: pytest.Config) -> None:
             "ece-o365: -x / --maxfail would stop the checklist midway, and a finding left to a later check "
             "would never be reported: run it whole (choose checks with -m or -k instead)"
         )
+    check_outputs(config)  # an unwritable report is exit 4 now, not a traceback at the end
     if source is None:
         path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
     else:
