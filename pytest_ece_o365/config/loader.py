@@ -32,6 +32,7 @@ from pytest_ece_o365.config.deployment import (
     parse_es,
 )
 from pytest_ece_o365.config.table import ConfigError, Table, relative_to, type_name
+from pytest_ece_o365.config.values import check_url
 from pytest_ece_o365.files import CONFIG_LIMIT, read_bounded
 from pytest_ece_o365.knowledge import CLOUDS, ROLES
 from pytest_ece_o365.printable import printable
@@ -117,8 +118,8 @@ class _Loader:
                 specials.append(parse_es(item))
             except ValueError as exc:
                 raise ConfigError(self.source, path, str(exc)) from None
-        external_url = table.string("external_url")
-        admin_console_url = table.string("admin_console_url")
+        external_url = table.parsed("external_url", check_url)
+        admin_console_url = table.parsed("admin_console_url", check_url)
         java_text = table.string("java_home")
         # Like ca_bundle, not checked for existence: a Windows path must not fail `-m static` on CI; the
         # network.java_trust probe says what it cannot read.
@@ -143,7 +144,7 @@ class _Loader:
         tenant = table.required_string("tenant")
         client_id = table.required_string("client_id")
         secret = cast(SecretRef, table.secret("client_secret", required=True))
-        redirect_uri = table.required_string("redirect_uri")
+        redirect_uri = table.parsed("redirect_uri", check_url) or table.required_string("redirect_uri")
         table.done()
         return AzureAd(tenant, client_id, secret, redirect_uri)
 
@@ -239,6 +240,7 @@ class _Loader:
 
 
 def _https_base_url(text: str) -> str:
+    check_url(text)
     parts = urlsplit(text)
     try:
         port = parts.port
