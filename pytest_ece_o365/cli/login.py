@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
+from pytest_ece_o365 import redact_logs
 from pytest_ece_o365.cli import login_advice
 from pytest_ece_o365.cli.errors import CommandError, UsageError
 from pytest_ece_o365.cli.private_file import toml_path, write_private
@@ -42,7 +43,11 @@ def run_login(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = No
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else None
-    login(config, args.mailbox, out, stdin=stdin, stdout=stdout)
+    redact_logs.install()  # MSAL logs a non-JSON token response whole (redact_logs.py)
+    try:
+        login(config, args.mailbox, out, stdin=stdin, stdout=stdout)
+    finally:
+        redact_logs.uninstall()
     return 0
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pytest_ece_o365 import redact_logs
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
@@ -52,6 +53,7 @@ def start_run(config: pytest.Config) -> None:
             "would never be reported: run it whole (choose checks with -m or -k instead)"
         )
     check_outputs(config)  # an unwritable report is exit 4 now, not a traceback at the end
+    redact_logs.install()  # every library's log records redacted (MSAL logs response bodies)
     if source is None:
         path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
     else:
@@ -306,6 +308,7 @@ class EceSession:
         """The case note ends the terminal run (contract §5.5): here, after pytest-html and our page
         rewrite have written the report, so that its SHA-256 is the file's."""
         self.sigint.restore()
+        redact_logs.uninstall()
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None or self._session is None or config.option.collectonly:
             return
