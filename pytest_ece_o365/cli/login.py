@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from pytest_ece_o365 import redact_logs
 from pytest_ece_o365.cli import login_advice
 from pytest_ece_o365.cli.errors import CommandError, UsageError
-from pytest_ece_o365.cli.private_file import toml_path, write_private
+from pytest_ece_o365.cli.private_file import toml_path, unsafe_target, write_private
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretSource, SecretUnavailable
@@ -69,8 +69,9 @@ def login(
     mailbox = find_mailbox(config, address)
     expected = mailbox.token_user
     target = out if out is not None else default_out(mailbox)
-    if target.is_dir():  # found out before the sign-in, not after it
-        raise UsageError(f"--out {target} is a directory; give the token file's name")
+    problem = unsafe_target(target)  # found out before the sign-in, not after it
+    if problem:
+        raise UsageError(f"--out {target} {problem}")
     try:
         client_secret = (secrets or SecretSource()).get(config.azure_ad.client_secret)
     except SecretUnavailable as exc:
