@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from pytest_ece_o365.abort import abort_requested
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.knowledge import is_microsoft_issuer
 from pytest_ece_o365.redact import redact
@@ -37,11 +38,13 @@ class Deadline:
         self.ends = self.started + seconds
 
     def remaining(self) -> float:
+        if abort_requested():  # Ctrl-C: no time left for anything (pytest_ece_o365/abort.py)
+            return 0.0
         return max(0.0, self.ends - time.monotonic())
 
     @property
     def expired(self) -> bool:
-        return time.monotonic() >= self.ends
+        return abort_requested() or time.monotonic() >= self.ends
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -8,6 +8,7 @@ import socket
 import ssl
 
 from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.observation import Deadline, TcpObservation, Transcript
 
 # "Unreachable" spans several errno values, and Windows reports its own WSAE* numbers for them.
@@ -48,6 +49,7 @@ def connect_address(address: str, port: int, deadline: Deadline, shown: str = ""
     family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
+        inflight.register(sock)  # Ctrl-C shuts it down at once (probes/inflight.py)
         remaining = deadline.remaining()
         if remaining <= 0:
             raise TimeoutError

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365 import __version__
+from pytest_ece_o365.files import RESULTS_LIMIT, read_bounded
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.results import SCHEMA, ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.summary import report_title, summary_html
@@ -61,11 +62,13 @@ class MergeInputError(ValueError):
 def read_run(path: Path) -> Run:
     """Read and validate one results file; :class:`MergeInputError` naming the file and what is wrong."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_bounded(path, RESULTS_LIMIT).decode("utf-8"))
     except OSError as exc:
         raise MergeInputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MergeInputError(f"{path}: not a JSON results file ({exc})") from None
+    except RecursionError:
+        raise MergeInputError(f"{path}: not a results file (JSON nested hundreds of levels deep)") from None
     try:
         return _parse(path, document)
     except (KeyError, TypeError, ValueError) as exc:
@@ -78,6 +81,9 @@ def _parse(path: Path, document: Any) -> Run:
     schema = document.get("schema")
     if schema != SCHEMA:
         raise ValueError(f"schema is {schema!r}, expected {SCHEMA!r} (a file written by pytest --ece-json)")
+    if document.get("interrupted") is True:
+        # An interrupted run's file lists unrun checks as skipped: merged, its host would look judged.
+        raise ValueError("the run was interrupted (Ctrl-C) before every check ran: run it again, then merge")
     deployment = _field(document, "deployment", dict, "deployment")
     specials = _strings(deployment.get("engineering_specials", []), "deployment.engineering_specials")
     info = RunInfo(

@@ -77,6 +77,7 @@ class RunInfo:
     #: argument (a secret with a quote in it) cannot hide a secret from redaction
     raw_args: tuple[str, ...] = ()
     strict: bool = False  # --ece-strict: an advisory makes the verdict FAIL
+    interrupted: bool = False  # Ctrl-C stopped the run: its results are incomplete, never a PASS
     tool_version: str = __version__
 
     @property
@@ -106,7 +107,8 @@ def results_document(
         "schema": SCHEMA,
         "generated": info.generated_text,
         "tool": {"name": "pytest-ece-o365", "version": info.tool_version},
-        "verdict": run_verdict(rows, strict=info.strict),
+        "verdict": run_verdict(rows, strict=info.strict, interrupted=info.interrupted),
+        "interrupted": info.interrupted,
         "simulated": info.simulated,
         "knowledge_date": info.knowledge_date or None,
         "config_sha256": info.config_sha256 or None,

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Simulation
 from pytest_ece_o365.secret import Secret
-from pytest_ece_o365.sim import pki
+from pytest_ece_o365.sim import leftovers, pki
 from pytest_ece_o365.sim.aad import AadApp
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.dns import DnsServer
@@ -79,7 +79,8 @@ class RunningSimulator:
         self.tenant = tenant
         self.scenario = tenant.scenario
         self.recorder = Recorder()
-        self.workdir = Path(tempfile.mkdtemp(prefix="ece-o365-sim-"))  # mode 0700
+        self.workdir = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX))  # mode 0700
+        leftovers.mark_owner(self.workdir)  # a folder left by a killed simulator is found by its dead owner
         self.ca_bundle = self.workdir / "ca.pem"
         self._servers: list[_Server] = []
         self._reserved: list[socket.socket] = []
