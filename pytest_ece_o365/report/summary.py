@@ -13,6 +13,8 @@ from itertools import groupby
 from pytest_ece_o365 import __version__
 from pytest_ece_o365.report.casenote import case_note
 from pytest_ece_o365.report.chain import Finding, group_findings, stage_name
+from pytest_ece_o365.report.compare import compare
+from pytest_ece_o365.report.compare_html import comparison_html
 from pytest_ece_o365.report.finding_html import e, finding_html
 from pytest_ece_o365.report.outcome import run_verdict, unjudged_reasons
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
@@ -126,6 +128,13 @@ def _case_note_html(infos: list[RunInfo], rows: list[ResultRow]) -> str:
     return f"<h2>Case note</h2><p>To paste into the support case:</p><pre class='ece-evidence'>{e(note)}</pre>"
 
 
+def _compared_html(infos: list[RunInfo], rows: list[ResultRow]) -> str:
+    """What changed since the run ``--ece-compare`` names (a single run's report only)."""
+    if len(infos) != 1 or infos[0].previous is None:
+        return ""
+    return comparison_html(compare(infos[0].previous, rows))
+
+
 def summary_html(
     deployment_name: str,
     infos: list[RunInfo],
@@ -138,9 +147,10 @@ def summary_html(
     case note. ``strict`` defaults to the run's own ``--ece-strict`` (a single run's info)."""
     if strict is None:
         strict = len(infos) == 1 and infos[0].strict
+    verdict = run_verdict(rows, strict=strict, interrupted=any(info.interrupted for info in infos))
     findings, _ = group_findings(rows)
     return (
         f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
-        f"{_verdict_html(run_verdict(rows, strict=strict), rows)}{_unjudged_html(rows)}"
+        f"{_verdict_html(verdict, rows)}{_unjudged_html(rows)}{_compared_html(infos, rows)}"
         f"{_findings_html(findings, with_host)}{_provenance_html(infos)}{_case_note_html(infos, rows)}</section>"
     )
