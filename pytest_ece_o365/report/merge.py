@@ -7,6 +7,8 @@ every host's full results) and, optionally, one JSON document:
 ``{"schema": "pytest-ece-o365/merged/1", "generated": ..., "tool": {...},
 "deployment": {"name": ..., "other_names": [...]}, "hosts": [{"host", "label", "roles", "file",
 "summary"}, ...], "summary": {<status>: count over every input}, "failed": bool,
+"findings": [<each finding once over every host: check, status, cause, owner, title, doc, targets (each with
+the hosts it was seen from), hosts, detail, remediation, evidence (capped), evidence_cut, blocked>],
 "runs": [<each input document as read>]}``
 
 Exit code: 1 when any input holds a failed result, else 0 — CI can gate on the merged view.
@@ -23,6 +25,8 @@ from typing import Any
 
 from pytest_ece_o365 import __version__
 from pytest_ece_o365.redact import redact
+from pytest_ece_o365.report.chain import group_findings
+from pytest_ece_o365.report.finding_html import capped_evidence, evidence_budget, seen_from
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.results_file import ResultsFileError, read_results
 from pytest_ece_o365.report.standalone import page, results_table
@@ -142,8 +146,33 @@ def merged_document(runs: list[Run]) -> dict[str, Any]:
         ],
         "summary": summarize(rows),
         "failed": any(row.status == "failed" for row in rows),
+        "findings": merged_findings(runs),
         "runs": [run.document for run in runs],
     }
+
+
+def merged_findings(runs: list[Run]) -> list[dict[str, Any]]:
+    """Each finding once over every host (a tenant-wide cause seen from three servers is one entry), along the
+    dependency chain: its targets, the hosts it was seen from, what was seen and what to do (the first
+    host's wording), and its evidence capped as in the report."""
+    hosts = {id(row): run.label for run in runs for row in run.rows}
+    findings, _ = group_findings([row for run in runs for row in run.rows])
+    entries = []
+    for finding in findings:
+        first = finding.first
+        seen = seen_from(finding, hosts)
+        evidence, cut = capped_evidence(finding.rows, hosts, evidence_budget(len(findings)))
+        entries.append({
+            "check": first.check, "status": first.status, "cause": first.cause, "owner": first.owner,
+            "title": first.title, "doc": first.doc,
+            "targets": [{"target": redact(target), "hosts": hosts_of} for target, hosts_of in seen],
+            "hosts": list(dict.fromkeys(host for _, hosts_of in seen for host in hosts_of)),
+            "detail": redact(first.detail), "remediation": redact(first.remediation),
+            "evidence": evidence, "evidence_cut": cut,
+            "blocked": [{"check": row.check, "target": redact(row.target), "host": hosts[id(row)]}
+                        for row in finding.blocked],
+        })  # fmt: skip
+    return entries
 
 
 def _e(value: object) -> str:

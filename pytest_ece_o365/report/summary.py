@@ -15,7 +15,7 @@ from pytest_ece_o365.report.casenote import case_note
 from pytest_ece_o365.report.chain import Finding, group_findings, stage_name
 from pytest_ece_o365.report.compare import compare
 from pytest_ece_o365.report.compare_html import comparison_html
-from pytest_ece_o365.report.finding_html import e, finding_html
+from pytest_ece_o365.report.finding_html import e, evidence_budget, finding_html
 from pytest_ece_o365.report.outcome import run_verdict, unjudged_reasons
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.theme import stylesheet
@@ -96,7 +96,7 @@ def _findings_html(findings: list[Finding], hosts: dict[int, str] | None) -> str
     ]
     for stage, group in groupby(findings, key=lambda finding: finding.stage):
         parts.append(f"<h3>{e(stage_name(stage))}</h3>")
-        parts.extend(finding_html(finding, hosts) for finding in group)
+        parts.extend(finding_html(finding, hosts, evidence_budget(len(findings))) for finding in group)
     return "".join(parts)
 
 
