@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from pytest_ece_o365.report.results_file import ResultsFile
 from pytest_ece_o365.report.standalone import e, page, results_table
-from pytest_ece_o365.report.summary import report_title, simulated_banner, summary_html
+from pytest_ece_o365.report.summary import report_title, simulated_banner, summary_html, unused_waivers_html
 
 
 def interrupted_note(read: ResultsFile) -> str:
@@ -23,21 +23,6 @@ def interrupted_note(read: ResultsFile) -> str:
     return (
         "<p class='ece-banner' role='note'>INTERRUPTED RUN: the run was stopped before every check had run. "
         "The results below are partial: a check it did not reach is not known to pass.</p>"
-    )
-
-
-def _waivers_html(read: ResultsFile) -> str:
-    """The waivers that matched no finding of the run (contract §2): reported, never silently ignored."""
-    if not read.unused_waivers:
-        return ""
-    items = "".join(
-        f"<li>{e(waiver.get('check', ''))} for {e(waiver.get('target') or 'every target')}, expiring "
-        f"{e(waiver.get('expires', ''))}: {e(waiver.get('reason', ''))}</li>"
-        for waiver in read.unused_waivers
-    )
-    return (
-        "<h2>Waivers that matched no finding</h2><p>Remove each if its finding is fixed, or correct its check "
-        f"or target:</p><ul>{items}</ul>"
     )
 
 
@@ -59,7 +44,7 @@ def rerendered_html(read: ResultsFile, previous: tuple[ResultsFile, str] | None 
             f"<h1 id='ece-title'>{e(report_title(name))}</h1>",
             origin,
             summary_html(name, [info], read.rows),
-            _waivers_html(read),
+            unused_waivers_html(read.unused_waivers),
             f"<h2>Every result ({len(read.rows)})</h2>",
             results_table(read.rows),
         ],

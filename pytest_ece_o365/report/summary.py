@@ -7,7 +7,7 @@ nothing here needs JavaScript, so it reads the same with scripts blocked, in a m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 
 from pytest_ece_o365 import __version__
@@ -20,7 +20,7 @@ from pytest_ece_o365.report.outcome import run_verdict, unjudged_reasons
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.theme import stylesheet
 
-__all__ = ["report_title", "simulated_banner", "summary_html"]
+__all__ = ["report_title", "simulated_banner", "summary_html", "unused_waivers_html"]
 
 _VERDICT_SENTENCE = {
     "FAIL": "At least one check failed: the findings below say what to change, and who changes it.",
@@ -153,4 +153,20 @@ def summary_html(
         f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
         f"{_verdict_html(verdict, rows)}{_unjudged_html(rows)}{_compared_html(infos, rows)}"
         f"{_findings_html(findings, with_host)}{_provenance_html(infos)}{_case_note_html(infos, rows)}</section>"
+    )
+
+
+def unused_waivers_html(waivers: Sequence[Mapping[str, str]]) -> str:
+    """The waivers that matched no finding of the run (contract §2, the results file's ``unused_waivers``):
+    reported, never silently ignored."""
+    if not waivers:
+        return ""
+    items = "".join(
+        f"<li>{e(waiver.get('check', ''))} for {e(waiver.get('target') or 'every target')}, expiring "
+        f"{e(waiver.get('expires', ''))}: {e(waiver.get('reason', ''))}</li>"
+        for waiver in waivers
+    )
+    return (
+        "<h2>Waivers that matched no finding</h2><p>Remove each if its finding is fixed, or correct its check "
+        f"or target:</p><ul>{items}</ul>"
     )
