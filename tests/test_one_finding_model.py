@@ -17,6 +17,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from html_run import RECORDER
 
 WAIVERS = """
 [[waivers]]
@@ -32,18 +33,6 @@ reason = "A target no mailbox has"
 expires = 2999-12-31
 """
 
-RECORDER = """
-import json
-from pathlib import Path
-from pytest_ece_o365.plugin.session import SESSION_KEY
-
-def pytest_sessionfinish(session):
-    simulator = session.config.stash[SESSION_KEY].simulator
-    values = [secret.reveal() for secret in simulator.secrets.values()]
-    values += [cred.value for app in simulator.tenant.apps.values() for cred in app.secrets]
-    values += list(simulator.tenant.refresh_tokens)
-    Path("secrets.json").write_text(json.dumps(values))
-"""
 
 Key = tuple[str, str, str]
 
