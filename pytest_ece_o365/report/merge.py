@@ -30,7 +30,7 @@ from pytest_ece_o365.report.finding_html import capped_evidence, evidence_budget
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.results_file import ResultsFileError, read_results
 from pytest_ece_o365.report.standalone import page, results_table
-from pytest_ece_o365.report.summary import report_title, summary_html
+from pytest_ece_o365.report.summary import report_title, simulated_banner, summary_html
 
 MERGED_SCHEMA = "pytest-ece-o365/merged/1"
 
@@ -106,7 +106,9 @@ def merged_html(runs: list[Run]) -> str:
             "<p class='ece-note'>The files do not agree on the deployment name: also "
             f"{', '.join(_e(other) for other in others)}. Check that they belong to one deployment.</p>"
         )
+    scenarios = ", ".join(dict.fromkeys(run.info.simulated for run in runs if run.info.simulated))
     parts = [
+        simulated_banner(scenarios),  # any simulated input: the whole page says so first
         f"<h1>{title}</h1>",
         f"<p>Merged from {len(runs)} results file(s): {inputs}.</p>{note}",
         summary_html(name, infos, rows, with_host=hosts),

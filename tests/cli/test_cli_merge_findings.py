@@ -82,6 +82,7 @@ def test_a_finding_both_servers_saw_is_one_entry_with_both_hosts(
     shared = [t for t in tls["targets"] if t["hosts"] == ["ece-svc01", "ece-app01"]]
     assert shared  # a target both servers probe is named once, with both hosts
     assert len(tls["targets"]) == len({t["target"] for t in tls["targets"]})
+    assert html.index("SIMULATED RUN (scenario broken)") < html.index("<h1>")  # the inputs were simulated
     assert html.count("data-check='network.tls'") == 1
     card = re.search(r"<article[^>]*data-check='network.tls'>.*?</article>", html, re.DOTALL)
     assert card and "<dt>Seen from</dt><dd>ece-svc01, ece-app01 (2 hosts)</dd>" in card.group(0)
