@@ -10,6 +10,7 @@ import dataclasses
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,13 @@ from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
 from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
 from pytest_ece_o365.plugin.outputs import check_outputs
-from pytest_ece_o365.plugin.provenance import html_report, remember_secrets, run_info
+from pytest_ece_o365.plugin.provenance import html_report, previous_run, remember_secrets, run_info
 from pytest_ece_o365.plugin.rows import result_row
 from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.casenote import case_note_lines
 from pytest_ece_o365.report.results import ResultRow, summarize, write_results
-from pytest_ece_o365.report.terminal import write_case_note, write_findings
+from pytest_ece_o365.report.terminal import write_case_note, write_comparison, write_findings
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
 
@@ -54,6 +55,7 @@ def start_run(config: pytest.Config) -> None:
         )
     check_outputs(config)  # an unwritable report is exit 4 now, not a traceback at the end
     redact_logs.install()  # every library's log records redacted (MSAL logs response bodies)
+    previous = previous_run(config)  # --ece-compare: a bad file stops the run before it starts
     if source is None:
         path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
     else:
@@ -72,6 +74,7 @@ def start_run(config: pytest.Config) -> None:
     timeout = config.getoption("ece_timeout") or deployment.network.timeout
     options = RunOptions(timeout, config.getoption("ece_strict"), config.getoption("ece_send_test_mail"))
     session = EceSession(deployment, source_text, roles, role_source, options, secrets, simulator, config=config)
+    session.info = replace(session.info, previous=previous)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "ece-o365-run")
     if config.pluginmanager.hasplugin("html"):
@@ -279,6 +282,7 @@ class EceSession:
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         write_findings(terminalreporter, self.rows)
+        write_comparison(terminalreporter, self.info, self.rows)
         for waiver in self.unused_waivers():
             terminalreporter.write_line(f"ece-o365: {unused_waiver_line(waiver)}", yellow=True)
         json_path = config.getoption("ece_json")
