@@ -38,6 +38,27 @@ def write_private(path: Path, text: str, *, windows: bool | None = None) -> None
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}", 1) from None
 
 
+def replace_private(path: Path, text: str, *, windows: bool | None = None) -> None:
+    """Replace ``path`` atomically with ``text``, readable by the current user only; :class:`CommandError`
+    on failure, and then ``path`` is as it was.
+
+    The text goes into a new owner-only file next to it (``write_private``), flushed to disk, then
+    renamed over ``path`` (``os.replace``: atomic on POSIX and on NTFS within one folder). A reader — or a
+    process killed midway — sees the old content or the new, never part of either.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_private(temp, text, windows=windows)
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except (OSError, CommandError) as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CommandError(f"cannot replace {path} ({reason}); the file is unchanged", 1) from None
+
+
 def _write_posix(path: Path, text: str) -> None:
     # O_NOFOLLOW: a symbolic link planted at the token's path must not redirect the token elsewhere.
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
