@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# tests/fleet: the `pre-commit` package runs the repository's pre-commit hook against a scratch repository
+# (test_precommit.py), and the `ansible` package (not ansible-core alone: it carries the ansible.windows
+# collection that ansible/roles/ece_o365_check uses for Windows hosts) runs ansible/check.yml against three
+# local hosts and the simulator (test_ansible.py).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+.venv/bin/python -m pip install -q pre-commit ansible
