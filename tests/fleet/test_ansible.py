@@ -35,11 +35,17 @@ def inventory(tmp_path: Path) -> dict[str, object]:
         for name, (role, scenario) in HOSTS.items()
     }
     hosts["ece-svc01"]["ece_o365_environment"] = {"ECE_O365_UNUSED_SECRET": SECRET}  # no_log hides it
-    shared = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ece_o365_python": sys.executable}
+    shared = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "ece_o365_python": sys.executable,
+    }
     return {"all": {"children": {"ece_servers": {"hosts": hosts, "vars": shared}}}}
 
 
-@pytest.mark.skipif(PLAYBOOK is None, reason="ansible-playbook is not installed (.ci/install.d/fleet.sh installs the ansible package)")
+@pytest.mark.skipif(
+    PLAYBOOK is None, reason="ansible-playbook is not installed (.ci/install.d/fleet.sh installs the ansible package)"
+)
 def test_three_hosts_give_one_merged_report_and_a_failed_play(tmp_path: Path) -> None:
     assert PLAYBOOK is not None
     (tmp_path / "inventory.json").write_text(json.dumps(inventory(tmp_path)), encoding="utf-8")
@@ -54,7 +60,15 @@ def test_three_hosts_give_one_merged_report_and_a_failed_play(tmp_path: Path) ->
         "ece_o365_report": str(results / "merged.html"),
         "ece_o365_report_json": str(results / "merged.json"),
     }
-    argv = [PLAYBOOK, "-v", "-i", str(tmp_path / "inventory.json"), str(REPO / "ansible" / "check.yml"), "-e", json.dumps(extra)]
+    argv = [
+        PLAYBOOK,
+        "-v",
+        "-i",
+        str(tmp_path / "inventory.json"),
+        str(REPO / "ansible" / "check.yml"),
+        "-e",
+        json.dumps(extra),
+    ]
     done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False)
     output = done.stdout + done.stderr
     assert done.returncode == 2, output  # a check failed on ece-app01: the play fails
@@ -66,7 +80,10 @@ def test_three_hosts_give_one_merged_report_and_a_failed_play(tmp_path: Path) ->
     assert files["ece-svc01.json"]["roles"] == ["services"]
     assert files["ece-app01.json"]["roles"] == ["application"]
     assert files["ece-app02.json"]["roles"] == ["services", "application"]
-    runs = {Path(run_path).name: run for run_path, run in zip((h["file"] for h in merged["hosts"]), merged["runs"])}
+    runs = {
+        Path(run_path).name: run
+        for run_path, run in zip((h["file"] for h in merged["hosts"]), merged["runs"], strict=True)
+    }
     assert runs["ece-app01.json"]["simulated"] == "broken" and runs["ece-app01.json"]["summary"]["failed"] > 0
     assert runs["ece-svc01.json"]["summary"]["failed"] == 0 and runs["ece-app02.json"]["summary"]["failed"] == 0
     for name in HOSTS:  # each host's own results file, on the host and fetched
