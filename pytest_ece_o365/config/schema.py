@@ -37,6 +37,8 @@ def _pattern(pattern: str, description: str) -> dict[str, Any]:
 
 
 def _table(properties: dict[str, Any], required: tuple[str, ...] = (), **more: Any) -> dict[str, Any]:
+    # Draft 4 (what taplo supports, https://taplo.tamasfe.dev/configuration/developing-schemas.html, checked
+    # 2026-12-05): no const, if/then or numeric exclusiveMinimum.
     table: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         table["required"] = list(required)
@@ -66,12 +68,11 @@ def deployment_schema() -> dict[str, Any]:
             "refresh_token": _secret("the refresh token"),
         },
         ("address", "inbound"),
-        # The loader: account is for access = "mailbox" only.
-        allOf=[{"if": {"required": ["access"], "properties": {"access": {"const": "shared"}}},
-                "then": {"not": {"required": ["account"]}}}],
+        # The loader: account is for access = "mailbox" only (Draft 4 has no if/then: not both).
+        **{"not": {"required": ["access", "account"], "properties": {"access": {"enum": ["shared"]}}}},
     )  # fmt: skip
     return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$schema": "http://json-schema.org/draft-04/schema#",  # taplo supports Draft 4
         "title": "pytest-ece-o365 deployment file",
         "description": "An ECE <-> Office 365 deployment for pytest --ece-config (contract §2).",
         **_table(
@@ -115,7 +116,7 @@ def deployment_schema() -> dict[str, Any]:
                 ),
                 "network": _table(
                     {
-                        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+                        "timeout": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 600},
                         "nameservers": _array(_pattern(_NAMESERVER, "an IP address, optionally :port"), "resolvers"),
                         "ca_bundle": _text("extra trust anchors (PEM), relative to this file"),
                     }

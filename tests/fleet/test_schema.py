@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[2]
-VALIDATOR = jsonschema.Draft7Validator(deployment_schema(), format_checker=jsonschema.FormatChecker())
+VALIDATOR = jsonschema.Draft4Validator(deployment_schema(), format_checker=jsonschema.FormatChecker())
 
 
 def as_json(value: Any) -> Any:
@@ -43,7 +46,7 @@ def errors(text: str) -> list[str]:
 
 def test_the_packaged_schema_is_the_generated_one() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), "run: python -m pytest_ece_o365.config.schema"
-    jsonschema.Draft7Validator.check_schema(json.loads(schema_text()))
+    jsonschema.Draft4Validator.check_schema(json.loads(schema_text()))
 
 
 def test_the_schema_is_package_data() -> None:
@@ -144,3 +147,34 @@ def test_more_of_the_loaders_errors_are_the_schemas(tmp_path: Path, extra: str, 
     with pytest.raises(ConfigError):
         load_config(path)
     assert errors(text), what
+
+
+TAPLO = shutil.which("taplo", path=str(Path(sys.executable).parent)) or shutil.which("taplo")
+needs_taplo = pytest.mark.skipif(TAPLO is None, reason="taplo is not installed (.ci/install.d/fleet.sh installs it)")
+
+
+def taplo_check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """What Even Better TOML underlines: taplo with the file's own ``#:schema`` line."""
+    assert TAPLO is not None
+    shutil.copy(SCHEMA_FILE, tmp_path / "deployment.schema.json")
+    (tmp_path / "prod.toml").write_text("#:schema ./deployment.schema.json\n" + text, encoding="utf-8")
+    env = {**os.environ, "RUST_LOG": "error"}
+    return subprocess.run([TAPLO, "check", "prod.toml"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+@needs_taplo
+def test_taplo_takes_the_example_with_its_dates(tmp_path: Path) -> None:
+    done = taplo_check(tmp_path, (REPO / "example_config.toml").read_text(encoding="utf-8"))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@needs_taplo
+@pytest.mark.parametrize(("text", "key_path", "problem"), MALFORMED)
+def test_taplo_underlines_what_the_loader_refuses(
+    tmp_path: Path, text: str, key_path: str, problem: str, request: pytest.FixtureRequest
+) -> None:
+    done = taplo_check(tmp_path, text)
+    if request.node.callspec.id in LOADER_ONLY:
+        assert done.returncode == 0, done.stdout + done.stderr
+    else:
+        assert done.returncode != 0, f"taplo takes what the loader refuses: {key_path}: {problem}"
