@@ -3,8 +3,9 @@
 The state, as in contract §1: 0 OK, 1 WARNING (an advisory, or a client secret or refresh token expiring
 within ``warn_days``), 2 CRITICAL (a failure, a FAIL verdict, or an expiry already past), 3 UNKNOWN (the
 file unreadable, not a results file, older than ``max_age``, or an INCOMPLETE / empty run). Nagios plugin
-output: one line ``ECE-O365 <STATE> - <text> | <perfdata>`` (Nagios Plugin Development Guidelines,
-https://nagios-plugins.org/doc/guidelines.html#AEN200, checked 2026-12-05). Prometheus: the text
+output: one line ``ECE-O365 <STATE> - <text> | <perfdata>``, perfdata ``'label'=value[UOM];[warn];[crit]``
+with thresholds in the plugins' range format (``30:`` alerts below 30) (Monitoring Plugins Development
+Guidelines, https://www.monitoring-plugins.org/doc/guidelines.html#AEN200, checked 2026-12-05). Prometheus: the text
 exposition format the node exporter's textfile collector reads
 (https://prometheus.io/docs/instrumenting/exposition_formats/, checked 2026-12-05).
 """
@@ -129,7 +130,8 @@ def assess(path: Path, *, now: dt.datetime, max_age_h: float | None = None, warn
     for item in expiries(document):
         days = (item.expires - now).total_seconds() / 86400
         soonest[item.kind] = min(days, soonest.get(item.kind, days))
-    perf += [f"{kind}_days={days:.1f};{warn_days};0" for kind, days in sorted(soonest.items())]
+    # Days left, WARNING below warn_days, CRITICAL below 0 (range "N:" alerts when the value is under N).
+    perf += [f"{kind}_days={days:.1f};{warn_days}:;0:" for kind, days in sorted(soonest.items())]
     host = document.get("host") or path.stem
 
     def result(state: int, text: str) -> Assessment:

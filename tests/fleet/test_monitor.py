@@ -70,7 +70,7 @@ def test_nagios_advisory_is_warning_exit_1(tmp_path: Path, capsys: pytest.Captur
 def test_an_expiry_within_warn_days_is_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = results(tmp_path, PASSING, expiry=[expiry("refresh_token", "support@example.com", 20, 70)])
     code, out = monitor(capsys, path)
-    assert code == 1 and "a refresh token expires in 20 days" in out and "refresh_token_days=20.0;30;0" in out
+    assert code == 1 and "a refresh token expires in 20 days" in out and "refresh_token_days=20.0;30:;0:" in out
     code, out = monitor(capsys, path, "--warn-days", "10")
     assert code == 0, out
 
