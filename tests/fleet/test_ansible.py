@@ -92,3 +92,13 @@ def test_three_hosts_give_one_merged_report_and_a_failed_play(tmp_path: Path) ->
     assert merged["failed"] is True
     page = (results / "merged.html").read_text(encoding="utf-8")
     assert all(f"{name}.json" in page for name in HOSTS)
+
+
+def test_the_readme_names_only_variables_the_role_has() -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Across the deployment with Ansible") : readme.index("### Scheduled runs")]
+    named = set(re.findall(r"`(ece_o365_[a-z_]+)`", section))
+    defined = "".join(path.read_text(encoding="utf-8") for path in (REPO / "ansible").rglob("*.yml"))
+    assert named and {name for name in named if f"{name}:" not in defined} == set()
