@@ -184,3 +184,43 @@ def test_a_simulated_run_forecasts_the_client_secrets_and_monitor_reads_them(pyt
     assert document["verdict"] == "INCOMPLETE"
     assert monitor.returncode == 3 and monitor.stdout.startswith("ECE-O365 UNKNOWN - "), monitor.stdout
     assert "client_secret_days=" in monitor.stdout
+
+
+def test_a_kept_token_is_the_one_the_next_redemption_uses(tmp_path: Path) -> None:
+    """Against the simulated Entra ID: the file's token is redeemed, the rotated one written back, and the next
+    run redeems the new one from the file (the token endpoint issued and accepts it)."""
+    from pytest_ece_o365.probes.token import token_need_for
+    from pytest_ece_o365.secret import SecretSource
+    from pytest_ece_o365.sim.runner import start_simulator
+    from pytest_ece_o365.survey import Survey
+
+    (tmp_path / "prod.toml").write_text(CONFIG, encoding="utf-8")
+    token = tmp_path / "tokens" / "ece-mail.rt"
+    token.parent.mkdir()
+    deployment = load_config(tmp_path / "prod.toml")
+    simulator = start_simulator(deployment, "healthy")
+    try:
+        config = simulator.configure(deployment)
+        minted = simulator.secrets
+        token.write_text(minted["mailboxes[1].refresh_token"].reveal() + "\n", encoding="utf-8")
+        # The client secret from the simulator; the refresh token from the file, as on a server.
+        secrets = SecretSource({"azure_ad.client_secret": minted["azure_ad.client_secret"]})
+        need = token_need_for(config, config.mailboxes[1])
+        assert need is not None
+        kept = []
+        for _ in range(2):
+            with Survey(config, 10.0, secrets=secrets) as survey:
+                survey.gather([need])
+                observation = survey.get(need)
+                assert observation.ok, observation.description
+                before = token.read_text(encoding="utf-8").strip()
+                done = upkeep(config, survey.observations(), keep=True, simulated=False)
+            after = token.read_text(encoding="utf-8").strip()
+            assert after != before and observation.rotated is not None and after == observation.rotated.reveal()
+            assert not [line for line, warn in done.lines if warn]
+            kept.append(after)
+        assert kept[0] != kept[1]  # the second run redeemed the first run's kept token and kept its successor
+        if os.name != "nt":
+            assert mode(token) == 0o600
+    finally:
+        simulator.stop()
