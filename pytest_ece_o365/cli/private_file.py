@@ -73,6 +73,27 @@ def unsafe_target(path: Path, *, windows: bool | None = None) -> str:
     return ""
 
 
+def replace_private(path: Path, text: str, *, windows: bool | None = None) -> None:
+    """Replace ``path`` atomically with ``text``, readable by the current user only; :class:`CommandError`
+    on failure, and then ``path`` is as it was.
+
+    The text goes into a new owner-only file next to it (``write_private``), flushed to disk, then
+    renamed over ``path`` (``os.replace``: atomic on POSIX and on NTFS within one folder). A reader — or a
+    process killed midway — sees the old content or the new, never part of either.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_private(temp, text, windows=windows)
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except (OSError, CommandError) as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CommandError(f"cannot replace {path} ({reason}); the file is unchanged", 1) from None
+
+
 def _write_posix(path: Path, text: str) -> None:
     # O_EXCL | O_NOFOLLOW: a new file, never one a link planted at this name points to.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

@@ -27,6 +27,7 @@ from pytest_ece_o365.plugin.provenance import html_report, previous_run, remembe
 from pytest_ece_o365.plugin.roles import choose_roles
 from pytest_ece_o365.plugin.rows import result_row
 from pytest_ece_o365.plugin.source import config_source, packaged_example
+from pytest_ece_o365.plugin.tokens import token_upkeep
 from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.casenote import case_note_lines
@@ -106,6 +107,7 @@ class EceSession:
         self.rows: list[ResultRow] = []
         self._session: pytest.Session | None = None
         self.json_error = ""
+        self.token_lines: list[tuple[str, bool]] = []  # --ece-keep-tokens and redemption records (plugin/tokens.py)
         self.info = run_info(config, deployment, roles, simulator, options.strict)
         self.sigint = SigintGuard()  # Ctrl-C: every probe stops at once (plugin/interrupt.py)
 
@@ -238,6 +240,8 @@ class EceSession:
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         write_findings(terminalreporter, self.rows)
         write_comparison(terminalreporter, self.info, self.rows)
+        for line, warn in self.token_lines:
+            terminalreporter.write_line(f"ece-o365: {line}", red=warn, bold=warn)
         for waiver in self.unused_waivers():
             terminalreporter.write_line(f"ece-o365: {unused_waiver_line(waiver)}", yellow=True)
         json_path = config.getoption("ece_json")
@@ -250,11 +254,13 @@ class EceSession:
         # Before anything is written: a secret on the command line is masked in `command` too.
         remember_secrets(self.deployment, self.context.secrets)
         self._mark_interrupted(exitstatus)
+        upkeep = token_upkeep(self, session.config)
         json_path = session.config.getoption("ece_json")
         if json_path:
             unused = [waiver_entry(waiver) for waiver in self.unused_waivers()]
             try:
-                write_results(session.config.invocation_params.dir / json_path, self.info, self.rows, unused)
+                where = session.config.invocation_params.dir / json_path
+                write_results(where, self.info, self.rows, unused, upkeep.expiry)
             except OSError as exc:
                 self.json_error = f"cannot write the results file {json_path}: {exc.strerror or exc}"
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
