@@ -5,7 +5,8 @@ existing file's mode is narrowed before anything is written into it.
 
 Windows: the file is created empty, then its ACL is cut down to the current user with
 ``icacls FILE /inheritance:r /grant:r DOMAIN\\USER:F`` (inherited entries removed, full control for the
-user only), and only then is the content written. An existing file is deleted first, so that no explicit
+user only; :mod:`pytest_ece_o365.owner_only`, icacls by its full system path), and only then is the content
+written. An existing file is deleted first, so that no explicit
 entry granted to someone else survives. If ``icacls`` fails, the file is deleted and the write fails:
 the restriction is never silently skipped.
 """
@@ -13,13 +14,12 @@ the restriction is never silently skipped.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
-import subprocess
 from pathlib import Path
 
 from pytest_ece_o365.cli.errors import CommandError
+from pytest_ece_o365.owner_only import restrict_file
 
 
 def write_private(path: Path, text: str, *, windows: bool | None = None) -> None:
@@ -54,24 +54,13 @@ def _write_windows(path: Path, text: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a fresh file carries no explicit grants to other accounts
     path.touch()
-    argv = ["icacls", str(path), "/inheritance:r", "/grant:r", f"{current_user()}:F"]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
-        failure = "" if done.returncode == 0 else (done.stderr or done.stdout).strip() or f"exit {done.returncode}"
-    except (OSError, subprocess.SubprocessError) as exc:
-        failure = str(exc)
-    if failure:
+        restrict_file(path, windows=True)
+    except OSError as exc:
         path.unlink(missing_ok=True)
-        raise OSError(f"could not restrict the file to {current_user()} with icacls ({failure}); nothing was kept")
+        raise OSError(f"{exc}; nothing was kept") from None
     with path.open("w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-def current_user() -> str:
-    """``DOMAIN\\user`` on Windows (icacls resolves it exactly), else the login name."""
-    user = getpass.getuser()
-    domain = os.environ.get("USERDOMAIN")
-    return f"{domain}\\{user}" if domain and os.name == "nt" else user
 
 
 def toml_path(path: Path, base: Path) -> str:
