@@ -23,12 +23,19 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import ModuleType
 
 from bench_simulator import many_mailboxes
 
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
+
+resource: ModuleType | None
+try:
+    import resource
+except ImportError:  # Windows: no CPU columns
+    resource = None
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "pytest_ece_o365" / "example_config.toml"
@@ -47,6 +54,12 @@ def deployment_toml(sim: RunningSimulator, cfg: DeploymentConfig) -> str:
         lines.append(f'refresh_token = {{ env = "{box.refresh_token.env}" }}')
         boxes.append("\n".join(lines))
     return head + "\n\n".join(boxes) + "\n\n" + sim.config_snippet()
+
+
+def _cpu(who: int) -> float:
+    assert resource is not None
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def thread_sampler(pid: int, stop: threading.Event, peak: list[int]) -> None:
@@ -73,21 +86,28 @@ def run_once(count: int, delay: float, workdir: Path) -> dict[str, float]:
             if value is not None:
                 env[name] = value
         command = [sys.executable, "-m", "pytest", "--ece-config", str(path), "--ece-role", "services"]
-        command += ["-q", "-p", "survey_stats_plugin", "-p", "no:cacheprovider"]
+        # hypothesis (the test extra) is no part of a deployment's run: its plugin's first-use import costs
+        # seconds of assertion rewriting at the terminal summary, the same for every size.
+        command += ["-q", "-p", "survey_stats_plugin", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
         stop, peak = threading.Event(), [0]
+        sim_cpu = _cpu(resource.RUSAGE_SELF) if resource else 0.0
+        run_cpu = _cpu(resource.RUSAGE_CHILDREN) if resource else 0.0
         started = time.monotonic()
         proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         sampler = threading.Thread(target=thread_sampler, args=(proc.pid, stop, peak), daemon=True)
         sampler.start()
         output, _ = proc.communicate()
         wall = time.monotonic() - started
+        sim_cpu = _cpu(resource.RUSAGE_SELF) - sim_cpu if resource else float("nan")
+        run_cpu = _cpu(resource.RUSAGE_CHILDREN) - run_cpu if resource else float("nan")
         stop.set()
         sampler.join()
+        (workdir / f"output-{count}.txt").write_bytes(output)
     if proc.returncode not in (0, 1):
         sys.stderr.write(output.decode("utf-8", "replace")[-3000:])
         raise SystemExit(f"pytest exited {proc.returncode} for {count} mailboxes")
     result: dict[str, float] = json.loads(stats.read_text(encoding="utf-8"))
-    result.update(wall=wall, threads_peak=peak[0], exit=proc.returncode)
+    result.update(wall=wall, threads_peak=peak[0], exit=proc.returncode, run_cpu=run_cpu, sim_cpu=sim_cpu)
     return result
 
 
@@ -101,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"slow tenant: {args.delay * 1000:.0f} ms before every answer; load average at start {load:.2f}")
     print(f"{'mailboxes':>9} {'wall s':>7} {'ratio':>6} {'probes':>7} {'probing s':>9} {'slowest s':>9}", end="")
-    print(f" {'in flight':>9} {'threads':>8} {'exit':>5}")
+    print(f" {'in flight':>9} {'threads':>8} {'run CPU s':>9} {'sim CPU s':>9} {'exit':>5}")
     base = 0.0
     with tempfile.TemporaryDirectory(prefix="ece-bench-") as tmp:
         for count in sizes:
@@ -110,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             base = base or r["wall"]
             print(
                 f"{count:>9} {r['wall']:>7.2f} {r['wall'] / base:>6.2f} {r['probes']:>7} {r['probing']:>9.2f}"
-                f" {r['slowest']:>9.2f} {r['in_flight_peak']:>9} {r['threads_peak'] or '-':>8} {r['exit']:>5}"
+                f" {r['slowest']:>9.2f} {r['in_flight_peak']:>9} {r['threads_peak'] or '-':>8}"
+                f" {r['run_cpu']:>9.2f} {r['sim_cpu']:>9.2f} {r['exit']:>5}"
             )
     return 0
 

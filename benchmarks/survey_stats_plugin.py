@@ -10,6 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from pytest_ece_o365.survey import ProbeTiming
+
+
+def _by_type(timings: tuple[ProbeTiming, ...]) -> dict[str, list[float]]:
+    """Per need type: count, earliest start and latest end (from the first probe's start), longest."""
+    first = min((t.started for t in timings), default=0.0)
+    out: dict[str, list[float]] = {}
+    for t in timings:
+        row = out.setdefault(type(t.need).__name__, [0, float("inf"), 0.0, 0.0])
+        row[0] += 1
+        row[1] = min(row[1], t.started - first)
+        row[2] = max(row[2], t.ended - first)
+        row[3] = max(row[3], t.duration)
+    return out
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -32,5 +47,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         "slowest": max((t.duration for t in timings), default=0.0),
         "in_flight_peak": peak,
         "threads": len({t.thread for t in timings}),
+        "by_type": _by_type(timings),
     }
     Path(target).write_text(json.dumps(stats), encoding="utf-8")

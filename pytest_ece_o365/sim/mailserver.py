@@ -161,7 +161,7 @@ class MailServer:
         try:
             claim_port_options(listener)
             listener.bind((host, port))
-            listener.listen(128)
+            listener.listen(1024)  # a large run connects hundreds at once (see https.py)
         except OSError as exc:
             listener.close()
             raise MailServerBindError(
