@@ -79,6 +79,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="bound for each network probe (default 10, or [network] timeout).",
     )
+    group.addoption(
+        "--ece-compare",
+        metavar="PREVIOUS.json",
+        help="a results file of an earlier run: the report and results say what is new, still failing, fixed "
+        "and not checked again (by check, target and cause).",
+    )
     group.addoption("--ece-strict", action="store_true", help="advisories count as failures (exit 1).")
     group.addoption(
         "--ece-send-test-mail",

@@ -6,28 +6,33 @@ is given, so that without one pytest behaves as if the plugin were absent.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_ece_o365 import redact_logs
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
 from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
-from pytest_ece_o365.plugin.provenance import html_report, remember_secrets, run_info
+from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
+from pytest_ece_o365.plugin.outputs import check_outputs
+from pytest_ece_o365.plugin.provenance import html_report, previous_run, remember_secrets, run_info
 from pytest_ece_o365.plugin.rows import result_row
 from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.casenote import case_note_lines
 from pytest_ece_o365.report.results import ResultRow, summarize, write_results
-from pytest_ece_o365.report.terminal import write_case_note, write_findings
+from pytest_ece_o365.report.terminal import write_case_note, write_comparison, write_findings
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
 
@@ -48,6 +53,9 @@ def start_run(config: pytest.Config) -> None:
             "ece-o365: -x / --maxfail would stop the checklist midway, and a finding left to a later check "
             "would never be reported: run it whole (choose checks with -m or -k instead)"
         )
+    check_outputs(config)  # an unwritable report is exit 4 now, not a traceback at the end
+    redact_logs.install()  # every library's log records redacted (MSAL logs response bodies)
+    previous = previous_run(config)  # --ece-compare: a bad file stops the run before it starts
     if source is None:
         path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
     else:
@@ -66,6 +74,7 @@ def start_run(config: pytest.Config) -> None:
     timeout = config.getoption("ece_timeout") or deployment.network.timeout
     options = RunOptions(timeout, config.getoption("ece_strict"), config.getoption("ece_send_test_mail"))
     session = EceSession(deployment, source_text, roles, role_source, options, secrets, simulator, config=config)
+    session.info = replace(session.info, previous=previous)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "ece-o365-run")
     if config.pluginmanager.hasplugin("html"):
@@ -143,6 +152,7 @@ class EceSession:
         self._session: pytest.Session | None = None
         self.json_error = ""
         self.info = run_info(config, deployment, roles, simulator, options.strict)
+        self.sigint = SigintGuard()  # Ctrl-C: every probe stops at once (plugin/interrupt.py)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -258,11 +268,21 @@ class EceSession:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
+        self.sigint.install()
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self._mark_interrupted(pytest.ExitCode.INTERRUPTED)
+
+    def _mark_interrupted(self, exitstatus: int) -> None:
+        if was_interrupted(exitstatus) and not self.info.interrupted and self._session is not None:
+            self.rows.extend(not_run_rows(self._session.items, self.rows))
+            self.info = dataclasses.replace(self.info, interrupted=True)
 
     # --- the end ------------------------------------------------------------------------------
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         write_findings(terminalreporter, self.rows)
+        write_comparison(terminalreporter, self.info, self.rows)
         for waiver in self.unused_waivers():
             terminalreporter.write_line(f"ece-o365: {unused_waiver_line(waiver)}", yellow=True)
         json_path = config.getoption("ece_json")
@@ -274,6 +294,7 @@ class EceSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # Before anything is written: a secret on the command line is masked in `command` too.
         remember_secrets(self.deployment, self.context.secrets)
+        self._mark_interrupted(exitstatus)
         json_path = session.config.getoption("ece_json")
         if json_path:
             unused = [waiver_entry(waiver) for waiver in self.unused_waivers()]
@@ -290,6 +311,8 @@ class EceSession:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """The case note ends the terminal run (contract §5.5): here, after pytest-html and our page
         rewrite have written the report, so that its SHA-256 is the file's."""
+        self.sigint.restore()
+        redact_logs.uninstall()
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None or self._session is None or config.option.collectonly:
             return
