@@ -235,7 +235,13 @@ class Survey:
         self.close()
 
 
+_NEED_TYPES: set[type] = set()  # types already checked: isinstance() against a Protocol is slow
+
+
 def _check_need(need: object) -> None:
     # Needs come typed from checks; this guards callers outside mypy's view (tests, plugins).
+    if type(need) in _NEED_TYPES:
+        return
     if not isinstance(need, Need):
         raise TypeError(f"{need!r} is not a survey need (it is unhashable or has no observe(env) method)")
+    _NEED_TYPES.add(type(need))
