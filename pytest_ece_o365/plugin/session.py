@@ -106,6 +106,7 @@ class EceSession:
         self.context = CheckContext(deployment, roles, options, secrets=secrets)
         self.rows: list[ResultRow] = []
         self._session: pytest.Session | None = None
+        self._items_by_id: tuple[tuple[int, int], dict[str, CheckItem]] = ((0, -1), {})
         self.json_error = ""
         self.token_lines: list[tuple[str, bool]] = []  # --ece-keep-tokens and redemption records (plugin/tokens.py)
         self.info = run_info(config, deployment, roles, simulator, options.strict)
@@ -221,7 +222,12 @@ class EceSession:
     @property
     def _items(self) -> dict[str, CheckItem]:
         session = self._session
-        return {item.nodeid: item for item in _check_items(session.items)} if session else {}
+        if session is None:
+            return {}
+        key = (id(session.items), len(session.items))  # built once, not once per report (issue 13)
+        if self._items_by_id[0] != key:
+            self._items_by_id = (key, {item.nodeid: item for item in _check_items(session.items)})
+        return self._items_by_id[1]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session

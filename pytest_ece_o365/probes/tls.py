@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import _ssl
 import contextlib
+import functools
 import hashlib
 import socket
 import ssl
@@ -35,11 +36,19 @@ _MODERN = ("TLSv1.2", "TLSv1.3")
 
 def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     """System trust store plus ``ca_bundle``, host name checked, TLS 1.2 or later."""
+    # Read bounded (files.py: a FIFO or /dev/zero is refused), then parsed as PEM (ASCII) text.
+    cadata = read_bounded(ca_bundle, CA_BUNDLE_LIMIT).decode("ascii", "ignore") if ca_bundle is not None else None
+    return _verifying_context(cadata)
+
+
+@functools.lru_cache(maxsize=4)
+def _verifying_context(cadata: str | None) -> ssl.SSLContext:
+    # One per bundle text per process: loading the system store costs milliseconds of CPU, once per
+    # connection of hundreds (issue 13); a context never changed after this is safe to share between threads.
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    if ca_bundle is not None:
-        # Read bounded (files.py: a FIFO or /dev/zero is refused), then parsed as PEM (ASCII) text.
-        context.load_verify_locations(cadata=read_bounded(ca_bundle, CA_BUNDLE_LIMIT).decode("ascii", "ignore"))
+    if cadata is not None:
+        context.load_verify_locations(cadata=cadata)
     return context
 
 
