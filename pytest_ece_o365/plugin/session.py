@@ -6,6 +6,7 @@ is given, so that without one pytest behaves as if the plugin were absent.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from collections.abc import Iterator
@@ -16,12 +17,15 @@ from typing import Any
 
 import pytest
 
+from pytest_ece_o365 import redact_logs
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
 from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import ROLES, version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
+from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
+from pytest_ece_o365.plugin.outputs import check_outputs
 from pytest_ece_o365.plugin.provenance import html_report, previous_run, remember_secrets, run_info
 from pytest_ece_o365.plugin.rows import result_row
 from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
@@ -49,6 +53,8 @@ def start_run(config: pytest.Config) -> None:
             "ece-o365: -x / --maxfail would stop the checklist midway, and a finding left to a later check "
             "would never be reported: run it whole (choose checks with -m or -k instead)"
         )
+    check_outputs(config)  # an unwritable report is exit 4 now, not a traceback at the end
+    redact_logs.install()  # every library's log records redacted (MSAL logs response bodies)
     previous = previous_run(config)  # --ece-compare: a bad file stops the run before it starts
     if source is None:
         path, source_text = packaged_example(), "the packaged example (--ece-simulate without a file)"
@@ -146,6 +152,7 @@ class EceSession:
         self._session: pytest.Session | None = None
         self.json_error = ""
         self.info = run_info(config, deployment, roles, simulator, options.strict)
+        self.sigint = SigintGuard()  # Ctrl-C: every probe stops at once (plugin/interrupt.py)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -261,6 +268,15 @@ class EceSession:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
+        self.sigint.install()
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self._mark_interrupted(pytest.ExitCode.INTERRUPTED)
+
+    def _mark_interrupted(self, exitstatus: int) -> None:
+        if was_interrupted(exitstatus) and not self.info.interrupted and self._session is not None:
+            self.rows.extend(not_run_rows(self._session.items, self.rows))
+            self.info = dataclasses.replace(self.info, interrupted=True)
 
     # --- the end ------------------------------------------------------------------------------
 
@@ -278,6 +294,7 @@ class EceSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # Before anything is written: a secret on the command line is masked in `command` too.
         remember_secrets(self.deployment, self.context.secrets)
+        self._mark_interrupted(exitstatus)
         json_path = session.config.getoption("ece_json")
         if json_path:
             unused = [waiver_entry(waiver) for waiver in self.unused_waivers()]
@@ -294,6 +311,8 @@ class EceSession:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """The case note ends the terminal run (contract §5.5): here, after pytest-html and our page
         rewrite have written the report, so that its SHA-256 is the file's."""
+        self.sigint.restore()
+        redact_logs.uninstall()
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None or self._session is None or config.option.collectonly:
             return

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365.config.deployment import Endpoint, Simulation
+from pytest_ece_o365.files import CA_BUNDLE_LIMIT, read_bounded
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
-from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
+from pytest_ece_o365.probes.tcp import RESET, LineReader, ProbeError, connect_address
 
 # OpenSSL X509_V_ERR_* codes that have a finding of their own; every other verify failure is "untrusted".
 _VALIDITY = {9: ("tls-not-yet-valid", "not valid yet"), 10: ("tls-expired", "expired")}
@@ -34,7 +36,8 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
+        # Read bounded (files.py: a FIFO or /dev/zero is refused), then parsed as PEM (ASCII) text.
+        context.load_verify_locations(cadata=read_bounded(ca_bundle, CA_BUNDLE_LIMIT).decode("ascii", "ignore"))
     return context
 
 
@@ -42,7 +45,7 @@ def trust_store(ca_bundle: Path | None) -> ssl.SSLContext:
     """:func:`verifying_context`, or :class:`ProbeError` ``ca-bundle-invalid`` for a bundle that cannot be loaded."""
     try:
         return verifying_context(ca_bundle)
-    except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: say so, do not crash the run
+    except (OSError, ValueError) as exc:  # unreadable, empty or non-PEM (SSLError is an OSError): not a crash
         raise ProbeError("ca-bundle-invalid", f"[network] ca_bundle {ca_bundle} cannot be loaded: {exc}") from None
 
 
@@ -146,7 +149,11 @@ def _starttls(reader: LineReader) -> str:
 
 def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, deadline: Deadline, what: str) -> ssl.SSLSocket:
     """One handshake bounded by the deadline; failures close the socket and raise :class:`ProbeError`."""
-    tls_sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    try:  # wrap_socket reads already when the peer has reset the connection
+        tls_sock = inflight.register(context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False))
+    except OSError as exc:
+        _close(sock)
+        raise handshake_error(exc, host, what, deadline.seconds) from None
     try:
         _do_handshake(tls_sock, host, deadline, what)
     except ProbeError:
@@ -182,6 +189,8 @@ def handshake_error(exc: OSError, host: str, what: str, seconds: float) -> Probe
         return ProbeError(
             "read-timeout", f"{what}: the TCP connection opened but no TLS handshake answer came within {seconds:g} s"
         )
+    if isinstance(exc, ConnectionResetError):
+        return ProbeError("reset", f"{what}: {RESET}")
     if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError)):
         return ProbeError("closed", f"{what}: the server closed the connection during the TLS handshake ({exc})")
     if isinstance(exc, ssl.SSLError):

@@ -48,6 +48,7 @@ def case_note_lines(
 def _head(info: RunInfo, rows: Sequence[ResultRow], strict: bool) -> list[str]:
     verdict = run_verdict(rows, strict=strict, interrupted=info.interrupted)
     simulated = f" (SIMULATED tenant, scenario {info.simulated})" if info.simulated else ""
+    simulated += " - INTERRUPTED (Ctrl-C): the checks not run are listed as skipped" if info.interrupted else ""
     counts = summarize(list(rows))
     lines = [
         f"ECE <-> Office 365 OAuth check: {verdict}{simulated}",

@@ -78,9 +78,9 @@ class RunInfo:
     #: argument (a secret with a quote in it) cannot hide a secret from redaction
     raw_args: tuple[str, ...] = ()
     strict: bool = False  # --ece-strict: an advisory makes the verdict FAIL
+    interrupted: bool = False  # Ctrl-C stopped the run: its results are incomplete, never a PASS
     tool_version: str = __version__
     previous: PreviousRun | None = None  # --ece-compare: the run this one is compared with
-    interrupted: bool = False  # the run stopped before every check ran (read back from a results file)
 
     @property
     def command(self) -> str:
@@ -110,6 +110,7 @@ def results_document(
         "generated": info.generated_text,
         "tool": {"name": "pytest-ece-o365", "version": info.tool_version},
         "verdict": run_verdict(rows, strict=info.strict, interrupted=info.interrupted),
+        "interrupted": info.interrupted,
         "simulated": info.simulated,
         "knowledge_date": info.knowledge_date or None,
         "config_sha256": info.config_sha256 or None,

@@ -147,12 +147,25 @@ def summary_html(
     case note. ``strict`` defaults to the run's own ``--ece-strict`` (a single run's info)."""
     if strict is None:
         strict = len(infos) == 1 and infos[0].strict
-    verdict = run_verdict(rows, strict=strict, interrupted=any(info.interrupted for info in infos))
     findings, _ = group_findings(rows)
+    verdict = run_verdict(rows, strict=strict, interrupted=_stopped(infos))
     return (
         f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
-        f"{_verdict_html(verdict, rows)}{_unjudged_html(rows)}{_compared_html(infos, rows)}"
+        f"{_interrupted_html(infos)}{_verdict_html(verdict, rows)}{_unjudged_html(rows)}{_compared_html(infos, rows)}"
         f"{_findings_html(findings, with_host)}{_provenance_html(infos)}{_case_note_html(infos, rows)}</section>"
+    )
+
+
+def _stopped(infos: list[RunInfo]) -> bool:
+    return any(info.interrupted for info in infos)
+
+
+def _interrupted_html(infos: list[RunInfo]) -> str:
+    if not _stopped(infos):
+        return ""
+    return (
+        "<p class='ece-banner ece-interrupted'><strong>INTERRUPTED</strong>: the run was stopped (Ctrl-C) "
+        "before every check ran; the checks not run are listed as skipped. Run it again for a verdict.</p>"
     )
 
 

@@ -293,7 +293,10 @@ def test_windows_branch_restricts_the_acl_before_writing(tmp_path: Path, monkeyp
     target = tmp_path / "t.rt"
     write_private(target, "token\n", windows=True)
     assert target.read_text() == "token\n"
-    assert calls[0][0] == "icacls" and calls[0][2:4] == ["/inheritance:r", "/grant:r"]
+    assert calls[0][0].endswith(("System32\\icacls.exe", "System32/icacls.exe")) and calls[0][2:4] == [
+        "/inheritance:r",
+        "/grant:r",
+    ]
     assert calls[0][4].endswith(":F")
 
 
