@@ -21,15 +21,17 @@ ROWS = [
               "sign in again", "ece-admin", cause="aadsts-700082", doc="https://learn.microsoft.com/"),
 ]  # fmt: skip
 BASE = results_document(INFO, ROWS)
-TOP_KEYS = sorted(BASE) + ["interrupted"]
-ROW_KEYS = sorted(ROWS[1].as_json()) + ["blocked_by", "setting"]
+TOP_KEYS = [*sorted(BASE), "interrupted"]
+ROW_KEYS = [*sorted(ROWS[1].as_json()), "blocked_by", "setting"]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=10,
 )
-mutation = st.tuples(st.sampled_from(["top", "row", "deployment", "drop-top", "drop-row"]), st.integers(0, 40), json_values)
+mutation = st.tuples(
+    st.sampled_from(["top", "row", "deployment", "drop-top", "drop-row"]), st.integers(0, 40), json_values
+)
 
 
 def mutated(changes: list[tuple[str, int, Any]]) -> dict[str, Any]:
