@@ -236,6 +236,9 @@ def _msal_app(config: DeploymentConfig, client_secret: Secret) -> Any:
 
 
 def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str], login: str) -> dict[str, Any]:
+    from msal.exceptions import MsalError
+
+    from pytest_ece_o365.probes.entra_reply import aadsts_code
     from pytest_ece_o365.probes.http import HttpProbeError
 
     try:
@@ -244,10 +247,10 @@ def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str], login: str
         raise CommandError(f"cannot redeem the sign-in: {exc.message}", SIGN_IN_FAILED) from None
     except ValueError as exc:
         raise CommandError(f"cannot redeem the sign-in: {redact(str(exc))}", SIGN_IN_FAILED) from None
+    except (MsalError, RuntimeError, KeyError, TypeError) as exc:  # a 5xx, a refused ID token, a malformed reply
+        raise CommandError(login_advice.failed_redemption(exc), SIGN_IN_FAILED) from None
     if "error" in result:
-        codes = result.get("error_codes") or []
-        found = re.search(r"AADSTS(\d+)", str(result.get("error_description", "")))
-        code = int(codes[0]) if codes else int(found.group(1)) if found else None
+        code = aadsts_code(result)
         if code is not None:
             raise CommandError(aadsts_message(code, login), SIGN_IN_FAILED)
         raise CommandError(f"the code redemption failed: {redact(str(result['error']))}", SIGN_IN_FAILED)

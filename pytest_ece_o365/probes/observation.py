@@ -8,7 +8,7 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 
 - DNS: ``nxdomain``, ``servfail``, ``dns-refused``, ``dns-timeout``, ``dns-unavailable`` (the system
   resolver's "try again"), ``no-answer``, ``dns-error``.
-- TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``.
+- TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``, ``reset`` (also during the TLS handshake).
 - TLS: ``tls-untrusted``, ``tls-expired``, ``tls-not-yet-valid``, ``tls-wrong-name``, ``tls-old-protocol``,
   ``tls-handshake``, ``no-starttls``, ``starttls-refused``, ``ca-bundle-invalid``.
 - Any conversation: ``read-timeout``, ``garbage``, ``closed``, ``rejected`` (the server said no).

@@ -22,6 +22,14 @@ _UNREACHABLE = {
 }  # fmt: skip
 
 
+#: A TCP reset (RST) right after the connection opened: the peer, or a firewall or IPS on the path acting
+#: for it, aborted the connection (RFC 9293 §3.5.2, reset processing).
+RESET = (
+    "the connection was reset by something on the path (a TCP reset right after it opened: a firewall's or IPS's "
+    "reset action)"
+)
+
+
 class ProbeError(Exception):
     """Internal: a step failed with a classified ``error``; caught inside the probe, never escapes it."""
 
@@ -57,6 +65,9 @@ def connect_address(address: str, port: int, deadline: Deadline, shown: str = ""
             "tcp-timeout",
             f"{peer} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)",
         ) from None
+    except ConnectionResetError:
+        sock.close()
+        raise ProbeError("reset", f"{peer}: {RESET}") from None
     except OSError as exc:
         sock.close()
         if exc.errno in _UNREACHABLE:

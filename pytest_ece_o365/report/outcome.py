@@ -102,6 +102,7 @@ def executed_nothing(rows: Sequence[ResultRow]) -> bool:
 
 
 def run_verdict(rows: Sequence[ResultRow], *, strict: bool = False, interrupted: bool = False) -> RunVerdict:
+    """``interrupted``: the run stopped before every check ran, so it is at best INCOMPLETE."""
     statuses = {row.status for row in rows}
     if "failed" in statuses or (strict and "advisory" in statuses):
         return "FAIL"

@@ -61,9 +61,15 @@ class DnsServer:
     """UDP and TCP DNS on one loopback port; two threads, both joined by :meth:`stop`."""
 
     def __init__(
-        self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0, recorder: Recorder | None = None
+        self,
+        tenant: Tenant,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        recorder: Recorder | None = None,
+        answer_delay: float = 0.0,
     ) -> None:
         self.tenant = tenant
+        self.answer_delay = answer_delay  # benchmarks: a slow tenant
         self.recorder = recorder if recorder is not None else Recorder()
         self._queries = itertools.count(1)
         self.host = host
@@ -137,9 +143,11 @@ class DnsServer:
             except OSError:
                 continue
             reply = self._answer(data)
-            if reply is not None:
-                with contextlib.suppress(OSError):
-                    sock.sendto(reply, peer)
+            if reply is not None and self.answer_delay:
+                # Later, from a timer: this loop must go on answering the other queries meanwhile.
+                threading.Timer(self.answer_delay, _send_quietly, (sock, reply, peer)).start()
+            elif reply is not None:
+                _send_quietly(sock, reply, peer)
 
     def _serve_tcp(self) -> None:
         assert self._tcp is not None
@@ -171,6 +179,11 @@ class DnsServer:
                 conn.sendall(struct.pack("!H", len(reply)) + reply)
             except OSError:
                 return
+
+
+def _send_quietly(sock: socket.socket, reply: bytes, peer: tuple[str, int]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        sock.sendto(reply, peer)
 
 
 def _read_exact(conn: socket.socket, size: int) -> bytes | None:

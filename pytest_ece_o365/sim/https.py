@@ -93,6 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = _dispatch
 
     def _send(self, response: Response) -> None:
+        if self.server.answer_delay:
+            time.sleep(self.server.answer_delay)  # benchmarks: a slow tenant
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -110,6 +112,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins every handler thread
     block_on_close = True
     allow_reuse_address = False  # claim_port_options() sets the right option for each system
+    # socketserver's default backlog is 5: a run of 100 mailboxes opens hundreds of connections at once,
+    # and a full backlog drops SYNs, which the client retries only after 1 s, 3 s, 7 s (a false timeout).
+    request_queue_size = 1024
 
     def server_bind(self) -> None:
         claim_port_options(self.socket)
@@ -123,9 +128,11 @@ class _Server(ThreadingHTTPServer):
         timeout: float,
         record: Callable[[Request], None],
         latency: float = 0.0,
+        answer_delay: float = 0.0,
     ) -> None:
         self.app = app
         self.latency = latency
+        self.answer_delay = answer_delay
         self.record = record
         self.context = context
         self.conn_timeout = timeout
@@ -141,8 +148,8 @@ class _Server(ThreadingHTTPServer):
             self.open_conns.add(raw)
         try:
             raw.settimeout(self.conn_timeout)
-            if self.latency:
-                time.sleep(self.latency)  # benchmarks: a distant server
+            if self.latency or self.answer_delay:
+                time.sleep(self.latency or self.answer_delay)  # benchmarks: a distant server (ServerHello)
             try:
                 tls = self.context.wrap_socket(raw, server_side=True)
             except (OSError, ValueError):
@@ -180,9 +187,11 @@ class HttpsServer:
         timeout: float = 10.0,
         recorder: Recorder | None = None,
         latency: float = 0.0,
+        answer_delay: float = 0.0,
     ) -> None:
         self.name = name
         self._latency = latency
+        self._answer_delay = answer_delay
         self.recorder = recorder if recorder is not None else Recorder()
         self._requests = itertools.count(1)
         self._address = (host, port)
@@ -211,7 +220,9 @@ class HttpsServer:
     def start(self) -> None:
         """Listen and serve; ready when this returns."""
         try:
-            self._server = _Server(self._address, self._app, self._context, self._timeout, self._record, self._latency)
+            self._server = _Server(
+                self._address, self._app, self._context, self._timeout, self._record, self._latency, self._answer_delay
+            )
         except OSError as exc:
             host, port = self._address
             raise SimBindError(exc.errno, f"{self.name} cannot listen on {host}:{port}: {exc.strerror}") from exc

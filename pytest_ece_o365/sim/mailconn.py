@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import time
 
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.recorder import Recorder
@@ -38,6 +39,15 @@ class Connection:
         # A bytearray: deleting consumed bytes from its front is cheap, so long DATA stays linear.
         self._buf = bytearray()
         sock.settimeout(timeout)
+        #: Benchmarks (a slow tenant): seconds added before each answer — the greeting, the TLS
+        #: ServerHello, the first reply to each command read.
+        self.answer_delay = 0.0
+        self._owes_delay = True
+
+    def _delay_answer(self) -> None:
+        if self.answer_delay and self._owes_delay:
+            self._owes_delay = False
+            time.sleep(self.answer_delay)
 
     @property
     def peer_ip(self) -> str:
@@ -51,10 +61,13 @@ class Connection:
         """Upgrade to TLS (implicit TLS at connect, or after STARTTLS)."""
         # Anything the client pipelined before the handshake must not be trusted afterwards.
         self._buf.clear()
+        self._owes_delay = True
+        self._delay_answer()
         try:
             self.sock = context.wrap_socket(self.sock, server_side=True)
         except (OSError, ValueError) as exc:
             raise ConnectionClosed(f"TLS handshake failed: {exc}") from None
+        self._owes_delay = True  # the client's Finished was read: what follows answers it
 
     def _fill(self) -> None:
         try:
@@ -64,6 +77,7 @@ class Connection:
         if not chunk:
             raise ConnectionClosed("client closed the connection")
         self._buf += chunk
+        self._owes_delay = True
 
     def read_line(self) -> str:
         """One line without its CRLF (bare LF accepted); latin-1 so every byte survives."""
@@ -93,6 +107,7 @@ class Connection:
 
     def send_raw(self, data: bytes) -> None:
         """Send bytes unrecorded (message bodies)."""
+        self._delay_answer()
         try:
             self.sock.sendall(data)
         except (OSError, ValueError) as exc:

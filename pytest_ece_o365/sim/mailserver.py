@@ -104,8 +104,10 @@ class MailServer:
         hang: bool = False,
         timeout: float = 30.0,
         latency: float = 0.0,
+        answer_delay: float = 0.0,
     ) -> None:
         self.authority = authority
+        self.answer_delay = answer_delay  # added before every answer (benchmarks: a slow tenant)
         self.latency = latency  # added before each session's first byte (benchmarks: a distant server)
         self.ssl_context = ssl_context
         self.host_name = self.default_host_name if host_name is None else host_name
@@ -159,7 +161,7 @@ class MailServer:
         try:
             claim_port_options(listener)
             listener.bind((host, port))
-            listener.listen(128)
+            listener.listen(1024)  # a large run connects hundreds at once (see https.py)
         except OSError as exc:
             listener.close()
             raise MailServerBindError(
@@ -219,6 +221,7 @@ class MailServer:
     def _open_session(self, sock: socket.socket) -> None:
         session_id = next(_session_ids)
         conn = Connection(sock, self.protocol, session_id, self.recorder, self.timeout)
+        conn.answer_delay = self.answer_delay
         if self.hang:
             # server-hangs: hold the TCP connection, say nothing, not even a TLS ServerHello.
             self._prune_hung()

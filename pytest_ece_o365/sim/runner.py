@@ -13,16 +13,15 @@ import json
 import re
 import shutil
 import socket
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import TracebackType
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Simulation
+from pytest_ece_o365.owner_only import private_temp_folder
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim import leftovers, pki
 from pytest_ece_o365.sim.aad import AadApp
@@ -79,7 +78,8 @@ class RunningSimulator:
         self.tenant = tenant
         self.scenario = tenant.scenario
         self.recorder = Recorder()
-        self.workdir = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX))  # mode 0700
+        # The TLS key and `ece-o365 sim`'s secrets scripts: owner-only also where mkdtemp's 0700 is not (Windows).
+        self.workdir = private_temp_folder(leftovers.PREFIX)
         leftovers.mark_owner(self.workdir)  # a folder left by a killed simulator is found by its dead owner
         self.ca_bundle = self.workdir / "ca.pem"
         self._servers: list[_Server] = []
@@ -94,7 +94,7 @@ class RunningSimulator:
         return {key: Secret(value) for key, value in self.tenant.run_secrets.items()}
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def _start(self, ports: Mapping[str, int], latency: float = 0.0) -> None:
+    def _start(self, ports: Mapping[str, int], latency: float = 0.0, answer_delay: float = 0.0) -> None:
         tenant, hosts = self.tenant, self.tenant.hosts
         authority = pki.authority(tenant.tls_chain)
         self.ca_bundle.write_bytes(authority.root_pem)
@@ -102,16 +102,30 @@ class RunningSimulator:
         context = authority.server_certificate(names).server_context(self.workdir)
         timeout = max(30.0, self.cfg.network.timeout * 3)
 
-        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0), recorder=self.recorder))
+        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0), recorder=self.recorder, answer_delay=answer_delay))
         self.nameserver = Endpoint("127.0.0.1", dns.port)
         aad_app, graph_app = AadApp(tenant), GraphApp(tenant)
         aad = self._run(
-            HttpsServer("login", aad_app, context, port=ports.get("login", 0), recorder=self.recorder, latency=latency)
+            HttpsServer(
+                "login",
+                aad_app,
+                context,
+                port=ports.get("login", 0),
+                recorder=self.recorder,
+                latency=latency,
+                answer_delay=answer_delay,
+            )
         )
         aad_app.set_base(f"https://{hosts.login}:{aad.port}")
         graph = self._run(
             HttpsServer(
-                "graph", graph_app, context, port=ports.get("graph", 0), recorder=self.recorder, latency=latency
+                "graph",
+                graph_app,
+                context,
+                port=ports.get("graph", 0),
+                recorder=self.recorder,
+                latency=latency,
+                answer_delay=answer_delay,
             )
         )
         graph_app.set_base(f"https://{hosts.graph}:{graph.port}")
@@ -134,6 +148,7 @@ class RunningSimulator:
                 hang=tenant.behaviour[name] == "hang",
                 timeout=timeout,
                 latency=latency,
+                answer_delay=answer_delay,
             )
             mail_ports[name] = self._run(server).port
         self.endpoints = SimEndpoints(
@@ -195,6 +210,8 @@ class RunningSimulator:
         network = replace(
             cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle, simulation=self.simulation(cfg)
         )
+        if self.tenant.authority:  # the scenario's deployment names another authority (e.g. "common")
+            cfg = replace(cfg, azure_ad=replace(cfg.azure_ad, tenant=self.tenant.authority))
         return cfg.with_endpoints(cfg.o365, network)
 
     def simulation(self, cfg: DeploymentConfig) -> Simulation:
@@ -242,6 +259,8 @@ class RunningSimulator:
         ]
         for key, env in self.env_names().items():
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
+        if self.tenant.authority:
+            lines.append(f"# This scenario's deployment has [azure_ad] tenant = {_toml(self.tenant.authority)}.")
         return "\n".join(lines) + "\n"
 
 
@@ -259,11 +278,14 @@ def start_simulator(
     *,
     ports: Mapping[str, int] | None = None,
     latency: float = 0.0,
+    answer_delay: float = 0.0,
 ) -> RunningSimulator:
     """Build the tenant for ``scenario`` and start every server; ready when this returns.
 
     ``ports`` fixes a server's port (keys: ``SERVER_NAMES``); by default every port is ephemeral.
-    ``latency`` (seconds) delays every TCP connection's first byte, as a distant server would (benchmarks).
+    ``latency`` (seconds) delays every TCP connection's first byte, as a distant server would (benchmarks);
+    ``answer_delay`` delays every answer instead: each DNS reply, TLS ServerHello, HTTP response and mail
+    reply (a slow tenant behind a slow link; the kernel's SYN-ACK is not delayed).
     Raises :class:`~pytest_ece_o365.sim.tenant.ScenarioError` for a scenario the config cannot host and
     :class:`OSError` (``SimBindError`` / ``MailServerBindError``) when a port cannot be bound; in both
     cases nothing is left running.
@@ -274,7 +296,7 @@ def start_simulator(
     tenant = build_tenant(cfg, scenario)
     simulator = RunningSimulator(cfg, tenant)
     try:
-        simulator._start(ports or {}, latency)
+        simulator._start(ports or {}, latency, answer_delay)
     except BaseException:
         simulator.stop()
         raise

@@ -1,7 +1,8 @@
 """The concurrent survey: every observation the selected checks need, gathered once, in parallel.
 
 After collection the plugin asks each selected check for its needs and calls :meth:`Survey.gather`; the
-probes then run in a bounded thread pool, each need exactly once per run, and the checks read the
+probes then run a thread per ready need (capped by the open-file budget: :mod:`.budget`), each need
+exactly once per run, and the checks read the
 cached observations with :meth:`Survey.get`. A blocked firewall costs one timeout, not one per check.
 
 A *need* is a hashable frozen dataclass with an ``observe(env)`` method: a ``Need[T]`` observes a ``T``
@@ -96,11 +97,11 @@ class Survey:
         timeout: float,
         *,
         secrets: SecretSource | None = None,
-        max_workers: int = 64,
+        max_workers: int | None = None,
     ) -> None:
         self.config = config
         self.timeout = timeout
-        self.max_workers = max_workers
+        self.max_workers = max_workers  # None: a thread per ready need, up to survey.budget.probe_cap()
         self._env = SurveyEnv(config, timeout, self, secrets if secrets is not None else SecretSource())
         self._lock = threading.Lock()
         self._slots: dict[Need[object], _Slot] = {}
@@ -110,29 +111,52 @@ class Survey:
         self._closed = False
 
     def gather(self, needs: Iterable[Need[object]], *, wait_for_all: bool = True) -> None:
-        """Run the probes for ``needs`` concurrently (bounded pool); each need runs once per survey.
+        """Run the probes for ``needs`` concurrently (a thread each, up to the cap); each need runs once per survey.
 
         Needs already gathered or in flight are not run again. With ``wait_for_all`` (the default) this
         returns when every one of them has its observation.
         """
         futures: list[Future[object]] = []
+        new: list[tuple[Need[object], Future[object]]] = []
         with self._lock:
             if self._closed:
                 raise RuntimeError("the survey is closed")
             for need in dict.fromkeys(needs):  # keep order, drop duplicates
                 _check_need(need)
-                if need in self._slots or need in self._submitted:
-                    future = self._submitted.get(need)
-                    if future is not None:
-                        futures.append(future)
-                    continue
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="ece-survey")
-                future = self._pool.submit(self._compute, need)
-                self._submitted[need] = future
-                futures.append(future)
+                future = self._submitted.get(need)
+                if future is None and need not in self._slots:
+                    future = self._submitted[need] = Future()
+                    new.append((need, future))
+                if future is not None:
+                    futures.append(future)
+            if new and self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers(), thread_name_prefix="ece-survey")
+            pool = self._pool
+        # Submitted outside the lock: starting hundreds of threads takes a while, and the ones started
+        # first must be able to claim their slots (under the lock) and probe meanwhile.
+        for need, future in new:
+            try:
+                assert pool is not None
+                pool.submit(self._fill, need, future)
+            except RuntimeError:  # closed meanwhile
+                future.cancel()
         if wait_for_all and futures:
             wait(futures)
+
+    def _fill(self, need: Need[object], future: Future[object]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return  # cancelled by close()
+        try:
+            future.set_result(self._compute(need))
+        except BaseException as exc:  # the reader re-raises it (get)
+            future.set_exception(exc)
+
+    def _workers(self) -> int:
+        if self.max_workers is None:
+            from pytest_ece_o365.survey.budget import probe_cap
+
+            self.max_workers = probe_cap()
+        return self.max_workers
 
     def get(self, need: Need[T]) -> T:
         """The observation for ``need``, which must have been gathered: cached, awaited if in flight, or
@@ -198,6 +222,9 @@ class Survey:
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
+            pending = list(self._submitted.values())
+        for future in pending:
+            future.cancel()  # only those no thread has started: a running probe ends by its deadline
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -208,7 +235,13 @@ class Survey:
         self.close()
 
 
+_NEED_TYPES: set[type] = set()  # types already checked: isinstance() against a Protocol is slow
+
+
 def _check_need(need: object) -> None:
     # Needs come typed from checks; this guards callers outside mypy's view (tests, plugins).
+    if type(need) in _NEED_TYPES:
+        return
     if not isinstance(need, Need):
         raise TypeError(f"{need!r} is not a survey need (it is unhashable or has no observe(env) method)")
+    _NEED_TYPES.add(type(need))
