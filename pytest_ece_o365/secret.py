@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pytest_ece_o365 import redact
+from pytest_ece_o365.files import SECRET_LIMIT, read_bounded
 
 
 class Secret:
@@ -74,7 +75,7 @@ class SecretRef:
         else:
             assert self.file is not None
             try:
-                value = _decode(self.file.read_bytes())
+                value = _decode(read_bounded(self.file, SECRET_LIMIT))
             except OSError as exc:
                 raise SecretUnavailable(
                     f"{self.key_path}: cannot read {self.describe()} ({exc.strerror or exc})"
@@ -82,6 +83,8 @@ class SecretRef:
             except UnicodeDecodeError:
                 raise SecretUnavailable(f"{self.key_path}: {self.describe()} is not text (UTF-8 or UTF-16)") from None
         value = value.strip()
+        if "\0" in value:  # not a secret's text: a binary file, or a path that named the wrong thing
+            raise SecretUnavailable(f"{self.key_path}: {self.describe()} is not text (it holds a NUL byte)")
         if not value:
             raise SecretUnavailable(f"{self.key_path}: {self.describe()} is empty")
         return Secret(value)

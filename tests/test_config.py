@@ -124,7 +124,7 @@ MALFORMED = [
     pytest.param(deployment_text() + '\n[o365]\nimap = "outlook.office365.com:99999"\n', "o365.imap", "outside 1-65535", id="bad-port"),
     pytest.param(_replace('address = "support@example.com"', 'address = "support"'), "mailboxes[0].address", "is not an e-mail address", id="bad-address"),
     pytest.param(deployment_text() + '\n[o365]\nlogin = "https://login.microsoftonline.com:99999"\n', "o365.login", "is not an https:// URL", id="bad-login-port"),
-    pytest.param(_replace('version = "12.6(1)"', 'version = "12.6\\n(1)"'), "ece.version", "is not an ECE version", id="newline-in-value"),
+    pytest.param(_replace('version = "12.6(1)"', 'version = "12.6\\n(1)"'), "ece.version", "holds a control or bidi character (\\n)", id="newline-in-value"),
     pytest.param(_replace("[[mailboxes]]\naddress = \"support@example.com\"", "[mailboxes]\naddress = \"support@example.com\""), "", "TOML syntax error", id="table-vs-array"),
 ]  # fmt: skip
 

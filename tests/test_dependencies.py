@@ -20,6 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "pytest_ece_o365"
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
+#: The standard library of every supported Python: tomllib from 3.11 (on 3.10 the code imports tomli instead).
+STDLIB = sys.stdlib_module_names | {"tomllib"}
+
 #: Distribution names whose import name differs from the name with "-" as "_".
 IMPORT_NAMES = {"pyjwt": "jwt", "dnspython": "dns"}
 
@@ -52,7 +55,7 @@ def _third_party_imports(root: Path, local: set[str]) -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in local:
+                if top not in STDLIB and top not in local:
                     found.setdefault(top, set()).add(str(path.relative_to(REPO)))
     return found
 

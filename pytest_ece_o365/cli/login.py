@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
+from pytest_ece_o365 import redact_logs
 from pytest_ece_o365.cli import login_advice
 from pytest_ece_o365.cli.errors import CommandError, UsageError
-from pytest_ece_o365.cli.private_file import toml_path, write_private
+from pytest_ece_o365.cli.private_file import toml_path, unsafe_target, write_private
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretSource, SecretUnavailable
@@ -42,7 +43,11 @@ def run_login(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = No
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else None
-    login(config, args.mailbox, out, stdin=stdin, stdout=stdout)
+    redact_logs.install()  # MSAL logs a non-JSON token response whole (redact_logs.py)
+    try:
+        login(config, args.mailbox, out, stdin=stdin, stdout=stdout)
+    finally:
+        redact_logs.uninstall()
     return 0
 
 
@@ -64,8 +69,9 @@ def login(
     mailbox = find_mailbox(config, address)
     expected = mailbox.token_user
     target = out if out is not None else default_out(mailbox)
-    if target.is_dir():  # found out before the sign-in, not after it
-        raise UsageError(f"--out {target} is a directory; give the token file's name")
+    problem = unsafe_target(target)  # found out before the sign-in, not after it
+    if problem:
+        raise UsageError(f"--out {target} {problem}")
     try:
         client_secret = (secrets or SecretSource()).get(config.azure_ad.client_secret)
     except SecretUnavailable as exc:
@@ -230,6 +236,9 @@ def _msal_app(config: DeploymentConfig, client_secret: Secret) -> Any:
 
 
 def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str], login: str) -> dict[str, Any]:
+    from msal.exceptions import MsalError
+
+    from pytest_ece_o365.probes.entra_reply import aadsts_code
     from pytest_ece_o365.probes.http import HttpProbeError
 
     try:
@@ -238,10 +247,10 @@ def _redeem(app: Any, flow: dict[str, Any], response: dict[str, str], login: str
         raise CommandError(f"cannot redeem the sign-in: {exc.message}", SIGN_IN_FAILED) from None
     except ValueError as exc:
         raise CommandError(f"cannot redeem the sign-in: {redact(str(exc))}", SIGN_IN_FAILED) from None
+    except (MsalError, RuntimeError, KeyError, TypeError) as exc:  # a 5xx, a refused ID token, a malformed reply
+        raise CommandError(login_advice.failed_redemption(exc), SIGN_IN_FAILED) from None
     if "error" in result:
-        codes = result.get("error_codes") or []
-        found = re.search(r"AADSTS(\d+)", str(result.get("error_description", "")))
-        code = int(codes[0]) if codes else int(found.group(1)) if found else None
+        code = aadsts_code(result)
         if code is not None:
             raise CommandError(aadsts_message(code, login), SIGN_IN_FAILED)
         raise CommandError(f"the code redemption failed: {redact(str(result['error']))}", SIGN_IN_FAILED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, MS_REFRESH_TOKENS, Source
+from pytest_ece_o365.redact import redact
 
 _CHECKED = "2026-12-04"
 _MSAL_JS = "AzureAD/microsoft-authentication-library-for-js"
@@ -112,3 +113,29 @@ SOURCES: Final[dict[int, Source]] = {
     70011: _seen("jeffcarbs/omniauth-office365#1"),
     90038: _seen("tieto/sipe#182"),
 }  # fmt: skip
+
+#: An ID token must carry the nonce of the authentication request that asked for it (OpenID Connect Core 1.0
+#: §3.1.3.7 item 11; MSAL refuses one that does not, msal/oauth2cli/oidc.py ``obtain_token_by_auth_code_flow``).
+OIDC_NONCE: Final = Source("https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation", "2026-12-05")
+
+
+def failed_redemption(exc: Exception) -> str:
+    """One line for a code redemption MSAL could not complete: a server error (MSAL raises ``HTTP Error: 5xx``),
+    an ID token it refused (the nonce, issuer or audience; OIDC_NONCE), or a reply missing what it needs."""
+    said = " ".join(str(exc).split())[:160] or type(exc).__name__
+    if "nonce" in said.lower():
+        return (
+            "the ID token the login host returned does not carry this sign-in's nonce (OpenID Connect requires it): "
+            "the answer belongs to another sign-in, or something in the path answers for the login host; "
+            "nothing was written"
+        )
+    if said.startswith("HTTP Error: "):
+        return (
+            f"the login host answered the code redemption with HTTP {said.removeprefix('HTTP Error: ')} (a server "
+            "error: run ece-o365 login again later; if it persists, check the proxy in front of the login host); "
+            "nothing was written"
+        )
+    return (
+        f"the login host's answer to the code redemption cannot be used ({type(exc).__name__}: {redact(said)}); "
+        "nothing was written"
+    )

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pytest_ece_o365.config.values import check_endpoint_text, check_host, shown
+from pytest_ece_o365.config.values import is_ip_literal as is_ip_literal  # re-exported: its old home
 from pytest_ece_o365.knowledge import EsLevel
 from pytest_ece_o365.secret import SecretRef
 
@@ -21,18 +22,13 @@ Inbound = Literal["imap", "pop3"]
 Access = Literal["mailbox", "shared"]
 
 
+#: user@domain.tld (Exchange decides the rest); also the deployment file's JSON Schema (config/schema.py)
+ADDRESS_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+
+
 def is_address(text: str) -> bool:
     """Whether ``text`` looks like an e-mail address (user@domain.tld); Exchange decides the rest."""
-    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
-
-
-def is_ip_literal(host: str) -> bool:
-    """Whether ``host`` is an IP address rather than a host name."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return re.fullmatch(ADDRESS_PATTERN, text.strip()) is not None
 
 
 # --- Value types ------------------------------------------------------------------------------------
@@ -46,13 +42,13 @@ class EceVersion:
     minor: int
     maintenance: int
 
-    _PATTERN = re.compile(r"^\s*(\d+)\.(\d+)(?:\((\d+)\)|\.(\d+))\s*$")
+    _PATTERN = re.compile(r"^\s*(\d{1,4})\.(\d{1,4})(?:\((\d{1,4})\)|\.(\d{1,4}))\s*$")
 
     @classmethod
     def parse(cls, text: str) -> EceVersion:
         match = cls._PATTERN.match(text)
         if not match:
-            raise ValueError(f'"{text}" is not an ECE version; write it as ECE shows it, e.g. "12.6(1)"')
+            raise ValueError(f'"{shown(text)}" is not an ECE version; write it as ECE shows it, e.g. "12.6(1)"')
         major, minor, paren, dotted = match.groups()
         return cls(int(major), int(minor), int(paren if paren is not None else dotted))
 
@@ -68,13 +64,14 @@ class EceVersion:
         return f"{self.major}.{self.minor}({self.maintenance})"
 
 
-_ES_PATTERN = re.compile(r"^ES(\d+)(?:_ET(\d+))?$", re.IGNORECASE)
+ES_PATTERN = r"^\s*[Ee][Ss](\d{1,4})(?:_[Ee][Tt](\d{1,4}))?\s*$"  # also the JSON Schema's (config/schema.py)
+_ES_PATTERN = re.compile(ES_PATTERN)
 
 
 def parse_es(text: str) -> EsLevel:
     match = _ES_PATTERN.match(text.strip())
     if not match:
-        raise ValueError(f'"{text}" is not an Engineering Special; write "ES12" or "ES12_ET1"')
+        raise ValueError(f'"{shown(text)}" is not an Engineering Special; write "ES12" or "ES12_ET1"')
     return EsLevel(int(match.group(1)), int(match.group(2) or 0))
 
 
@@ -89,18 +86,19 @@ class Endpoint:
 
     @classmethod
     def parse(cls, text: str, default_port: int | None = None) -> Endpoint:
+        check_endpoint_text(text)
         match = re.match(r"^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$|^([^:\[\]\s]+)(?::(\d+))?$", text.strip())
         if not match:
-            raise ValueError(f'"{text}" is not host:port')
-        host = match.group(1) or match.group(3)
+            raise ValueError(f'"{shown(text)}" is not host:port')
+        host = check_host(match.group(1) or match.group(3), text)
         port_text = match.group(2) or match.group(4)
         if port_text is None:
             if default_port is None:
-                raise ValueError(f'"{text}" has no port; write host:port')
+                raise ValueError(f'"{shown(text)}" has no port; write host:port')
             return cls(host, default_port)
-        port = int(port_text)
-        if not 1 <= port <= 65535:
-            raise ValueError(f'"{text}": port {port} is outside 1-65535')
+        port = int(port_text[:6])  # 6 digits are enough to be out of range
+        if len(port_text) > 5 or not 1 <= port <= 65535:
+            raise ValueError(f'"{shown(text)}": port {shown(port_text, 8)} is outside 1-65535')
         return cls(host, port)
 
 

@@ -32,7 +32,10 @@ from pytest_ece_o365.config.deployment import (
     parse_es,
 )
 from pytest_ece_o365.config.table import ConfigError, Table, relative_to, type_name
+from pytest_ece_o365.config.values import check_url
+from pytest_ece_o365.files import CONFIG_LIMIT, read_bounded
 from pytest_ece_o365.knowledge import CLOUDS, ROLES
+from pytest_ece_o365.printable import printable
 from pytest_ece_o365.secret import SecretRef
 
 if sys.version_info >= (3, 11):
@@ -48,7 +51,7 @@ def load_config(path: Path | str) -> DeploymentConfig:
     """Read and validate a deployment file; raise :class:`ConfigError` on any problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, CONFIG_LIMIT)  # a FIFO, /dev/zero, a directory: refused (files.py)
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read the file ({exc.strerror or exc})") from None
     try:
@@ -58,7 +61,15 @@ def load_config(path: Path | str) -> DeploymentConfig:
         raise ConfigError(path, "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"TOML syntax error: {exc}") from None
-    return _Loader(path).deployment(Table(data, "", path))
+    except RecursionError:
+        raise ConfigError(path, "", TOO_DEEP) from None
+    try:
+        return _Loader(path).deployment(Table(data, "", path))
+    except RecursionError:
+        raise ConfigError(path, "", TOO_DEEP) from None
+
+
+TOO_DEEP = "arrays or tables nested too deeply (hundreds of levels): not a deployment file"
 
 
 class _Loader:
@@ -67,7 +78,7 @@ class _Loader:
 
     def deployment(self, root: Table) -> DeploymentConfig:
         deployment = root.table("deployment")
-        name = self.source.stem
+        name = printable(self.source.stem)  # a file name is text from outside too
         if deployment is not None:
             name = deployment.string("name") or name
             deployment.done()
@@ -107,8 +118,8 @@ class _Loader:
                 specials.append(parse_es(item))
             except ValueError as exc:
                 raise ConfigError(self.source, path, str(exc)) from None
-        external_url = table.string("external_url")
-        admin_console_url = table.string("admin_console_url")
+        external_url = table.parsed("external_url", check_url)
+        admin_console_url = table.parsed("admin_console_url", check_url)
         java_text = table.string("java_home")
         # Like ca_bundle, not checked for existence: a Windows path must not fail `-m static` on CI; the
         # network.java_trust probe says what it cannot read.
@@ -133,7 +144,7 @@ class _Loader:
         tenant = table.required_string("tenant")
         client_id = table.required_string("client_id")
         secret = cast(SecretRef, table.secret("client_secret", required=True))
-        redirect_uri = table.required_string("redirect_uri")
+        redirect_uri = table.parsed("redirect_uri", check_url) or table.required_string("redirect_uri")
         table.done()
         return AzureAd(tenant, client_id, secret, redirect_uri)
 
@@ -229,6 +240,7 @@ class _Loader:
 
 
 def _https_base_url(text: str) -> str:
+    check_url(text)
     parts = urlsplit(text)
     try:
         port = parts.port

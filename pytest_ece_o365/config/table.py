@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, TypeVar, cast
 
+from pytest_ece_o365.printable import first_unprintable, printable
 from pytest_ece_o365.secret import SecretRef
 
 T = TypeVar("T")
@@ -21,8 +22,8 @@ class ConfigError(Exception):
         self.key_path = key_path
         self.problem = problem
         where = f"{self.source}: {key_path}" if key_path else self.source
-        # One line, always: a value with a line break in it is shown escaped.
-        super().__init__(f"{where}: {problem}".replace("\r", "\\r").replace("\n", "\\n"))
+        # One line, always: a line break, an ANSI escape or a bidi override in it is shown escaped.
+        super().__init__(printable(f"{where}: {problem}"))
 
 
 class Table:
@@ -66,6 +67,9 @@ class Table:
             raise self.error(key, f"expected a string, got {type_name(value)}")
         if not value.strip():
             raise self.error(key, "is empty")
+        bad = first_unprintable(value.strip())
+        if bad is not None:  # a forged terminal line, a reordered report line: never let one through
+            raise self.error(key, f"holds a control or bidi character ({bad}); remove it")
         return value.strip()
 
     def required_string(self, key: str) -> str:

@@ -87,6 +87,11 @@ _DNS_FIX = (
     "forwarder or hosts-file entry for {host}; `nslookup {host}` on this server must return its addresses."
 )
 _FIREWALL = "the firewall or proxy between this server and {scope} (TCP {port})"
+#: A TCP reset (RST) as the answer: the connection is aborted (RFC 9293 §3.5.2; NETWORK_RFCS' RFC 9293).
+_RESET = "The connection to {endpoint} was reset by something on the path right after it opened (a TCP reset: a firewall's or IPS's \"reset\" action, or a proxy refusing the destination)."
+_RESET_FIX = (
+    "Check " + _FIREWALL + ": a rule or IPS signature resets this traffic; allow it to {scope}, then run again."
+)
 _OPEN_PORT = "Open TCP {port} from this server to {scope} in the firewall (and in any proxy in between)."
 
 NETWORK_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
@@ -103,6 +108,7 @@ NETWORK_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.tcp", "tcp-timeout"): _row("No answer to the connection to {endpoint} within {timeout} s: a firewall drops the packets.", _OPEN_PORT, source=_PATHS),
     ("network.tcp", "unreachable"): _row("{endpoint} is unreachable from this server: no route.", "Give this server a route to {scope} (default gateway, proxy or NAT), then open TCP {port}.", source=_PATHS),
     ("network.tcp", "tcp-error"): _row("The connection to {endpoint} failed.", "Check " + _FIREWALL + "."),
+    ("network.tcp", "reset"): _row(_RESET, _RESET_FIX),
     # --- network.tls ---------------------------------------------------------------------------
     ("network.tls", "tls-inspection"): _row("TLS to {endpoint} is inspected: the certificate is issued by {issuer}, not by a CA Microsoft uses.", "Exempt {scope} from TLS inspection; ECE trusts the inspection CA only if its root is in ECE's Java trust store (and in `[network] ca_bundle` for this tool).", status="advisory", source=_MICROSOFT_CAS),
     ("network.tls", "tls-inspection-untrusted"): _row("TLS inspection by {issuer} on {endpoint}: the certificate is re-signed by a CA this server does not trust.", "Exempt {scope} from TLS inspection in the proxy/firewall, or add {issuer}'s root certificate to ECE's trust store and to `[network] ca_bundle`.", source=_MICROSOFT_CAS),
@@ -113,6 +119,7 @@ NETWORK_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.tls", "tls-old-protocol"): _row("{endpoint} only speaks {version}; Office 365 requires TLS 1.2 or later.", "Something in the path (an old proxy or load balancer) terminates TLS with {version}: exempt {scope} from it, or upgrade it to TLS 1.2+.", source=_TLS_12),
     ("network.tls", "tls-handshake"): _row("The TLS handshake with {endpoint} failed.", "Check " + _FIREWALL + ": something in the path answers that is not Office 365's TLS."),
     ("network.tls", "read-timeout"): _row("The TCP connection to {endpoint} opened but no TLS handshake or {protocol} greeting came within {timeout} s: a proxy or firewall is holding the connection.", "Check " + _FIREWALL + ": allow the traffic through (no interception or application filter holding it), then run again."),
+    ("network.tls", "reset"): _row(_RESET, _RESET_FIX),
     ("network.tls", "closed"): _row("{endpoint} closed the connection before the session was up.", "Check " + _FIREWALL + ": an IPS or proxy resets the session."),
     ("network.tls", "garbage"): _row("{endpoint} answered with something that is not {protocol}.", "Something other than Office 365 answers on TCP {port}: check " + _FIREWALL + "."),
     ("network.tls", "rejected"): _row("{endpoint} refused the session before login.", "Check " + _FIREWALL + " and that this server's public IP is not blocked."),

@@ -14,7 +14,9 @@ import pytest
 
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.report.casenote import ReportFile
+from pytest_ece_o365.report.compare import PreviousRun
 from pytest_ece_o365.report.results import RunInfo, knowledge_date
+from pytest_ece_o365.report.results_file import ResultsFileError, read_results
 from pytest_ece_o365.secret import SecretSource, SecretUnavailable
 
 
@@ -35,6 +37,17 @@ def run_info(
         raw_args=("pytest", *config.invocation_params.args),
         strict=strict,
     )
+
+
+def previous_run(config: pytest.Config) -> PreviousRun | None:
+    """The run ``--ece-compare`` names, read before anything runs: a bad file is a usage error (one line)."""
+    name = config.getoption("ece_compare", None)
+    if not name:
+        return None
+    try:
+        return read_results(config.invocation_params.dir / name).as_previous(name)
+    except ResultsFileError as exc:
+        raise pytest.UsageError(f"--ece-compare {exc}") from None
 
 
 def file_sha256(path: Path) -> str:

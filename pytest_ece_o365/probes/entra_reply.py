@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_ece_o365.probes.peer_values import aadsts_number
+
 # Entra appends these to every error_description; they belong in the evidence (Microsoft support asks
 # for them), not in the one-line finding.
 _TRAILER = re.compile(r"\s*(Trace ID:.*)$", re.DOTALL)
@@ -39,14 +41,14 @@ class Refusal:
 def aadsts_in(text: str) -> int | None:
     """The first AADSTS code written in ``text``."""
     match = _AADSTS.search(text)
-    return int(match.group(1)) if match else None
+    return aadsts_number(match.group(1)) if match else None
 
 
 def aadsts_code(reply: Mapping[str, Any]) -> int | None:
     """An OAuth error reply's AADSTS code: ``error_codes[0]``, else the one its description names."""
     codes = reply.get("error_codes")
-    if isinstance(codes, list) and codes and str(codes[0]).isdigit():
-        return int(codes[0])
+    if isinstance(codes, list) and codes and aadsts_number(codes[0]) is not None:
+        return aadsts_number(codes[0])
     return aadsts_in(str(reply.get("error_description") or ""))
 
 
@@ -79,7 +81,7 @@ def failed_reply(url: str, status: int, text: str, raised: str) -> Refusal:
     """What MSAL raised about the reply ``text`` from ``url`` means (its exceptions keep no body)."""
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
         parsed = None
     if isinstance(parsed, dict) and parsed.get("error"):
         # e.g. a wrong tenant: discovery answers Entra's JSON error (AADSTS90002)
@@ -98,7 +100,7 @@ def first_sentence(text: str) -> str:
     Trace/Correlation ids and timestamp (noise in a finding)."""
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
         parsed = None
     if isinstance(parsed, dict) and parsed.get("error_description"):
         text = str(parsed["error_description"])

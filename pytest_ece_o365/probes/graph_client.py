@@ -38,24 +38,35 @@ class GraphClient:
             reply = self.client.get(self.base + path + query_string(params), headers=headers)
         except HttpProbeError as exc:
             raise GraphFailed(exc.error, exc.message) from None
-        try:
-            body = json.loads(reply.text) if reply.text else {}
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise GraphFailed("graph-error", f"Graph answered HTTP {reply.status_code} with no JSON object")
-        if reply.status_code < 400:
-            return body
-        error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
-        said = f"HTTP {reply.status_code} {error.get('code', '')}: {error.get('message', '')}".strip()
-        if reply.status_code == 401:
-            raise GraphFailed("graph-unauthorized", f"Graph refused the reader's token ({said})", 401)
-        if reply.status_code == 403:
-            message = f"Graph denied GET {path.split('?')[0]}: {said}"
-            raise GraphFailed("graph-forbidden", message, 403, permission)
-        if reply.status_code == 404:
-            raise GraphFailed("not-found", said, 404)
-        raise GraphFailed("graph-error", f"Graph answered {said}", reply.status_code)
+        return graph_reply(path, reply.status_code, reply.text, permission)
+
+
+def graph_reply(path: str, status: int, text: str, permission: str) -> Mapping[str, Any]:
+    """The JSON object Graph answered GET ``path`` with, or :class:`GraphFailed` (never anything else)."""
+    try:
+        body = json.loads(text) if text else {}
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
+        body = None
+    if not isinstance(body, dict):
+        raise GraphFailed("graph-error", f"Graph answered HTTP {status} with no JSON object")
+    if status < 400:
+        return body
+    error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
+    said = f"HTTP {status} {_short(error.get('code', ''))}: {_short(error.get('message', ''))}".strip()
+    if status == 401:
+        raise GraphFailed("graph-unauthorized", f"Graph refused the reader's token ({said})", 401)
+    if status == 403:
+        message = f"Graph denied GET {path.split('?')[0]}: {said}"
+        raise GraphFailed("graph-forbidden", message, 403, permission)
+    if status == 404:
+        raise GraphFailed("not-found", said, 404)
+    raise GraphFailed("graph-error", f"Graph answered {said}", status)
+
+
+def _short(value: object) -> str:
+    """A member of Graph's error object as a finding quotes it: text, at most 300 characters."""
+    text = type(value).__name__ if isinstance(value, (dict, list)) else "" if value is None else str(value)
+    return text[:300]
 
 
 def query_string(params: dict[str, str] | None) -> str:

@@ -54,13 +54,17 @@ def observe_user(env: SurveyEnv, user: str) -> DirectoryUser:
         user,
         upn=_text(found.get("userPrincipalName")),
         mail=_text(found.get("mail")),
-        proxy_addresses=tuple(_text(item) for item in found.get("proxyAddresses") or () if isinstance(item, str)),
+        proxy_addresses=tuple(_text(item) for item in _items(found.get("proxyAddresses")) if isinstance(item, str)),
         transcript=graph.transcript.lines(),
     )
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import handshake_error, trust_store
@@ -198,7 +199,7 @@ class _Connection(http.client.HTTPSConnection):
         self._raw = sock
         sock.settimeout(max(self._deadline.remaining(), 0.05))
         try:
-            self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
+            self.sock = inflight.register(self._tls_context.wrap_socket(sock, server_hostname=self.host))
         except OSError as exc:  # ssl.SSLError, TimeoutError and ConnectionError are all OSErrors
             sock.close()
             failure = handshake_error(exc, self.host, what, self._seconds)

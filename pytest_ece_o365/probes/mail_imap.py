@@ -32,6 +32,7 @@ from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.mail_imap_wire import Client, Seen, Wire
 from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, refused, run_session, xoauth2
 from pytest_ece_o365.probes.observation import DnsObservation
+from pytest_ece_o365.probes.peer_values import PeerValueError, message_count
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
 from pytest_ece_o365.secret import Secret
 
@@ -144,7 +145,10 @@ class _Conversation:
             raise ProbeError(error, f"{reader.what} would not open INBOX: {reply}") from None
         session.follow_up = self.seen.replies.get("EXAMINE", "")
         exists = opened.get(b"EXISTS")
-        session.messages = exists if isinstance(exists, int) else None
+        try:
+            session.messages = message_count(exists) if isinstance(exists, int) else None
+        except PeerValueError as exc:
+            raise ProbeError("garbage", f"{reader.what} answered EXAMINE INBOX with {exc.message}") from None
 
     def _not_connected(self, session: Session, reader: LineReader) -> ProbeError:
         """No tagged reply to EXAMINE: a ``* BYE`` is a cause of its own (``bye``: its text says which), a

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.mail_session import MailSessionObservation, Session, refused, run_session, say, xoauth2
 from pytest_ece_o365.probes.observation import DnsObservation
+from pytest_ece_o365.probes.peer_values import PeerValueError, message_count
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
 from pytest_ece_o365.secret import Secret
 
@@ -66,7 +67,10 @@ def _stat(session: Session, reader: LineReader) -> None:
     session.follow_up = line
     if line.startswith("+OK"):
         words = line.split()
-        session.messages = int(words[1]) if len(words) > 1 and words[1].isdigit() else None
+        try:
+            session.messages = message_count(words[1]) if len(words) > 1 else None
+        except PeerValueError as exc:
+            raise ProbeError("garbage", f"{reader.what} answered STAT with {exc.message}") from None
         return
     error = classify_pop3(line, default="stat-failed")
     raise ProbeError(error, f"{reader.what} accepted the login, then STAT got '{line}'")

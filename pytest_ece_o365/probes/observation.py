@@ -8,7 +8,7 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 
 - DNS: ``nxdomain``, ``servfail``, ``dns-refused``, ``dns-timeout``, ``dns-unavailable`` (the system
   resolver's "try again"), ``no-answer``, ``dns-error``.
-- TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``.
+- TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``, ``reset`` (also during the TLS handshake).
 - TLS: ``tls-untrusted``, ``tls-expired``, ``tls-not-yet-valid``, ``tls-wrong-name``, ``tls-old-protocol``,
   ``tls-handshake``, ``no-starttls``, ``starttls-refused``, ``ca-bundle-invalid``.
 - Any conversation: ``read-timeout``, ``garbage``, ``closed``, ``rejected`` (the server said no).
@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from pytest_ece_o365.abort import abort_requested
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.knowledge import is_microsoft_issuer
 from pytest_ece_o365.redact import redact
@@ -37,11 +38,13 @@ class Deadline:
         self.ends = self.started + seconds
 
     def remaining(self) -> float:
+        if abort_requested():  # Ctrl-C: no time left for anything (pytest_ece_o365/abort.py)
+            return 0.0
         return max(0.0, self.ends - time.monotonic())
 
     @property
     def expired(self) -> bool:
-        return time.monotonic() >= self.ends
+        return abort_requested() or time.monotonic() >= self.ends
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

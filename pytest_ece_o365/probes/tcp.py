@@ -8,6 +8,7 @@ import socket
 import ssl
 
 from pytest_ece_o365.config.deployment import Endpoint
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.observation import Deadline, TcpObservation, Transcript
 
 # "Unreachable" spans several errno values, and Windows reports its own WSAE* numbers for them.
@@ -19,6 +20,14 @@ _UNREACHABLE = {
     )
     if isinstance(value := getattr(errno, name, None), int)
 }  # fmt: skip
+
+
+#: A TCP reset (RST) right after the connection opened: the peer, or a firewall or IPS on the path acting
+#: for it, aborted the connection (RFC 9293 §3.5.2, reset processing).
+RESET = (
+    "the connection was reset by something on the path (a TCP reset right after it opened: a firewall's or IPS's "
+    "reset action)"
+)
 
 
 class ProbeError(Exception):
@@ -40,6 +49,7 @@ def connect_address(address: str, port: int, deadline: Deadline, shown: str = ""
     family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
+        inflight.register(sock)  # Ctrl-C shuts it down at once (probes/inflight.py)
         remaining = deadline.remaining()
         if remaining <= 0:
             raise TimeoutError
@@ -55,6 +65,9 @@ def connect_address(address: str, port: int, deadline: Deadline, shown: str = ""
             "tcp-timeout",
             f"{peer} did not answer within {deadline.seconds:g} s (a firewall drops the packets?)",
         ) from None
+    except ConnectionResetError:
+        sock.close()
+        raise ProbeError("reset", f"{peer}: {RESET}") from None
     except OSError as exc:
         sock.close()
         if exc.errno in _UNREACHABLE:

@@ -19,9 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ece_o365.config.deployment import Endpoint, Simulation
+from pytest_ece_o365.files import CA_BUNDLE_LIMIT, read_bounded
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.capabilities import read_greeting, smtp_ehlo
 from pytest_ece_o365.probes.observation import CertificateInfo, Deadline, TlsObservation, Transcript
-from pytest_ece_o365.probes.tcp import LineReader, ProbeError, connect_address
+from pytest_ece_o365.probes.tcp import RESET, LineReader, ProbeError, connect_address
+from pytest_ece_o365.probes.tls_cert import also_named as _also_named
+from pytest_ece_o365.probes.tls_cert import certificate_info
 
 # OpenSSL X509_V_ERR_* codes that have a finding of their own; every other verify failure is "untrusted".
 _VALIDITY = {9: ("tls-not-yet-valid", "not valid yet"), 10: ("tls-expired", "expired")}
@@ -34,7 +38,8 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
+        # Read bounded (files.py: a FIFO or /dev/zero is refused), then parsed as PEM (ASCII) text.
+        context.load_verify_locations(cadata=read_bounded(ca_bundle, CA_BUNDLE_LIMIT).decode("ascii", "ignore"))
     return context
 
 
@@ -42,7 +47,7 @@ def trust_store(ca_bundle: Path | None) -> ssl.SSLContext:
     """:func:`verifying_context`, or :class:`ProbeError` ``ca-bundle-invalid`` for a bundle that cannot be loaded."""
     try:
         return verifying_context(ca_bundle)
-    except (OSError, ssl.SSLError) as exc:  # an unreadable or non-PEM bundle: say so, do not crash the run
+    except (OSError, ValueError) as exc:  # unreadable, empty or non-PEM (SSLError is an OSError): not a crash
         raise ProbeError("ca-bundle-invalid", f"[network] ca_bundle {ca_bundle} cannot be loaded: {exc}") from None
 
 
@@ -146,7 +151,11 @@ def _starttls(reader: LineReader) -> str:
 
 def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, deadline: Deadline, what: str) -> ssl.SSLSocket:
     """One handshake bounded by the deadline; failures close the socket and raise :class:`ProbeError`."""
-    tls_sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    try:  # wrap_socket reads already when the peer has reset the connection
+        tls_sock = inflight.register(context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False))
+    except OSError as exc:
+        _close(sock)
+        raise handshake_error(exc, host, what, deadline.seconds) from None
     try:
         _do_handshake(tls_sock, host, deadline, what)
     except ProbeError:
@@ -182,6 +191,8 @@ def handshake_error(exc: OSError, host: str, what: str, seconds: float) -> Probe
         return ProbeError(
             "read-timeout", f"{what}: the TCP connection opened but no TLS handshake answer came within {seconds:g} s"
         )
+    if isinstance(exc, ConnectionResetError):
+        return ProbeError("reset", f"{what}: {RESET}")
     if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError)):
         return ProbeError("closed", f"{what}: the server closed the connection during the TLS handshake ({exc})")
     if isinstance(exc, ssl.SSLError):
@@ -274,49 +285,6 @@ def recognise(
     return replace(certificate, simulated_ca=True)
 
 
-def _also_named(certificate: CertificateInfo, host: str) -> str:
-    """What else the certificate is named for, when that is more than the host it was verified for: its
-    subject CN and subjectAltNames (Office 365's certificates carry many names; CN=outlook.com is usual)."""
-    parts = []
-    if certificate.subject_cn and certificate.subject_cn.lower() != host.lower():
-        parts.append(f"subject CN {certificate.subject_cn}")
-    if certificate.names and tuple(n.lower() for n in certificate.names) != (host.lower(),):
-        parts.append(f"{len(certificate.names)} names: {certificate.names_text()}")
-    return f" ({'; '.join(parts)})" if parts else ""
-
-
 def _close(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.close()
-
-
-def certificate_info(der: bytes | None) -> CertificateInfo:
-    """Subject, issuer, expiry and names of a DER certificate (cryptography, imported only when needed)."""
-    if not der:
-        return CertificateInfo()
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
-
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
-        return CertificateInfo()
-
-    def first(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
-        values = name.get_attributes_for_oid(oid)
-        return str(values[0].value) if values else ""
-
-    names: list[str] = []
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
-        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        pass
-    return CertificateInfo(
-        subject_cn=first(cert.subject, NameOID.COMMON_NAME),
-        issuer_o=first(cert.issuer, NameOID.ORGANIZATION_NAME),
-        issuer_cn=first(cert.issuer, NameOID.COMMON_NAME),
-        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%SZ"),
-        names=tuple(names),
-    )

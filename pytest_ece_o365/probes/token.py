@@ -33,6 +33,8 @@ from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
 from pytest_ece_o365.probes.msal_app import authority as authority_of
 from pytest_ece_o365.probes.msal_app import confidential_client
 from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.probes.peer_values import PeerValueError
+from pytest_ece_o365.probes.peer_values import expires_in as seconds
 from pytest_ece_o365.probes.scopes import INBOUND_SCOPES as INBOUND_SCOPES
 from pytest_ece_o365.probes.scopes import SMTP_SCOPE as SMTP_SCOPE
 from pytest_ece_o365.redact import redact
@@ -59,6 +61,7 @@ class TokenObservation:
     scope: str = ""  # the granted scopes, space-separated full URIs, as the token response says
     login: str = ""  # the authority the request went to, e.g. https://login.microsoftonline.com/contoso.com
     elapsed: float = 0.0
+    rotated: Secret | None = None  # the new refresh token the redemption returned (--ece-keep-tokens)
 
     @property
     def error_key(self) -> str:
@@ -225,8 +228,12 @@ def _from_result(
     if not isinstance(token, str) or not token:
         return _failure(need, transcript, authority, deadline, "bad-response", "the token response has no access token")
     access_token = Secret(token)  # remembered for redaction from here on
+    rotated = result.get("refresh_token")
     claims = decode_claims(token)
-    expires_in = result.get("expires_in")
+    try:
+        expires_in = seconds(result.get("expires_in"))
+    except PeerValueError as exc:  # out of range (a 401-digit number, negative, text): not Entra's reply
+        return _failure(need, transcript, authority, deadline, "bad-response", f"the token response's {exc.message}")
     scope = result.get("scope")
     transcript.note(
         "access token issued"
@@ -239,18 +246,12 @@ def _from_result(
         access_token=access_token,
         claims=claims,
         transcript=transcript.lines(),
-        expires_in=_seconds(expires_in),
-        scope=" ".join(scope) if isinstance(scope, list) else str(scope or ""),
+        expires_in=expires_in,
+        scope=" ".join(map(str, scope)) if isinstance(scope, list) else str(scope or ""),
         login=authority,
         elapsed=deadline.elapsed(),
+        rotated=Secret(rotated) if isinstance(rotated, str) and rotated else None,
     )
-
-
-def _seconds(value: object) -> int | None:
-    try:
-        return int(float(str(value))) if value is not None else None
-    except ValueError:
-        return None
 
 
 def decode_claims(token: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_ece_o365.redact import redact
+from pytest_ece_o365.report.compare import compare, comparison_line
 from pytest_ece_o365.report.outcome import run_verdict, unjudged_summary
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 
@@ -45,8 +46,9 @@ def case_note_lines(
 
 
 def _head(info: RunInfo, rows: Sequence[ResultRow], strict: bool) -> list[str]:
-    verdict = run_verdict(rows, strict=strict)
+    verdict = run_verdict(rows, strict=strict, interrupted=info.interrupted)
     simulated = f" (SIMULATED tenant, scenario {info.simulated})" if info.simulated else ""
+    simulated += " - INTERRUPTED (Ctrl-C): the checks not run are listed as skipped" if info.interrupted else ""
     counts = summarize(list(rows))
     lines = [
         f"ECE <-> Office 365 OAuth check: {verdict}{simulated}",
@@ -59,6 +61,8 @@ def _head(info: RunInfo, rows: Sequence[ResultRow], strict: bool) -> list[str]:
     unjudged = unjudged_summary(rows)
     if unjudged:
         lines.append(unjudged.capitalize())
+    if info.previous is not None:  # --ece-compare
+        lines.append(comparison_line(compare(info.previous, rows)))
     return lines
 
 

@@ -67,7 +67,9 @@ class Finding:
         every target's is the same (a tenant-wide cause), else one per value, in target order."""
         by_value: dict[str, list[str]] = {}
         for row in self.rows:
-            by_value.setdefault(str(getattr(row, field)), []).append(row.target)
+            targets = by_value.setdefault(str(getattr(row, field)), [])
+            if row.target not in targets:  # one target seen from several hosts (a merged report) is named once
+                targets.append(row.target)
         return list(by_value.items())
 
     def sort_key(self) -> tuple[int, int, int, str, str]:

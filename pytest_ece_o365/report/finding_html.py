@@ -15,6 +15,10 @@ from pytest_ece_o365.report.results import ResultRow
 #: that 50 checks stay under 300 KB (contract §5). The results file keeps every line.
 EVIDENCE_MAX_LINES = 40
 EVIDENCE_MAX_CHARS = 4000
+#: Evidence kept on a whole page: a merged report of many hosts shares it out, each finding getting at least
+#: :data:`EVIDENCE_MIN_CHARS` (:func:`evidence_budget`).
+EVIDENCE_PAGE_CHARS = 120_000
+EVIDENCE_MIN_CHARS = 600
 
 OWNER_WORDS = {
     "ece-admin": "ECE administrator",
@@ -52,7 +56,14 @@ def target_label(row: ResultRow, hosts: dict[int, str] | None) -> str:
     return f"{label} (seen from {host})" if host else label
 
 
-def capped_evidence(rows: list[ResultRow], hosts: dict[int, str] | None) -> tuple[list[str], int]:
+def evidence_budget(findings: int) -> int:
+    """The characters of evidence each of ``findings`` findings may show on one page."""
+    return max(EVIDENCE_MIN_CHARS, min(EVIDENCE_MAX_CHARS, EVIDENCE_PAGE_CHARS // max(findings, 1)))
+
+
+def capped_evidence(
+    rows: list[ResultRow], hosts: dict[int, str] | None, max_chars: int = EVIDENCE_MAX_CHARS
+) -> tuple[list[str], int]:
     """The evidence lines shown (each target's under its name when there are several) and how many were cut."""
     shown: list[str] = []
     size = 0
@@ -62,7 +73,7 @@ def capped_evidence(rows: list[ResultRow], hosts: dict[int, str] | None) -> tupl
             redact(line) for line in row.evidence
         ]
         for line in lines:
-            if len(shown) >= EVIDENCE_MAX_LINES or size + len(line) > EVIDENCE_MAX_CHARS:
+            if len(shown) >= EVIDENCE_MAX_LINES or size + len(line) > max_chars:
                 cut += 1
                 continue
             shown.append(line)
@@ -70,8 +81,8 @@ def capped_evidence(rows: list[ResultRow], hosts: dict[int, str] | None) -> tupl
     return shown, cut
 
 
-def evidence_html(rows: list[ResultRow], hosts: dict[int, str] | None) -> str:
-    shown, cut = capped_evidence(rows, hosts)
+def evidence_html(rows: list[ResultRow], hosts: dict[int, str] | None, max_chars: int = EVIDENCE_MAX_CHARS) -> str:
+    shown, cut = capped_evidence(rows, hosts, max_chars)
     if not shown:
         return "<p class='ece-note'>No evidence recorded.</p>"
     note = ""
@@ -128,13 +139,42 @@ def _blocked_html(finding: Finding, hosts: dict[int, str] | None) -> str:
     return f"<dt>Not judged</dt><dd>{len(items)} result(s) this finding explains:<ul>{''.join(items)}</ul></dd>"
 
 
-def finding_html(finding: Finding, hosts: dict[int, str] | None = None) -> str:
+def seen_from(finding: Finding, hosts: dict[int, str] | None) -> list[tuple[str, list[str]]]:
+    """Each target of the finding once, with the hosts it was seen from (merged reports; none otherwise)."""
+    by_target: dict[str, list[str]] = {}
+    for row in finding.rows:
+        seen = by_target.setdefault(row.target, [])
+        host = hosts.get(id(row)) if hosts else None
+        if host and host not in seen:
+            seen.append(host)
+    return list(by_target.items())
+
+
+def _targets_html(finding: Finding, hosts: dict[int, str] | None) -> list[tuple[str, str]]:
+    """The Target(s) row, and in a merged report the hosts a finding was seen from (once, not per host)."""
+    targets = seen_from(finding, hosts)
+    every_host = list(dict.fromkeys(host for _, seen in targets for host in seen))
+    labels = [
+        f"{target or 'the deployment'} (seen from {', '.join(seen)})"
+        if seen and len(every_host) > 1 and seen != every_host
+        else target or "the deployment"
+        for target, seen in targets
+    ]
+    hits = f"{len(labels)} targets: " if len(labels) > 1 else ""
+    rows = [("Targets" if len(labels) > 1 else "Target", hits + e(", ".join(labels)))]
+    if every_host:
+        count = f" ({len(every_host)} hosts)" if len(every_host) > 1 else ""
+        rows.append(("Seen from", e(", ".join(every_host)) + count))
+    return rows
+
+
+def finding_html(
+    finding: Finding, hosts: dict[int, str] | None = None, evidence_chars: int = EVIDENCE_MAX_CHARS
+) -> str:
     first = finding.first
-    targets = [target_label(row, hosts) for row in finding.rows]
-    hits = f"{len(targets)} targets: " if len(targets) > 1 else ""
     doc = doc_link(first.doc)
     rows = [
-        ("Targets" if len(targets) > 1 else "Target", hits + e(", ".join(targets))),
+        *_targets_html(finding, hosts),
         ("Who acts", owner_text(first.owner)),
         ("What was seen", _per_target(finding, "detail", "ece-seen")),
         ("What to do", _per_target(finding, "remediation", "ece-fix")),
@@ -149,5 +189,5 @@ def finding_html(finding: Finding, hosts: dict[int, str] | None = None) -> str:
     return (
         f"<article class='ece-finding ece-{e(first.status)}' data-check='{e(first.check)}'>"
         f"<h4>{status_badge(first.status)} {e(first.check)} — {e(first.title)}</h4>"
-        f"<dl>{body}{_blocked_html(finding, hosts)}</dl>{evidence_html(finding.rows, hosts)}</article>"
+        f"<dl>{body}{_blocked_html(finding, hosts)}</dl>{evidence_html(finding.rows, hosts, evidence_chars)}</article>"
     )

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from pytest_ece_o365.plugin.collect import CheckItem, format_verdict
+from pytest_ece_o365.plugin.waivers import waiver_entry
 from pytest_ece_o365.report import page
 from pytest_ece_o365.report.finding_html import capped_evidence
 from pytest_ece_o365.report.results import ResultRow
-from pytest_ece_o365.report.summary import report_title, simulated_banner, summary_html
+from pytest_ece_o365.report.summary import report_title, simulated_banner, summary_html, unused_waivers_html
 from pytest_ece_o365.verdict import Verdict
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.config.deployment import DeploymentConfig
+    from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
     from pytest_ece_o365.report.results import RunInfo
 
 #: Statuses pytest records as "passed" that are not passes (contract §5: not "passed" in pytest-html).
@@ -42,6 +43,8 @@ class ReportedRun(Protocol):
     @property
     def rows(self) -> list[ResultRow]: ...
 
+    def unused_waivers(self) -> list[Waiver]: ...
+
 
 class HtmlSummary:
     def __init__(self, session: ReportedRun) -> None:
@@ -58,6 +61,7 @@ class HtmlSummary:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         section = summary_html(self.session.deployment.name, [self.session.info], self.session.rows)
+        section += unused_waivers_html([waiver_entry(waiver) for waiver in self.session.unused_waivers()])
         prefix.append(page.marked(section))
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:

@@ -101,11 +101,12 @@ def executed_nothing(rows: Sequence[ResultRow]) -> bool:
     return not rows
 
 
-def run_verdict(rows: Sequence[ResultRow], *, strict: bool = False) -> RunVerdict:
+def run_verdict(rows: Sequence[ResultRow], *, strict: bool = False, interrupted: bool = False) -> RunVerdict:
+    """``interrupted``: the run stopped before every check ran, so it is at best INCOMPLETE."""
     statuses = {row.status for row in rows}
     if "failed" in statuses or (strict and "advisory" in statuses):
         return "FAIL"
-    if executed_nothing(rows) or any(reason_kind(row) is not None for row in rows):
+    if interrupted or executed_nothing(rows) or any(reason_kind(row) is not None for row in rows):
         return "INCOMPLETE"
     return "PASS"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pytest_ece_o365 import __version__
 from pytest_ece_o365.redact import redact
+from pytest_ece_o365.report.compare import PreviousRun, compare
 from pytest_ece_o365.report.outcome import run_verdict
 from pytest_ece_o365.verdict import STATUSES, Status
 
@@ -77,7 +78,9 @@ class RunInfo:
     #: argument (a secret with a quote in it) cannot hide a secret from redaction
     raw_args: tuple[str, ...] = ()
     strict: bool = False  # --ece-strict: an advisory makes the verdict FAIL
+    interrupted: bool = False  # Ctrl-C stopped the run: its results are incomplete, never a PASS
     tool_version: str = __version__
+    previous: PreviousRun | None = None  # --ece-compare: the run this one is compared with
 
     @property
     def command(self) -> str:
@@ -100,13 +103,17 @@ def summarize(rows: list[ResultRow]) -> dict[str, int]:
 
 
 def results_document(
-    info: RunInfo, rows: list[ResultRow], unused_waivers: Sequence[Mapping[str, str]] = ()
+    info: RunInfo,
+    rows: list[ResultRow],
+    unused_waivers: Sequence[Mapping[str, str]] = (),
+    expiry: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "schema": SCHEMA,
         "generated": info.generated_text,
         "tool": {"name": "pytest-ece-o365", "version": info.tool_version},
-        "verdict": run_verdict(rows, strict=info.strict),
+        "verdict": run_verdict(rows, strict=info.strict, interrupted=info.interrupted),
+        "interrupted": info.interrupted,
         "simulated": info.simulated,
         "knowledge_date": info.knowledge_date or None,
         "config_sha256": info.config_sha256 or None,
@@ -123,7 +130,12 @@ def results_document(
         "results": [row.as_json() for row in rows],
         # contract §2 waivers: an entry that matched no finding of this run is reported, not ignored.
         "unused_waivers": [{key: redact(value) for key, value in waiver.items()} for waiver in unused_waivers],
+        # expiry forecasts (plugin/tokens.py): kind (client_secret | refresh_token), target, expires, last_redeemed
+        "expiry": [{key: redact(value) for key, value in item.items()} for item in expiry],
     }
+    if info.previous is not None:  # --ece-compare
+        document["comparison"] = compare(info.previous, rows).as_json()
+    return document
 
 
 def knowledge_date() -> str:
@@ -140,9 +152,13 @@ def knowledge_date() -> str:
 
 
 def write_results(
-    path: Path, info: RunInfo, rows: list[ResultRow], unused_waivers: Sequence[Mapping[str, str]] = ()
+    path: Path,
+    info: RunInfo,
+    rows: list[ResultRow],
+    unused_waivers: Sequence[Mapping[str, str]] = (),
+    expiry: Sequence[Mapping[str, str]] = (),
 ) -> None:
-    text = json.dumps(results_document(info, rows, unused_waivers), indent=2, ensure_ascii=False)
+    text = json.dumps(results_document(info, rows, unused_waivers, expiry), indent=2, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Values were redacted one by one (ResultRow.as_json); redacting the serialized text could cut a
     # JSON escape in half.

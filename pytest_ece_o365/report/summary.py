@@ -7,18 +7,20 @@ nothing here needs JavaScript, so it reads the same with scripts blocked, in a m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 
 from pytest_ece_o365 import __version__
 from pytest_ece_o365.report.casenote import case_note
 from pytest_ece_o365.report.chain import Finding, group_findings, stage_name
-from pytest_ece_o365.report.finding_html import e, finding_html
+from pytest_ece_o365.report.compare import compare
+from pytest_ece_o365.report.compare_html import comparison_html
+from pytest_ece_o365.report.finding_html import e, evidence_budget, finding_html
 from pytest_ece_o365.report.outcome import run_verdict, unjudged_reasons
 from pytest_ece_o365.report.results import ResultRow, RunInfo, summarize
 from pytest_ece_o365.report.theme import stylesheet
 
-__all__ = ["report_title", "simulated_banner", "summary_html"]
+__all__ = ["report_title", "simulated_banner", "summary_html", "unused_waivers_html"]
 
 _VERDICT_SENTENCE = {
     "FAIL": "At least one check failed: the findings below say what to change, and who changes it.",
@@ -94,7 +96,7 @@ def _findings_html(findings: list[Finding], hosts: dict[int, str] | None) -> str
     ]
     for stage, group in groupby(findings, key=lambda finding: finding.stage):
         parts.append(f"<h3>{e(stage_name(stage))}</h3>")
-        parts.extend(finding_html(finding, hosts) for finding in group)
+        parts.extend(finding_html(finding, hosts, evidence_budget(len(findings))) for finding in group)
     return "".join(parts)
 
 
@@ -126,6 +128,13 @@ def _case_note_html(infos: list[RunInfo], rows: list[ResultRow]) -> str:
     return f"<h2>Case note</h2><p>To paste into the support case:</p><pre class='ece-evidence'>{e(note)}</pre>"
 
 
+def _compared_html(infos: list[RunInfo], rows: list[ResultRow]) -> str:
+    """What changed since the run ``--ece-compare`` names (a single run's report only)."""
+    if len(infos) != 1 or infos[0].previous is None:
+        return ""
+    return comparison_html(compare(infos[0].previous, rows))
+
+
 def summary_html(
     deployment_name: str,
     infos: list[RunInfo],
@@ -139,8 +148,38 @@ def summary_html(
     if strict is None:
         strict = len(infos) == 1 and infos[0].strict
     findings, _ = group_findings(rows)
+    verdict = run_verdict(rows, strict=strict, interrupted=_stopped(infos))
     return (
         f"{stylesheet()}<section class='ece-report' aria-label='{e(report_title(deployment_name))}'>"
-        f"{_verdict_html(run_verdict(rows, strict=strict), rows)}{_unjudged_html(rows)}"
+        f"{_interrupted_html(infos)}{_verdict_html(verdict, rows)}{_unjudged_html(rows)}{_compared_html(infos, rows)}"
         f"{_findings_html(findings, with_host)}{_provenance_html(infos)}{_case_note_html(infos, rows)}</section>"
+    )
+
+
+def _stopped(infos: list[RunInfo]) -> bool:
+    return any(info.interrupted for info in infos)
+
+
+def _interrupted_html(infos: list[RunInfo]) -> str:
+    if not _stopped(infos):
+        return ""
+    return (
+        "<p class='ece-banner ece-interrupted'><strong>INTERRUPTED</strong>: the run was stopped (Ctrl-C) "
+        "before every check ran; the checks not run are listed as skipped. Run it again for a verdict.</p>"
+    )
+
+
+def unused_waivers_html(waivers: Sequence[Mapping[str, str]]) -> str:
+    """The waivers that matched no finding of the run (contract §2, the results file's ``unused_waivers``):
+    reported, never silently ignored."""
+    if not waivers:
+        return ""
+    items = "".join(
+        f"<li>{e(waiver.get('check', ''))} for {e(waiver.get('target') or 'every target')}, expiring "
+        f"{e(waiver.get('expires', ''))}: {e(waiver.get('reason', ''))}</li>"
+        for waiver in waivers
+    )
+    return (
+        "<h2>Waivers that matched no finding</h2><p>Remove each if its finding is fixed, or correct its check "
+        f"or target:</p><ul>{items}</ul>"
     )

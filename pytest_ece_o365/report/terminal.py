@@ -7,7 +7,8 @@ from typing import Any
 
 from pytest_ece_o365.catalog import CHECKS
 from pytest_ece_o365.redact import redact
-from pytest_ece_o365.report.results import ResultRow
+from pytest_ece_o365.report.compare import compare, comparison_line
+from pytest_ece_o365.report.results import ResultRow, RunInfo
 
 _MARKUP = {"failed": {"red": True, "bold": True}, "advisory": {"yellow": True}, "waived": {"yellow": True}}
 
@@ -41,3 +42,9 @@ def write_case_note(terminal: Any, lines: list[str]) -> None:
     terminal.write_sep("=", "case note (paste into the support case)")
     for line in lines:
         terminal.write_line(line)
+
+
+def write_comparison(terminal: Any, info: RunInfo, rows: list[ResultRow]) -> None:
+    """``--ece-compare``: one line saying what changed since the previous run."""
+    if info.previous is not None:
+        terminal.write_line(f"ece-o365: {redact(comparison_line(compare(info.previous, rows)))}", bold=True)

@@ -15,6 +15,7 @@ import uuid
 from urllib.parse import urlencode
 
 from pytest_ece_o365.sim.aadsts import AadError, aadsts
+from pytest_ece_o365.sim.directory import AppRegistration
 from pytest_ece_o365.sim.entra import AuthCode, Issuer
 from pytest_ece_o365.sim.https import Request, Response, json_response
 from pytest_ece_o365.sim.tenant import Tenant
@@ -50,16 +51,18 @@ class AadApp:
             error = aadsts(90002, tenant=tenant_name)
             return json_response(error.status, error.body(self.login_base, correlation))
         if rest == "v2.0/.well-known/openid-configuration" and request.method == "GET":
-            return json_response(200, self.discovery())
+            return json_response(200, self.discovery(tenant_name))
         if rest == "oauth2/v2.0/token" and request.method == "POST":
-            return self.token(request, correlation)
+            return self.token(request, correlation, tenant_name)
         if rest == "oauth2/v2.0/authorize" and request.method == "GET":
-            return self.authorize(request.query)
+            return self.authorize(request.query, tenant_name)
         return json_response(404, {"error": "not_found", "error_description": f"no route {request.path}"})
 
-    def discovery(self) -> dict[str, object]:
-        """The OpenID configuration document, with the simulator's host and port in every URL."""
-        base = f"{self.login_base}/{self.tenant.tenant_id}"
+    def discovery(self, tenant_name: str = "") -> dict[str, object]:
+        """The OpenID configuration document, with the simulator's host and port in every URL. Through
+        /common or /organizations its endpoints keep that alias (as Entra's do), so MSAL asks there."""
+        alias = tenant_name.lower() if tenant_name.lower() in ("common", "organizations") else ""
+        base = f"{self.login_base}/{alias or self.tenant.tenant_id}"
         return {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -95,7 +98,7 @@ class AadApp:
             "msgraph_host": self.tenant.hosts.graph,
         }
 
-    def token(self, request: Request, correlation: str | None) -> Response:
+    def token(self, request: Request, correlation: str | None, tenant_name: str = "") -> Response:
         """``POST /{tenant}/oauth2/v2.0/token``."""
         form = request.form()
         grant_type = form.get("grant_type", "")
@@ -105,6 +108,7 @@ class AadApp:
             if grant_type not in ("refresh_token", "authorization_code", "client_credentials"):
                 raise aadsts(70003)
             app = self.issuer.authenticate(form, _basic(request.headers.get("authorization", "")))
+            _audience(app, tenant_name)
             # A browser's redemption carries an Origin header; a server's (ECE, this tool) does not: what
             # Entra tells SPA redemptions from Web ones by (AADSTS9002327 / 9002326).
             cross_origin = bool(request.headers.get("origin"))
@@ -119,12 +123,13 @@ class AadApp:
             return json_response(error.status, error.body(self.login_base, correlation))
         return json_response(200, payload)
 
-    def authorize(self, query: dict[str, str]) -> Response:
+    def authorize(self, query: dict[str, str], tenant_name: str = "") -> Response:
         """``GET /{tenant}/oauth2/v2.0/authorize``: sign in without a browser and redirect with a code."""
         client_id = query.get("client_id", "")
         redirect_uri = query.get("redirect_uri", "")
         try:
             app = self.issuer.client(client_id)
+            _audience(app, tenant_name)
             registered = app.web_redirect_uris + app.spa_redirect_uris + app.public_client_redirect_uris
             if redirect_uri not in registered:
                 raise aadsts(50011, redirect_uri=redirect_uri, client_id=client_id)
@@ -168,6 +173,16 @@ class AadApp:
             return hint
         boxes = self.tenant.config_mailboxes
         return boxes[0].token_user if boxes else self.tenant.admin
+
+
+def _audience(app: AppRegistration, tenant_name: str) -> None:
+    """AADSTS50194 for a single-tenant app reached through /common, at authorize and at the token endpoint
+    alike (microsoftgraph/msgraph-training-aspnetmvcapp#54: a code redeemed at /common; Microsoft Q&A
+    https://learn.microsoft.com/en-us/answers/a/982308: "use a tenant specific endpoint"; checked 2026-12-05).
+    Its own tenant's endpoint (id or domain) serves it. /organizations is refused alike here, though the
+    message names /common only and no public report shows /organizations (unknown)."""
+    if app.single_tenant and tenant_name.lower() in ("common", "organizations"):
+        raise aadsts(50194, client_id=app.app_id, name=app.display_name)
 
 
 def _basic(header: str) -> tuple[str, str] | None:

@@ -21,7 +21,10 @@ microsoftgraph/msgraph-sample-phpapp#199 (invalid_request: microsoftgraph/aspnet
 microsoft/elk-acs-kubernetes#30; 65004 PuzzleServer/mainpuzzleserver#571 (consent_required); 650056
 edgardmessias/glpi-singlesignon#13; 650057 Azure/azure-cli#33887 (invalid_client); 70011
 jeffcarbs/omniauth-office365#1 (invalid_scope: laravel/socialite#315); 90038 tieto/sipe#182 and
-pnp/pnpassessment#34. 530035: no thread quoting its live reply was found; the text is the reference's.
+pnp/pnpassessment#34. 530035: UNVERIFIED FOR XOAUTH2: as a live reply to a refresh-token grant. The text
+is Microsoft's error reference row (BlockedBySecurityDefaults, added by MicrosoftDocs/azure-docs#115250,
+2023-09-27); public notes quote only "AADSTS530035: Access has been blocked by security defaults", from
+device-code sign-ins (Azure CLI), none with its Trace ID; the diagnosis reads the code (checked 2026-12-05).
 Where the quoting source shows no HTTP status or OAuth error (50105, 7000112, 50053, 53000, 53001, 50020,
 500208, 90094, 650056, 90038, all seen on sign-in pages or in wrapped exceptions), 400 and the error named
 in the table are the simulator's choice, as for every other refusal of a grant.
@@ -36,7 +39,10 @@ from typing import Any
 
 from pytest_ece_o365.sim.directory import now_utc
 
-__all__ = ["CRLF_TRAILER", "MESSAGES", "VARIANTS", "AadError", "aadsts"]
+__all__ = ["CRLF_TRAILER", "MESSAGES", "UNVERIFIED_LIVE", "VARIANTS", "AadError", "aadsts"]
+
+#: Codes whose wording here no public capture of a live reply confirms (see the module's sources).
+UNVERIFIED_LIVE: frozenset[int] = frozenset({530035})
 
 #: The replies, as data (``aadsts_replies.json`` beside this module: code, HTTP status, OAuth error, Microsoft's
 #: wording as a template): a table of wordings reads best as one, and adding one is one entry.

@@ -201,6 +201,8 @@ class AppRegistration:
     exchange_requested_scopes: list[str] = field(default_factory=list)
     #: users who consented for themselves (Principal grants): lower-case UPN -> scopes
     user_consents: dict[str, list[str]] = field(default_factory=dict)
+    #: signInAudience AzureADMyOrg (created after 2018-10-15): no tokens through /common or /organizations
+    single_tenant: bool = False
 
 
 @dataclass

@@ -8,6 +8,7 @@ a shell and which disappear with the simulator.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from pytest_ece_o365.config.deployment import DeploymentConfig
+from pytest_ece_o365.sim.leftovers import remove_leftovers
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 
 __all__ = ["ShellStyle", "export_lines", "run_foreground", "write_secret_scripts"]
@@ -67,6 +69,7 @@ def run_foreground(
     """``ece-o365 sim``: start, print the config snippet, write the secrets to private scripts, wait
     for Ctrl-C. ``until`` (tests) ends the wait like Ctrl-C."""
     stop = until or threading.Event()
+    remove_leftovers()  # the folders (secrets scripts, server key) of simulators that were killed
     restore = _stop_on_sigterm(stop)
     try:
         return _foreground(cfg, scenario, out, stop)
@@ -74,14 +77,20 @@ def run_foreground(
         restore()
 
 
+#: What ends the simulator like Ctrl-C: SIGTERM, the terminal closed (SIGHUP), Ctrl-Break (Windows).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGBREAK") if hasattr(signal, name))
+
+
 def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
-    """Make SIGTERM end the wait like Ctrl-C, so that the servers stop and the temp files go away."""
+    """Make SIGTERM, SIGHUP and SIGBREAK end the wait like Ctrl-C, so that the servers stop and the private
+    folder (secrets scripts, server key) goes away."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    previous = {number: signal.signal(number, lambda signum, frame: stop.set()) for number in _STOP_SIGNALS}
 
     def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
     return restore
 
@@ -102,5 +111,6 @@ def _foreground(cfg: DeploymentConfig, scenario: str, out: TextIO, stop: threadi
                 pass
         except KeyboardInterrupt:
             pass
-    out.write("Simulator stopped.\n")
+    with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
+        out.write("Simulator stopped.\n")
     return 0

@@ -21,6 +21,7 @@ class MailWire:
     ones to one mailbox (the SASL ``user=``); "" means every mailbox."""
 
     smtp_auth: str = ""  # the refusal of an accepted SMTP AUTH XOAUTH2 (the tag is appended)
+    smtp_auth_close: str = ""  # the answer to any AUTH after STARTTLS, token unread; then the session ends
     send_as: str = ""  # the SendAs refusal at the end of DATA (the tag is appended)
     imap_auth: str = ""  # the tagged answer to AUTHENTICATE, without the tag ("NO AUTHENTICATE failed.")
     imap_examine_bye: str = ""  # untagged BYE instead of any reply to the first mailbox command, then close

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Simulation
 from pytest_ece_o365.owner_only import private_temp_folder
 from pytest_ece_o365.secret import Secret
-from pytest_ece_o365.sim import pki
+from pytest_ece_o365.sim import leftovers, pki
 from pytest_ece_o365.sim.aad import AadApp
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.dns import DnsServer
@@ -79,7 +79,8 @@ class RunningSimulator:
         self.scenario = tenant.scenario
         self.recorder = Recorder()
         # The TLS key and `ece-o365 sim`'s secrets scripts: owner-only also where mkdtemp's 0700 is not (Windows).
-        self.workdir = private_temp_folder("ece-o365-sim-")
+        self.workdir = private_temp_folder(leftovers.PREFIX)
+        leftovers.mark_owner(self.workdir)  # a folder left by a killed simulator is found by its dead owner
         self.ca_bundle = self.workdir / "ca.pem"
         self._servers: list[_Server] = []
         self._reserved: list[socket.socket] = []
@@ -194,6 +195,8 @@ class RunningSimulator:
         network = replace(
             cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle, simulation=self.simulation(cfg)
         )
+        if self.tenant.authority:  # the scenario's deployment names another authority (e.g. "common")
+            cfg = replace(cfg, azure_ad=replace(cfg.azure_ad, tenant=self.tenant.authority))
         return cfg.with_endpoints(cfg.o365, network)
 
     def simulation(self, cfg: DeploymentConfig) -> Simulation:
@@ -241,6 +244,8 @@ class RunningSimulator:
         ]
         for key, env in self.env_names().items():
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
+        if self.tenant.authority:
+            lines.append(f"# This scenario's deployment has [azure_ad] tenant = {_toml(self.tenant.authority)}.")
         return "\n".join(lines) + "\n"
 
 

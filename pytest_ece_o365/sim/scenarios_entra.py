@@ -3,8 +3,10 @@ the simulated token endpoint in Microsoft's wording (``sim.aadsts``), Trace and 
 
 Causes of one account (disabled, locked, not assigned, a guest's token, a device policy scoped to it) hit the
 first mailbox with a refresh token; causes of the app, the tenant or the cloud hit every account the app uses.
-The simulator refuses on the account (``Account.sign_in_block``) whatever the request: for ``single-tenant-common``
-it does not look at whether the authority really was /common.
+The simulator refuses on the account (``Account.sign_in_block``) whatever the request, except
+``single-tenant-common``: its app is single-tenant and the deployment names the ``common`` authority
+(``Tenant.authority``), and the token endpoint answers AADSTS50194 only to a request through /common or
+/organizations (``sim.aad``); the tenant's own endpoint still serves the app.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ _TABLE: dict[str, tuple[int, bool, str]] = {
     "external-mfa": (50158, False, "an external MFA provider's challenge for the first token user"),
     "security-defaults": (530035, True, "security defaults block every token user's sign-in"),
     "app-disabled": (7000112, True, "the ECE app's service principal is disabled"),
-    "single-tenant-common": (50194, True, "the single-tenant ECE app is asked for tokens on /common"),
+    "single-tenant-common": (50194, True, "the single-tenant ECE app is asked for tokens on /common (tenant = common)"),
     "admin-consent-required": (90094, True, "the ECE app's permissions need admin consent"),
     "consent-declined": (65004, True, "the consent to the ECE app was declined"),
     "permissions-not-listed": (650056, True, "the ECE app lists no Office 365 Exchange Online permission"),
@@ -58,9 +60,18 @@ _TABLE: dict[str, tuple[int, bool, str]] = {
     "wrong-cloud": (90038, True, "the tenant belongs to a national cloud ([o365] cloud is wrong)"),
 }
 
+
+def _single_tenant_common(tenant: Tenant) -> None:
+    """The ECE app is single-tenant (created after 2018-10-15) and the deployment asks /common for tokens."""
+    app = tenant.app(tenant.ece_client_id)
+    assert app is not None  # populate() registers the ECE app
+    app.single_tenant = True
+    tenant.authority = "common"
+
+
 #: The Entra scenarios (name -> (flip, description)), registered in ``sim.scenarios``.
 ENTRA_SCENARIOS: dict[str, tuple[Callable[[Tenant], None], str]] = {
-    name: (_block(code, name, every_user=every), f"AADSTS{code}: {said}")
+    name: (_single_tenant_common if code == 50194 else _block(code, name, every_user=every), f"AADSTS{code}: {said}")
     for name, (code, every, said) in _TABLE.items()
 }
 

@@ -29,6 +29,9 @@ EHLO_KEYWORDS = (
     "SIZE 157286400", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "{tls}", "8BITMIME", "BINARYMIME",
     "CHUNKING", "SMTPUTF8",
 )  # fmt: skip
+#: "for the Tenant": simonrob/email-oauth2-proxy#193 (XOAUTH2), nodemailer/nodemailer#1484 (AUTH LOGIN).
+#: UNVERIFIED FOR XOAUTH2: the "for the Mailbox" form (Set-CASMailbox -SmtpClientAuthenticationDisabled);
+#: no public capture of it was found (2026-12-05); the classifier reads "disabled for the (Tenant|Mailbox)".
 DISABLED = (
     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the {what}. "
     "Visit https://aka.ms/smtp_auth_disabled for more information."
@@ -176,6 +179,11 @@ class SmtpSession:
         elif not self.tls or mech not in ("XOAUTH2", "LOGIN"):
             # Before STARTTLS Exchange Online offers no AUTH at all, so every mechanism is "unrecognized".
             self.conn.send(f"504 5.7.4 Unrecognized authentication type [{self.server.backend}]")
+        elif wire_of(self.server.authority).smtp_auth_close:
+            # A refusal of the connection itself (421 4.7.66, TLS 1.0/1.1): the token is not read, the
+            # server hangs up (sim/scenarios_mail.py TLS_OLD).
+            self.conn.send(wire_of(self.server.authority).smtp_auth_close + self.tag())
+            return False
         elif mech == "LOGIN":
             for prompt in ("334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6")[(1 if blob else 0) :]:
                 self.conn.send(prompt)

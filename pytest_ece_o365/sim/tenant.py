@@ -102,6 +102,9 @@ class Tenant:
         self.nxdomain: set[str] = set()
         self.behaviour: dict[MailProtocol, Behaviour] = {"imap": "normal", "pop3": "normal", "smtp": "normal"}
         self.tls_chain = "microsoft"
+        #: The ``[azure_ad] tenant`` a scenario makes the deployment use (``single-tenant-common``: "common");
+        #: None keeps the config's. Applied by ``RunningSimulator.configure``.
+        self.authority: str | None = None
         self.sso_account: str | None = None  # who the browser signs in without prompt=login (Kerberos SSO)
         self.key: SigningKey = signing_key()
         self.ece_client_id = cfg.azure_ad.client_id

@@ -20,7 +20,7 @@ from pytest_ece_o365.cli import CommandError, main
 from pytest_ece_o365.cli.private_file import write_private
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.probes.http import ResolvingHttpClient
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 
@@ -293,7 +293,10 @@ def test_windows_branch_restricts_the_acl_before_writing(tmp_path: Path, monkeyp
     target = tmp_path / "t.rt"
     write_private(target, "token\n", windows=True)
     assert target.read_text() == "token\n"
-    assert calls[0][0].endswith(r"\System32\icacls.exe") and calls[0][2:4] == ["/inheritance:r", "/grant:r"]
+    assert calls[0][0].endswith(("System32\\icacls.exe", "System32/icacls.exe")) and calls[0][2:4] == [
+        "/inheritance:r",
+        "/grant:r",
+    ]
     assert calls[0][4].endswith(":F")
 
 

@@ -136,6 +136,10 @@ def test_each_named_reply_has_a_cause_of_its_own() -> None:
         ("535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. [LO4P123CA0207.GBRP123.PROD.OUTLOOK.COM 2024-10-10T21:50:33.251Z 08DCE9686F3D146F]", "smtp-auth-security-defaults"),
         ("504 5.7.4 Unrecognized authentication type [AM0PR02CA0134.eurprd02.prod.outlook.com]", "no-xoauth2"),
         ("535 5.7.3 Authentication unsuccessful [SN2PR00CA0018.namprd00.prod.outlook.com]", "auth-refused"),
+        # 421 4.7.66 as JavaMail quotes it (DSpace/DSpace#8123), with the 2022 host-only tag and with today's
+        ("javax.mail.AuthenticationFailedException: 421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2. Visit https://aka.ms/smtp_auth_tls. [SY6PR01CA0029.ausprd01.prod.outlook.com]", "smtp-tls-old"),
+        ("421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2. Visit https://aka.ms/smtp_auth_tls. [SN2PR06CA0334.namprd06.prod.outlook.com 2026-12-05T07:20:07.091Z FE0DDCCACA6E4313]", "smtp-tls-old"),
+        ("SMTP Error: Password command failed: 421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2.", "smtp-tls-old"),
     ],
 )  # fmt: skip
 def test_smtp_login_classes_other_wordings(reply: str, expected: str) -> None:

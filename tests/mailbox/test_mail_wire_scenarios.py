@@ -108,3 +108,26 @@ def test_the_imap_trap_refuses_the_first_command_and_hangs_up_at_the_second(pyte
     evidence = row["evidence"]
     assert any(line.endswith(" BAD User is authenticated but not connected.") for line in evidence)
     assert "S: * BYE Connection closed. 14" not in evidence  # only a second failing command earns the BYE
+
+
+def test_tls_old_at_smtp_auth_is_one_finding_of_mailbox_smtp(pytester: pytest.Pytester) -> None:
+    """421 4.7.66 answers AUTH on 587 and ends the session (DSpace/DSpace#8123: JavaMail's
+    AuthenticationFailedException). mailbox.smtp reports it with its own cause; the capability probe
+    (network.xoauth2, EHLO only) and the TLS check see nothing wrong, so no second finding names it."""
+    result, rows = run_json(pytester, "--ece-simulate=smtp-tls-old", "-m", "mailbox or network")
+    assert result.ret == 1
+    found = failures(rows)
+    assert set(found) == {("mailbox.smtp", SUPPORT), ("mailbox.smtp", SALES)}  # every SMTP login meets it
+    for row in found.values():
+        assert row["cause"] == "smtp-tls-old"
+        assert row["owner"] == "network"
+        assert row["doc"] == "https://aka.ms/smtp_auth_tls"
+        assert "421 4.7.66 TLS 1.0 and 1.1 are not supported" in row["detail"]
+        assert "TLS 1.2 or later" in row["remediation"] and "smtp.office365.com" in row["remediation"]
+        refusal = next(line for line in row["evidence"] if line.startswith("S: 421 "))
+        assert TAG.search(refusal), refusal  # the tag is there and the cause is still the TLS one
+    smtp_endpoint = [row for row in rows if row["check"] == "network.xoauth2" and ":587" in row["target"]]
+    assert smtp_endpoint and all(row["status"] == "passed" for row in smtp_endpoint), smtp_endpoint
+    # No other result carries the cause: whatever else met it is blocked by mailbox.smtp, not a finding.
+    others = [r for r in rows if r.get("cause") == "smtp-tls-old" and r["check"] != "mailbox.smtp"]
+    assert all(r["status"] == "skipped" and r.get("blocked_by") for r in others), others
