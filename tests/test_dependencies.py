@@ -135,3 +135,8 @@ def test_the_licence_is_spdx_and_shipped() -> None:
     )
     # An SPDX expression and a License classifier together are refused by setuptools (PEP 639).
     assert not [c for c in PROJECT["classifiers"] if c.startswith("License ::")]
+
+
+def test_no_pytest_benchmark_in_a_developer_install() -> None:
+    # Its plugin printed a header in every run and left .benchmarks/; the benchmarks are plain scripts.
+    assert "pytest_benchmark" not in TEST_EXTRA and "pytest_benchmark" not in RUNTIME
