@@ -6,6 +6,7 @@
 # The whole suite runs (msal 1.32.1 is the floor: below it two tests of tests/oauth/test_oauth_probe.py fail,
 # a 5xx from the login host misclassified). Measured: 21 min on the 2-core machine shared with other runs,
 # about as long as CI's own run of the suite; CI's limit is 90 min for the whole .ci/run.
+# Arguments are passed to pytest (e.g. a --deselect while a test is being fixed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
@@ -52,6 +53,6 @@ grep -iE '^(pytest|pytest-html|msal|dnspython|imapclient|cryptography|pyjwt|dnsl
 echo >&2
 
 status=0
-PATH="$work/venv/bin:$PATH" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider || status=$?
+PATH="$work/venv/bin:$PATH" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$@" || status=$?
 echo "floors: suite exit $status in $((SECONDS - start)) s" >&2
 [ "$status" -eq 0 ] || { echo "floors: the suite fails at the dependency floors (above): raise the floor or fix the code" >&2; exit 1; }
