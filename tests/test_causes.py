@@ -17,7 +17,7 @@ from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.diagnosis import OWNERS, TABLE
 from pytest_ece_o365.diagnosis.causes import cause_id, owners
 from pytest_ece_o365.diagnosis.table import finding
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.sim.scenarios import SCENARIOS
 
 CONFIG = load_config(packaged_example())

@@ -102,3 +102,33 @@ def test_the_distribution_names_map_to_their_import_names() -> None:
     assert _import_name(_distribution("dnspython>=2.6")) == "dns"
     assert _import_name(_distribution("pytest-html>=4.1")) == "pytest_html"
     assert _import_name(_distribution("tomli>=2.0; python_version < '3.11'")) == "tomli"
+
+
+def test_the_installed_distribution_requires_only_what_the_package_imports() -> None:
+    # What `pip show pytest-ece-o365` lists under Requires, from the metadata pip installed (not pyproject.toml).
+    from importlib.metadata import requires
+
+    installed = {_distribution(r) for r in requires("pytest-ece-o365") or [] if "extra ==" not in r}
+    assert installed, "pytest-ece-o365 is not installed with its metadata"
+    assert {name for name in installed if _import_name(name) not in PACKAGE_IMPORTS} == set()
+
+
+def test_the_classifiers_name_the_pythons_the_bundle_builds_for() -> None:
+    from pytest_ece_o365.cli.bundle_target import PYTHONS
+
+    prefix = "Programming Language :: Python :: 3."
+    named = tuple(
+        c.removeprefix("Programming Language :: Python :: ") for c in PROJECT["classifiers"] if c.startswith(prefix)
+    )
+    assert named == PYTHONS and PROJECT["requires-python"] == f">={PYTHONS[0]}"
+
+
+def test_the_licence_is_spdx_and_shipped() -> None:
+    assert PROJECT["license"] == "MIT" and PROJECT["license-files"] == ["LICENSE"]
+    assert (
+        (REPO / "LICENSE")
+        .read_text(encoding="utf-8")
+        .startswith("MIT License\n\nCopyright (c) 2026 pytest-ece-o365 contributors")
+    )
+    # An SPDX expression and a License classifier together are refused by setuptools (PEP 639).
+    assert not [c for c in PROJECT["classifiers"] if c.startswith("License ::")]

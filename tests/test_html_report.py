@@ -10,7 +10,7 @@ import pytest
 from deployments import deployment_text
 from html_run import EXTRA_MAILBOXES, article
 
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.report.finding_html import UNFOLDED_WORDINGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

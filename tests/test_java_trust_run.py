@@ -13,7 +13,7 @@ from java_jre import make_jre
 
 import pytest_ece_o365.probes.java_trust  # noqa: F401  (cryptography loaded before pytester snapshots modules)
 from pytest_ece_o365.config.loader import ConfigError, load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.sim.pki import authority
 
 

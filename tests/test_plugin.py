@@ -302,7 +302,7 @@ def test_unwritable_results_file_is_reported_and_exits_4(pytester: pytest.Pytest
     (pytester.path / "file").write_text("not a folder")
     result = pytester.runpytest("--ece-config", "prod.toml", "-m", "static", "--ece-json", "file/r.json")
     assert result.ret == 4
-    result.stdout.fnmatch_lines(["ece-o365: cannot write the results file file/r.json: *"])
+    result.stderr.fnmatch_lines(["ERROR: ece-o365: cannot write --ece-json file/r.json: *is not a folder"])
 
 
 def test_role_deselects_the_other_roles_targets(pytester: pytest.Pytester, deployment) -> None:

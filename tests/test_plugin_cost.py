@@ -14,7 +14,7 @@ import pytest
 import pytest_ece_o365.plugin as plugin
 from pytest_ece_o365.catalog import KINDS
 from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
-from pytest_ece_o365.plugin import session
+from pytest_ece_o365.plugin import source
 
 # A conftest of the unrelated project that records, at the end of the session, which modules of this
 # package the run has loaded.
@@ -79,7 +79,7 @@ def test_the_plugins_marker_names_are_the_knowledge_and_catalogs() -> None:
     assert tuple(ROLE_MARKERS.values()) == plugin.ROLE_MARKER_NAMES
     assert plugin.VERSION_MARKER_NAMES == VERSION_MARKERS
     assert plugin.KIND_NAMES == KINDS
-    assert plugin.ENV_VAR == session.ENV_VAR
+    assert plugin.ENV_VAR == source.ENV_VAR
 
 
 def test_the_markers_are_registered_in_an_unrelated_run(pytester: pytest.Pytester) -> None:

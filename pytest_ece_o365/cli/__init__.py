@@ -116,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_sim(args: argparse.Namespace) -> int:
-    from pytest_ece_o365.plugin.session import packaged_example
+    from pytest_ece_o365.plugin.source import packaged_example
     from pytest_ece_o365.sim.foreground import run_foreground
     from pytest_ece_o365.sim.runner import list_scenarios
     from pytest_ece_o365.sim.tenant import ScenarioError

@@ -7,25 +7,24 @@ refused before the sign-in (:func:`unsafe_target`) and again just before the wri
 
 POSIX: the new file is created with mode 0600 by ``os.open`` (so the content never sits in a wider file).
 
-Windows: the new file is created empty, then its ACL is cut down to the current user with
-``%SystemRoot%\\System32\\icacls.exe FILE /inheritance:r /grant:r DOMAIN\\USER:F`` (inherited entries
-removed, full control for the user only; the full path, so that no ``icacls`` earlier in PATH or in the
-current folder runs), and only then is the content written. If ``icacls`` fails, the new file is deleted
-and the write fails: the restriction is never silently skipped.
+Windows: the new file is created empty, then its ACL is cut down to the current user
+(:mod:`pytest_ece_o365.owner_only`: ``icacls FILE /inheritance:r /grant:r DOMAIN\\USER:F``, icacls by its
+full ``%SystemRoot%\\System32`` path so that no ``icacls`` earlier in PATH or in the current folder runs), and
+only then is the content written. If ``icacls`` fails, the new file is deleted and the write fails: the
+restriction is never silently skipped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import secrets
 import stat
-import subprocess
 from pathlib import Path
 
 from pytest_ece_o365.cli.errors import CommandError
+from pytest_ece_o365.owner_only import restrict_file
 
 
 def write_private(path: Path, text: str, *, windows: bool | None = None) -> None:
@@ -73,6 +72,27 @@ def unsafe_target(path: Path, *, windows: bool | None = None) -> str:
     return ""
 
 
+def replace_private(path: Path, text: str, *, windows: bool | None = None) -> None:
+    """Replace ``path`` atomically with ``text``, readable by the current user only; :class:`CommandError`
+    on failure, and then ``path`` is as it was.
+
+    The text goes into a new owner-only file next to it (``write_private``), flushed to disk, then
+    renamed over ``path`` (``os.replace``: atomic on POSIX and on NTFS within one folder). A reader — or a
+    process killed midway — sees the old content or the new, never part of either.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_private(temp, text, windows=windows)
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except (OSError, CommandError) as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CommandError(f"cannot replace {path} ({reason}); the file is unchanged", 1) from None
+
+
 def _write_posix(path: Path, text: str) -> None:
     # O_EXCL | O_NOFOLLOW: a new file, never one a link planted at this name points to.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -84,32 +104,16 @@ def _write_posix(path: Path, text: str) -> None:
         os.close(fd)
 
 
-def icacls() -> str:
-    """icacls.exe by its full path under %SystemRoot% (never a PATH lookup)."""
-    return os.path.join(os.environ.get("SYSTEMROOT") or r"C:\Windows", "System32", "icacls.exe")
-
-
 def _write_windows(path: Path, text: str) -> None:
     with path.open("x", encoding="utf-8"):
         pass  # created empty: nothing is in it until the ACL is cut down
-    argv = [icacls(), str(path), "/inheritance:r", "/grant:r", f"{current_user()}:F"]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
-        failure = "" if done.returncode == 0 else (done.stderr or done.stdout).strip() or f"exit {done.returncode}"
-    except (OSError, subprocess.SubprocessError) as exc:
-        failure = str(exc)
-    if failure:
+        restrict_file(path, windows=True)
+    except OSError as exc:
         path.unlink(missing_ok=True)
-        raise OSError(f"could not restrict the file to {current_user()} with icacls ({failure}); nothing was kept")
+        raise OSError(f"{exc}; nothing was kept") from None
     with path.open("w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-def current_user() -> str:
-    """``DOMAIN\\user`` on Windows (icacls resolves it exactly), else the login name."""
-    user = getpass.getuser()
-    domain = os.environ.get("USERDOMAIN")
-    return f"{domain}\\{user}" if domain and os.name == "nt" else user
 
 
 def toml_path(path: Path, base: Path) -> str:

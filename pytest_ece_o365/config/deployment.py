@@ -22,9 +22,13 @@ Inbound = Literal["imap", "pop3"]
 Access = Literal["mailbox", "shared"]
 
 
+#: user@domain.tld (Exchange decides the rest); also the deployment file's JSON Schema (config/schema.py)
+ADDRESS_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+
+
 def is_address(text: str) -> bool:
     """Whether ``text`` looks like an e-mail address (user@domain.tld); Exchange decides the rest."""
-    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
+    return re.fullmatch(ADDRESS_PATTERN, text.strip()) is not None
 
 
 # --- Value types ------------------------------------------------------------------------------------
@@ -60,7 +64,8 @@ class EceVersion:
         return f"{self.major}.{self.minor}({self.maintenance})"
 
 
-_ES_PATTERN = re.compile(r"^ES(\d{1,4})(?:_ET(\d{1,4}))?$", re.IGNORECASE)
+ES_PATTERN = r"^\s*[Ee][Ss](\d{1,4})(?:_[Ee][Tt](\d{1,4}))?\s*$"  # also the JSON Schema's (config/schema.py)
+_ES_PATTERN = re.compile(ES_PATTERN)
 
 
 def parse_es(text: str) -> EsLevel:

@@ -36,6 +36,10 @@ SIMULATE_HELP = (
     "broken, or a fault name; `ece-o365 sim --list`). Without a deployment file it uses the packaged "
     "example."
 )
+KEEP_TOKENS_HELP = (
+    "opt-in: after a successful redemption, write the rotated refresh token back to its { file = ... } "
+    "secret (atomically, owner-only), so that a scheduled run keeps it from expiring 90 days unused."
+)
 
 _MARKER_HELP = {
     "services_server": "check applies to the ECE services server (retriever, dispatcher, token refresh)",
@@ -92,6 +96,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ADDRESS",
         help="opt-in: each mailbox sends one test message to ADDRESS. Nothing is sent without it.",
     )
+    group.addoption("--ece-keep-tokens", action="store_true", help=KEEP_TOKENS_HELP)
     parser.addini("ece_config", CONFIG_HELP)
 
 

@@ -7,11 +7,8 @@ is given, so that without one pytest behaves as if the plugin were absent.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +19,15 @@ from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
 from pytest_ece_o365.config.loader import ConfigError, load_config
-from pytest_ece_o365.knowledge import ROLES, version_marker
+from pytest_ece_o365.knowledge import version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
 from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
 from pytest_ece_o365.plugin.outputs import check_outputs
 from pytest_ece_o365.plugin.provenance import html_report, previous_run, remember_secrets, run_info
+from pytest_ece_o365.plugin.roles import choose_roles
 from pytest_ece_o365.plugin.rows import result_row
+from pytest_ece_o365.plugin.source import config_source, packaged_example
+from pytest_ece_o365.plugin.tokens import token_upkeep
 from pytest_ece_o365.plugin.waivers import apply_waivers, unused_waiver_line, unused_waivers, waiver_entry
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.report.casenote import case_note_lines
@@ -37,7 +37,6 @@ from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.verdict import Verdict
 
 SESSION_KEY = pytest.StashKey["EceSession"]()
-ENV_VAR = "ECE_O365_CONFIG"
 
 
 def start_run(config: pytest.Config) -> None:
@@ -85,49 +84,6 @@ def start_run(config: pytest.Config) -> None:
     config.args = [str(deployment.path)]
 
 
-def config_source(config: pytest.Config) -> tuple[Path, str] | None:
-    """The deployment file and which setting named it: option > environment > ini."""
-    option = config.getoption("ece_config")
-    if option:
-        return config.invocation_params.dir / option, f"{option} (from --ece-config)"
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return config.invocation_params.dir / env, f"{env} (from {ENV_VAR})"
-    ini = config.getini("ece_config")
-    if ini:
-        base = config.inipath.parent if config.inipath else config.rootpath
-        return base / str(ini), f"{ini} (from ece_config in {config.inipath or 'the ini file'})"
-    return None
-
-
-def packaged_example() -> Path:
-    return Path(str(resources.files("pytest_ece_o365") / "example_config.toml"))
-
-
-def host_names() -> set[str]:
-    """This machine's names as the OS reports them, full and short (no lookup is sent: a static run
-    must not touch the network)."""
-    name = socket.gethostname().lower()
-    return {name, name.split(".", 1)[0]}
-
-
-def server_matches(server_name: str, names: set[str]) -> bool:
-    """A [[servers]] name matches this host by its full name or, for an FQDN, by its first label."""
-    server_name = server_name.lower()
-    return server_name in names or server_name.split(".", 1)[0] in names
-
-
-def choose_roles(option: str | None, deployment: DeploymentConfig) -> tuple[tuple[str, ...], str]:
-    if option:
-        roles = ROLES if option == "all" else (option,)
-        return roles, "--ece-role"
-    names = host_names()
-    for index, server in enumerate(deployment.servers):
-        if server_matches(server.name, names):
-            return (server.role,), f"servers[{index}] ({server.name}) matches this host"
-    return ROLES, "this host is not among [[servers]]"
-
-
 class EceSession:
     """The state and hooks of one checklist run."""
 
@@ -152,6 +108,7 @@ class EceSession:
         self._session: pytest.Session | None = None
         self._items_by_id: tuple[tuple[int, int], dict[str, CheckItem]] = ((0, -1), {})
         self.json_error = ""
+        self.token_lines: list[tuple[str, bool]] = []  # --ece-keep-tokens and redemption records (plugin/tokens.py)
         self.info = run_info(config, deployment, roles, simulator, options.strict)
         self.sigint = SigintGuard()  # Ctrl-C: every probe stops at once (plugin/interrupt.py)
 
@@ -289,6 +246,8 @@ class EceSession:
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         write_findings(terminalreporter, self.rows)
         write_comparison(terminalreporter, self.info, self.rows)
+        for line, warn in self.token_lines:
+            terminalreporter.write_line(f"ece-o365: {line}", red=warn, bold=warn)
         for waiver in self.unused_waivers():
             terminalreporter.write_line(f"ece-o365: {unused_waiver_line(waiver)}", yellow=True)
         json_path = config.getoption("ece_json")
@@ -301,11 +260,13 @@ class EceSession:
         # Before anything is written: a secret on the command line is masked in `command` too.
         remember_secrets(self.deployment, self.context.secrets)
         self._mark_interrupted(exitstatus)
+        upkeep = token_upkeep(self, session.config)
         json_path = session.config.getoption("ece_json")
         if json_path:
             unused = [waiver_entry(waiver) for waiver in self.unused_waivers()]
             try:
-                write_results(session.config.invocation_params.dir / json_path, self.info, self.rows, unused)
+                where = session.config.invocation_params.dir / json_path
+                write_results(where, self.info, self.rows, unused, upkeep.expiry)
             except OSError as exc:
                 self.json_error = f"cannot write the results file {json_path}: {exc.strerror or exc}"
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR

@@ -61,6 +61,7 @@ class TokenObservation:
     scope: str = ""  # the granted scopes, space-separated full URIs, as the token response says
     login: str = ""  # the authority the request went to, e.g. https://login.microsoftonline.com/contoso.com
     elapsed: float = 0.0
+    rotated: Secret | None = None  # the new refresh token the redemption returned (--ece-keep-tokens)
 
     @property
     def error_key(self) -> str:
@@ -227,6 +228,7 @@ def _from_result(
     if not isinstance(token, str) or not token:
         return _failure(need, transcript, authority, deadline, "bad-response", "the token response has no access token")
     access_token = Secret(token)  # remembered for redaction from here on
+    rotated = result.get("refresh_token")
     claims = decode_claims(token)
     try:
         expires_in = seconds(result.get("expires_in"))
@@ -248,6 +250,7 @@ def _from_result(
         scope=" ".join(map(str, scope)) if isinstance(scope, list) else str(scope or ""),
         login=authority,
         elapsed=deadline.elapsed(),
+        rotated=Secret(rotated) if isinstance(rotated, str) and rotated else None,
     )
 
 

@@ -103,7 +103,10 @@ def summarize(rows: list[ResultRow]) -> dict[str, int]:
 
 
 def results_document(
-    info: RunInfo, rows: list[ResultRow], unused_waivers: Sequence[Mapping[str, str]] = ()
+    info: RunInfo,
+    rows: list[ResultRow],
+    unused_waivers: Sequence[Mapping[str, str]] = (),
+    expiry: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -127,6 +130,8 @@ def results_document(
         "results": [row.as_json() for row in rows],
         # contract §2 waivers: an entry that matched no finding of this run is reported, not ignored.
         "unused_waivers": [{key: redact(value) for key, value in waiver.items()} for waiver in unused_waivers],
+        # expiry forecasts (plugin/tokens.py): kind (client_secret | refresh_token), target, expires, last_redeemed
+        "expiry": [{key: redact(value) for key, value in item.items()} for item in expiry],
     }
     if info.previous is not None:  # --ece-compare
         document["comparison"] = compare(info.previous, rows).as_json()
@@ -147,9 +152,13 @@ def knowledge_date() -> str:
 
 
 def write_results(
-    path: Path, info: RunInfo, rows: list[ResultRow], unused_waivers: Sequence[Mapping[str, str]] = ()
+    path: Path,
+    info: RunInfo,
+    rows: list[ResultRow],
+    unused_waivers: Sequence[Mapping[str, str]] = (),
+    expiry: Sequence[Mapping[str, str]] = (),
 ) -> None:
-    text = json.dumps(results_document(info, rows, unused_waivers), indent=2, ensure_ascii=False)
+    text = json.dumps(results_document(info, rows, unused_waivers, expiry), indent=2, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Values were redacted one by one (ResultRow.as_json); redacting the serialized text could cut a
     # JSON escape in half.

@@ -13,16 +13,15 @@ import json
 import re
 import shutil
 import socket
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import TracebackType
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Simulation
+from pytest_ece_o365.owner_only import private_temp_folder
 from pytest_ece_o365.secret import Secret
 from pytest_ece_o365.sim import leftovers, pki
 from pytest_ece_o365.sim.aad import AadApp
@@ -79,7 +78,8 @@ class RunningSimulator:
         self.tenant = tenant
         self.scenario = tenant.scenario
         self.recorder = Recorder()
-        self.workdir = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX))  # mode 0700
+        # The TLS key and `ece-o365 sim`'s secrets scripts: owner-only also where mkdtemp's 0700 is not (Windows).
+        self.workdir = private_temp_folder(leftovers.PREFIX)
         leftovers.mark_owner(self.workdir)  # a folder left by a killed simulator is found by its dead owner
         self.ca_bundle = self.workdir / "ca.pem"
         self._servers: list[_Server] = []

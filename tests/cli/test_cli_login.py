@@ -20,7 +20,7 @@ from pytest_ece_o365.cli import CommandError, main
 from pytest_ece_o365.cli.private_file import write_private
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.probes.http import ResolvingHttpClient
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 

@@ -18,7 +18,7 @@ from pytest_ece_o365.checks.base import REGISTRY, CheckContext, RunOptions, Targ
 from pytest_ece_o365.checks.targets import targets_for
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.probes.graph import AppNeed, EceSecretNeed, GraphTokenNeed, LicenseNeed
 from pytest_ece_o365.secret import Secret, SecretSource
 from pytest_ece_o365.sim import graph as sim_graph

@@ -13,7 +13,7 @@ from probes.localdns import LocalDns
 from hardening.hostile import HOST, Handler, Listener
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Network
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 
 
 @pytest.fixture(scope="session")

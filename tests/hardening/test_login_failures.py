@@ -21,7 +21,7 @@ from pytest_ece_o365.cli.errors import CommandError
 from pytest_ece_o365.cli.login import login
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Network
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.secret import Secret, SecretSource
 
 Listen = Callable[[Handler], Listener]

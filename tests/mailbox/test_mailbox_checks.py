@@ -20,7 +20,7 @@ from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.mail import MAIL_FACTS, ROWS
 from pytest_ece_o365.diagnosis.table import FACTS, placeholders
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.probes.mail_smtp import classify_auth, classify_send
 from pytest_ece_o365.probes.observation import CertificateInfo

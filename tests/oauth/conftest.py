@@ -16,7 +16,7 @@ from probes.localdns import LocalDns
 from oauth.localhttps import LocalHttps, Reply
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.config.loader import load_config
-from pytest_ece_o365.plugin.session import packaged_example
+from pytest_ece_o365.plugin.source import packaged_example
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
 from pytest_ece_o365.survey import Survey
