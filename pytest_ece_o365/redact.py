@@ -19,6 +19,10 @@ _MIN_SECRET_LENGTH = 6
 
 _lock = threading.Lock()
 _known: set[str] = set()
+# Each remembered value under its first _MIN_SECRET_LENGTH characters, so that redact() looks for the few
+# values whose start occurs in the text rather than for every one (a run of 500 mailboxes remembers
+# a thousand tokens and redacts tens of thousands of strings: issue 13).
+_by_start: dict[str, set[str]] = {}
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # JWTs (access and ID tokens): header.payload.signature, the header always starts with '{"'.
@@ -46,11 +50,21 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+def _scoped(pattern: re.Pattern[str]) -> str:
+    flags = "".join(flag for bit, flag in ((re.IGNORECASE, "i"), (re.MULTILINE, "m")) if pattern.flags & bit)
+    return f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})"
+
+
+#: Matches wherever any of _PATTERNS would.
+_ANY_PATTERN = re.compile("|".join(_scoped(pattern) for pattern in _PATTERNS))
+
+
 def remember(value: str) -> None:
     """Mask ``value`` in every later :func:`redact` call (called whenever a secret is revealed)."""
     if len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
             _known.add(value)
+            _by_start.setdefault(value[:_MIN_SECRET_LENGTH], set()).add(value)
 
 
 def redact(text: str) -> str:
@@ -58,12 +72,19 @@ def redact(text: str) -> str:
     if not text:
         return text
     with _lock:
-        known = sorted(_known, key=len, reverse=True)
-    for value in known:
+        if len(_by_start) * 4 <= len(text):  # few values: look for each one's start (a substring search in C)
+            candidates = [value for start, values in _by_start.items() if start in text for value in values]
+        elif _by_start:  # many: look up each of the text's windows
+            starts = {text[i : i + _MIN_SECRET_LENGTH] for i in range(len(text) - _MIN_SECRET_LENGTH + 1)}
+            candidates = [value for start in starts & _by_start.keys() for value in _by_start[start]]
+        else:
+            candidates = []
+    for value in sorted(candidates, key=len, reverse=True):
         if value in text:
             text = text.replace(value, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(_keep_prefix, text)
+    if _ANY_PATTERN.search(text):  # one search rules out most text; the substitutions only where needed
+        for pattern in _PATTERNS:
+            text = pattern.sub(_keep_prefix, text)
     return text
 
 
