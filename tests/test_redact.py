@@ -124,3 +124,8 @@ def test_every_remembered_value_is_masked_however_many_are_remembered() -> None:
     # The longer of two values sharing a start is masked whole, not left with a tail.
     remember("s00001-q-secret-value-and-more")
     assert redact("s00001-q-secret-value-and-more") == REDACTED
+
+
+def test_a_field_spelt_with_unicode_that_matches_case_insensitively_is_still_masked() -> None:
+    # "ſ" (long s) is an "s" to re.IGNORECASE: the quick pre-check must not let it through.
+    assert redact("paſsword=hunter2-secret") == f"paſsword={REDACTED}"
