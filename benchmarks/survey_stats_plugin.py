@@ -1,16 +1,48 @@
 """A pytest plugin for the benchmarks (``-p survey_stats_plugin``): at the end of a checklist run it writes
-the survey's accounting to the JSON file named by ``ECE_BENCH_STATS`` — probes, the probing span (first
-probe start to last probe end), the slowest probe and the most probes in flight at once."""
+to the JSON file named by ``ECE_BENCH_STATS`` the survey's accounting — probes, the probing span (first
+probe start to last probe end), the slowest probe, the most probes in flight at once, per need type — and
+the process's CPU seconds in each phase: collection, survey, checks (pytest's per-result cost included),
+and the end (terminal findings, case note, results file, HTML report)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pytest_ece_o365.survey import ProbeTiming
+
+_cpu: dict[str, float] = {}
+
+
+def _mark(phase: str) -> None:
+    _cpu.setdefault(phase, time.process_time())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure() -> None:
+    _mark("configure")
+
+
+def pytest_collection_finish() -> None:
+    _mark("collected")
+
+
+def pytest_runtest_logstart() -> None:
+    _mark("surveyed")  # the run's survey gathers everything before the first check runs
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop() -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        _mark("checked")
 
 
 def _by_type(timings: tuple[ProbeTiming, ...]) -> dict[str, list[float]]:
@@ -27,11 +59,12 @@ def _by_type(timings: tuple[ProbeTiming, ...]) -> dict[str, list[float]]:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_unconfigure(config: pytest.Config) -> None:
     from pytest_ece_o365.plugin.session import SESSION_KEY
 
+    _mark("end")
     target = os.environ.get("ECE_BENCH_STATS")
-    ece = session.config.stash.get(SESSION_KEY, None)
+    ece = config.stash.get(SESSION_KEY, None)
     survey = ece.context.survey if ece is not None else None
     if not target or survey is None:
         return
@@ -41,6 +74,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for _when, step in edges:
         in_flight += step
         peak = max(peak, in_flight)
+    phases = ("configure", "collected", "surveyed", "checked", "end")
     stats = {
         "probes": len(timings),
         "probing": max(t.ended for t in timings) - min(t.started for t in timings) if timings else 0.0,
@@ -48,5 +82,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         "in_flight_peak": peak,
         "threads": len({t.thread for t in timings}),
         "by_type": _by_type(timings),
+        "cpu": {b: _cpu.get(b, 0.0) - _cpu.get(a, 0.0) for a, b in itertools.pairwise(phases)},
+        "results": len(ece.rows) if ece is not None else 0,
     }
     Path(target).write_text(json.dumps(stats), encoding="utf-8")

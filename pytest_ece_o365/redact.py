@@ -8,6 +8,7 @@ held in a ``Secret`` — a server's echo of a token, say.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -19,6 +20,11 @@ _MIN_SECRET_LENGTH = 6
 
 _lock = threading.Lock()
 _known: set[str] = set()
+# Each remembered value under its first _MIN_SECRET_LENGTH characters, so that redact() looks for the few
+# values whose start occurs in the text rather than for every one (a run of 500 mailboxes remembers
+# a thousand tokens and redacts tens of thousands of strings: issue 13).
+_by_start: dict[str, set[str]] = {}
+_generation = 0
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # JWTs (access and ID tokens): header.payload.signature, the header always starts with '{"'.
@@ -46,24 +52,47 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+#: A text without any of these (case-folded) cannot match _PATTERNS: one pass of substring searches rules
+#: out most text before seven regular expressions run over it.
+_PATTERN_WORDS = ("eyj", "dxnlcj", "bearer", "basic", "code=", "token", "secret", "verifier", "assertion", "password")
+
+
 def remember(value: str) -> None:
     """Mask ``value`` in every later :func:`redact` call (called whenever a secret is revealed)."""
     if len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
-            _known.add(value)
+            if value not in _known:
+                _known.add(value)
+                _by_start.setdefault(value[:_MIN_SECRET_LENGTH], set()).add(value)
+                global _generation
+                _generation += 1
 
 
 def redact(text: str) -> str:
     """Return ``text`` with every remembered secret and every token-shaped string masked."""
     if not text:
         return text
+    return _redacted(text, _generation)
+
+
+@functools.lru_cache(maxsize=4096)  # a report redacts the same titles, words and hosts thousands of times
+def _redacted(text: str, generation: int) -> str:
+    # ``generation`` changes with every remembered value, so that a cached answer is never stale.
     with _lock:
-        known = sorted(_known, key=len, reverse=True)
-    for value in known:
+        if len(_by_start) * 4 <= len(text):  # few values: look for each one's start (a substring search in C)
+            candidates = [value for start, values in _by_start.items() if start in text for value in values]
+        elif _by_start:  # many: look up each of the text's windows
+            starts = {text[i : i + _MIN_SECRET_LENGTH] for i in range(len(text) - _MIN_SECRET_LENGTH + 1)}
+            candidates = [value for start in starts & _by_start.keys() for value in _by_start[start]]
+        else:
+            candidates = []
+    for value in sorted(candidates, key=len, reverse=True):
         if value in text:
             text = text.replace(value, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(_keep_prefix, text)
+    lower = text.casefold()  # as re.IGNORECASE compares: "ſ" is an "s" there too
+    if any(word in lower for word in _PATTERN_WORDS):
+        for pattern in _PATTERNS:
+            text = pattern.sub(_keep_prefix, text)
     return text
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pytest_ece_o365.redact import REDACTED, redact
+from pytest_ece_o365.redact import REDACTED, redact, remember
 from pytest_ece_o365.secret import Secret
 
 JWT = (
@@ -109,3 +109,23 @@ def test_results_file_with_an_aadsts_body_in_evidence_is_valid_json(tmp_path) ->
     write_results(tmp_path / "r.json", info, [row])
     document = json.loads((tmp_path / "r.json").read_text())
     assert "error?code=700082" in document["results"][0]["evidence"][0]
+
+
+def test_every_remembered_value_is_masked_however_many_are_remembered() -> None:
+    # Many values: a short text is searched by its windows; a long one for each value's start (issue 13).
+    values = [f"s{i:05d}-{'q' * (i % 7)}-secret-value" for i in range(1000)]
+    for value in values:
+        remember(value)
+    for value in (values[0], values[517], values[-1]):
+        assert redact(f"got {value} back") == f"got {REDACTED} back"
+        long_text = "x " * 2000 + value + " y"
+        assert value not in redact(long_text)
+        assert redact(long_text).endswith(f"{REDACTED} y")
+    # The longer of two values sharing a start is masked whole, not left with a tail.
+    remember("s00001-q-secret-value-and-more")
+    assert redact("s00001-q-secret-value-and-more") == REDACTED
+
+
+def test_a_field_spelt_with_unicode_that_matches_case_insensitively_is_still_masked() -> None:
+    # "ſ" (long s) is an "s" to re.IGNORECASE: the quick pre-check must not let it through.
+    assert redact("paſsword=hunter2-secret") == f"paſsword={REDACTED}"

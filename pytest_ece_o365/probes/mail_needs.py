@@ -21,9 +21,12 @@ from pytest_ece_o365.probes.mail_session import MailSessionObservation
 from pytest_ece_o365.secret import Secret
 
 if TYPE_CHECKING:
-    from pytest_ece_o365.survey.needs import SurveyEnv
+    from pytest_ece_o365.survey.needs import Need, SurveyEnv
 
 MAIL_PROTOCOLS = ("imap", "pop3", "smtp")
+#: Below this share of the timeout left after the token, the session is not tried: it could only time out,
+#: and would blame the mail host for the login host's slowness.
+MIN_SESSION_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class MailSessionNeed:
     protocol: str
 
     def observe(self, env: SurveyEnv) -> MailSessionObservation:
-        return _session(env, self.address, self.protocol, None)
+        return _session(env, self, self.address, self.protocol, None)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class SendTestNeed:
     recipient: str
 
     def observe(self, env: SurveyEnv) -> MailSessionObservation:
-        return _session(env, self.address, "smtp", self.recipient)
+        return _session(env, self, self.address, "smtp", self.recipient)
 
 
 def find_mailbox(config: DeploymentConfig, address: str) -> Mailbox:
@@ -62,7 +65,9 @@ def endpoint_for(config: DeploymentConfig, protocol: str) -> Endpoint:
     return endpoint
 
 
-def _session(env: SurveyEnv, address: str, protocol: str, recipient: str | None) -> MailSessionObservation:
+def _session(
+    env: SurveyEnv, need: Need[MailSessionObservation], address: str, protocol: str, recipient: str | None
+) -> MailSessionObservation:
     from pytest_ece_o365.probes.mail_imap import probe_imap
     from pytest_ece_o365.probes.mail_pop3 import probe_pop3
     from pytest_ece_o365.probes.mail_smtp import TestMessage, probe_smtp
@@ -76,7 +81,12 @@ def _session(env: SurveyEnv, address: str, protocol: str, recipient: str | None)
     if not isinstance(token, Secret):
         return MailSessionObservation(protocol, endpoint, mailbox.address, account, "token", "no-token", token)
     dns = env.get(HostNeed(endpoint.host))
-    network, timeout = config.network, env.timeout
+    # The session's deadline counts from when the run began waiting for it, not from the token's arrival.
+    network, timeout = config.network, env.remaining(need)
+    if timeout < env.timeout * MIN_SESSION_SHARE:
+        spent = env.timeout - timeout
+        message = f"the token and DNS took {spent:.1f} s of the {env.timeout:g} s timeout, leaving none for the session"
+        return MailSessionObservation(protocol, endpoint, mailbox.address, account, "token", "no-token", message)
     if protocol == "imap":
         return probe_imap(endpoint, mailbox.address, token, dns, network, timeout, account=account)
     if protocol == "pop3":

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import socket
 import ssl
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,11 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     """System trust store plus ``ca_bundle``, host name checked, TLS 1.2 or later."""
     # Read bounded (files.py: a FIFO or /dev/zero is refused), then parsed as PEM (ASCII) text.
     cadata = read_bounded(ca_bundle, CA_BUNDLE_LIMIT).decode("ascii", "ignore") if ca_bundle is not None else None
-    return _verifying_context(cadata)
+    with _CONTEXTS_LOCK:  # hundreds of probes start at once: one builds the context, the others reuse it
+        return _verifying_context(cadata)
+
+
+_CONTEXTS_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)

@@ -145,7 +145,9 @@ class DnsServer:
             reply = self._answer(data)
             if reply is not None and self.answer_delay:
                 # Later, from a timer: this loop must go on answering the other queries meanwhile.
-                threading.Timer(self.answer_delay, _send_quietly, (sock, reply, peer)).start()
+                timer = threading.Timer(self.answer_delay, _send_quietly, (sock, reply, peer))
+                timer.daemon = True  # a withheld answer must not keep the process alive
+                timer.start()
             elif reply is not None:
                 _send_quietly(sock, reply, peer)
 

@@ -14,7 +14,6 @@ import re
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,8 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = _dispatch
 
     def _send(self, response: Response) -> None:
-        if self.server.answer_delay:
-            time.sleep(self.server.answer_delay)  # benchmarks: a slow tenant
+        if self.server.answer_delay and self.server.stopping.wait(self.server.answer_delay):
+            return  # benchmarks: a slow tenant; stopping meanwhile
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -146,6 +145,7 @@ class _Server(ThreadingHTTPServer):
         self.app = app
         self.latency = latency
         self.answer_delay = answer_delay
+        self.stopping = threading.Event()  # wakes the delays above when the server stops
         self.record = record
         self.context = context
         self.conn_timeout = timeout
@@ -161,8 +161,9 @@ class _Server(ThreadingHTTPServer):
             self.open_conns.add(raw)
         try:
             raw.settimeout(self.conn_timeout)
-            if self.latency or self.answer_delay:
-                time.sleep(self.latency or self.answer_delay)  # benchmarks: a distant server (ServerHello)
+            delay = self.latency or self.answer_delay  # benchmarks: a distant server (before the ServerHello)
+            if delay and self.stopping.wait(delay):
+                return
             try:
                 tls = self.context.wrap_socket(raw, server_side=True)
             except (OSError, ValueError):
@@ -249,6 +250,7 @@ class HttpsServer:
         server, self._server = self._server, None
         if server is None:
             return
+        server.stopping.set()
         server.shutdown()
         with server.conns_lock:
             conns = list(server.open_conns)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import time
+import threading
 
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.recorder import Recorder
@@ -43,11 +43,13 @@ class Connection:
         #: ServerHello, the first reply to each command read.
         self.answer_delay = 0.0
         self._owes_delay = True
+        self._aborted = threading.Event()
 
     def _delay_answer(self) -> None:
         if self.answer_delay and self._owes_delay:
             self._owes_delay = False
-            time.sleep(self.answer_delay)
+            if self._aborted.wait(self.answer_delay):
+                raise ConnectionClosed("the server is stopping")
 
     @property
     def peer_ip(self) -> str:
@@ -126,6 +128,7 @@ class Connection:
         """Wake a thread blocked in recv (called from stop()); must not touch the TLS object's state."""
         # shutdown() acts on the socket, not the descriptor, so the duplicate wakes the reader; and it
         # leaves the SSL object alone (SSLSocket.shutdown would tear it down under the reader's feet).
+        self._aborted.set()
         with contextlib.suppress(OSError, ValueError):
             self._waker.shutdown(socket.SHUT_RDWR)
 

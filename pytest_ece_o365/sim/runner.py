@@ -94,7 +94,12 @@ class RunningSimulator:
         return {key: Secret(value) for key, value in self.tenant.run_secrets.items()}
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def _start(self, ports: Mapping[str, int], latency: float = 0.0, answer_delay: float = 0.0) -> None:
+    def _start(
+        self, ports: Mapping[str, int], latency: float = 0.0, answer_delay: float | Mapping[str, float] = 0.0
+    ) -> None:
+        def delay(name: str) -> float:
+            return answer_delay.get(name, 0.0) if isinstance(answer_delay, Mapping) else answer_delay
+
         tenant, hosts = self.tenant, self.tenant.hosts
         authority = pki.authority(tenant.tls_chain)
         self.ca_bundle.write_bytes(authority.root_pem)
@@ -102,7 +107,7 @@ class RunningSimulator:
         context = authority.server_certificate(names).server_context(self.workdir)
         timeout = max(30.0, self.cfg.network.timeout * 3)
 
-        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0), recorder=self.recorder, answer_delay=answer_delay))
+        dns = self._run(DnsServer(tenant, port=ports.get("dns", 0), recorder=self.recorder, answer_delay=delay("dns")))
         self.nameserver = Endpoint("127.0.0.1", dns.port)
         aad_app, graph_app = AadApp(tenant), GraphApp(tenant)
         aad = self._run(
@@ -113,7 +118,7 @@ class RunningSimulator:
                 port=ports.get("login", 0),
                 recorder=self.recorder,
                 latency=latency,
-                answer_delay=answer_delay,
+                answer_delay=delay("login"),
             )
         )
         aad_app.set_base(f"https://{hosts.login}:{aad.port}")
@@ -125,7 +130,7 @@ class RunningSimulator:
                 port=ports.get("graph", 0),
                 recorder=self.recorder,
                 latency=latency,
-                answer_delay=answer_delay,
+                answer_delay=delay("graph"),
             )
         )
         graph_app.set_base(f"https://{hosts.graph}:{graph.port}")
@@ -148,7 +153,7 @@ class RunningSimulator:
                 hang=tenant.behaviour[name] == "hang",
                 timeout=timeout,
                 latency=latency,
-                answer_delay=answer_delay,
+                answer_delay=delay(name),
             )
             mail_ports[name] = self._run(server).port
         self.endpoints = SimEndpoints(
@@ -278,14 +283,15 @@ def start_simulator(
     *,
     ports: Mapping[str, int] | None = None,
     latency: float = 0.0,
-    answer_delay: float = 0.0,
+    answer_delay: float | Mapping[str, float] = 0.0,
 ) -> RunningSimulator:
     """Build the tenant for ``scenario`` and start every server; ready when this returns.
 
     ``ports`` fixes a server's port (keys: ``SERVER_NAMES``); by default every port is ephemeral.
     ``latency`` (seconds) delays every TCP connection's first byte, as a distant server would (benchmarks);
     ``answer_delay`` delays every answer instead: each DNS reply, TLS ServerHello, HTTP response and mail
-    reply (a slow tenant behind a slow link; the kernel's SYN-ACK is not delayed).
+    reply (a slow tenant behind a slow link; the kernel's SYN-ACK is not delayed) — for every server, or per
+    server name (``SERVER_NAMES``) from a mapping.
     Raises :class:`~pytest_ece_o365.sim.tenant.ScenarioError` for a scenario the config cannot host and
     :class:`OSError` (``SimBindError`` / ``MailServerBindError``) when a port cannot be bound; in both
     cases nothing is left running.

@@ -59,7 +59,10 @@ class EndpointNeed:
         from pytest_ece_o365.probes.endpoint import probe_endpoint
 
         dns = env.get(HostNeed(self.endpoint.host))
-        return probe_endpoint(self.endpoint, self.protocol, dns, env.config.network, env.timeout)
+        # The timeout counts from the start of this probe, DNS included (a slow resolver costs one timeout,
+        # not its time plus one); a fifth of it at least, so that a slow answer is not a false TLS timeout.
+        timeout = max(env.remaining(self), env.timeout * 0.2)
+        return probe_endpoint(self.endpoint, self.protocol, dns, env.config.network, timeout)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class Survey:
         self._lock = threading.Lock()
         self._slots: dict[Need[object], _Slot] = {}
         self._submitted: dict[Need[object], Future[object]] = {}
+        self._waiting_since: dict[Need[object], float] = {}
         self._timings: list[ProbeTiming] = []
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
@@ -175,6 +179,12 @@ class Survey:
             )
         return cast(T, self._compute(need))
 
+    def waiting_since(self, need: Need[object]) -> float:
+        """When ``need``'s probe began (``time.monotonic()``), its sub-needs' waits included; now if not
+        begun. Not its gather: a need queued behind the cap has not begun to spend its timeout."""
+        with self._lock:
+            return self._waiting_since.get(need, time.monotonic())
+
     def observe_nested(self, need: Need[T]) -> T:
         """``need``'s observation for another need's ``observe`` (:meth:`SurveyEnv.get`): a sub-need is
         part of its parent, so it is computed inline (or awaited) whether gathered or not."""
@@ -189,8 +199,8 @@ class Survey:
             owner = slot is None
             if slot is None:
                 slot = self._slots[need] = _Slot()
+                started = self._waiting_since[need] = time.monotonic()
         if owner:
-            started = time.monotonic()
             try:
                 slot.value = need.observe(self._env)
             except BaseException as exc:  # a probe bug: re-raised to every reader, not swallowed

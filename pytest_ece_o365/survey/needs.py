@@ -7,6 +7,7 @@ depend on it and it on none of them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
@@ -34,6 +35,10 @@ class NestedObserver(Protocol):
 
     def observe_nested(self, need: Need[T]) -> T: ...
 
+    def waiting_since(self, need: Need[object]) -> float:
+        """When (``time.monotonic()``) ``need``'s probe began, its sub-needs' waits included; else now."""
+        ...
+
 
 @dataclass(frozen=True)
 class SurveyEnv:
@@ -51,3 +56,9 @@ class SurveyEnv:
         A need's sub-needs are part of it: they need not have been gathered, unlike a check's.
         """
         return self.survey.observe_nested(need)
+
+    def remaining(self, need: Need[object]) -> float:
+        """What is left of the timeout for ``need``, counted from when its probe began (waiting for its
+        sub-needs included), not from when its sub-needs arrived: a slow token does not buy its mailbox session a second
+        timeout, so a hung or slow login host costs the run one timeout, not two (issue 13)."""
+        return self.timeout - (time.monotonic() - self.survey.waiting_since(need))
