@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from pytest_ece_o365.config.deployment import Endpoint, is_ip_literal
+from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
 
 
@@ -25,9 +26,14 @@ def resolve(host: str, nameservers: tuple[Endpoint, ...], timeout: float, name: 
         return DnsObservation(
             host, "none (IP address)", (host,), message=f"{host} is an IP address; nothing to resolve"
         )
+
+    def interrupted() -> DnsObservation:  # Ctrl-C: the lookup is left behind, the probe ends now
+        message = f"the lookup of {host} was stopped: the run was interrupted"
+        return DnsObservation(host, name or "system resolver", error="dns-timeout", message=message)
+
     if nameservers:
-        return _resolve_with(host, nameservers, deadline, name)
-    return _resolve_system(host, deadline)
+        return inflight.abortable(lambda: _resolve_with(host, nameservers, deadline, name), interrupted, f"dns {host}")
+    return inflight.abortable(lambda: _resolve_system(host, deadline), interrupted, f"dns {host}")
 
 
 # --- Through the configured nameservers (dnspython) ---------------------------------------------------

@@ -14,13 +14,15 @@ import contextlib
 import socket
 import threading
 import weakref
+from collections.abc import Callable
 from typing import TypeVar
 
 from pytest_ece_o365 import abort
 
-__all__ = ["Aborted", "close_all", "open_count", "register"]
+__all__ = ["Aborted", "abortable", "close_all", "open_count", "register"]
 
 S = TypeVar("S", bound=socket.socket)
+T = TypeVar("T")
 
 _sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 _lock = threading.RLock()  # re-entrant: the SIGINT handler may run while this thread holds it
@@ -38,6 +40,33 @@ def register(sock: S) -> S:
         _shut(sock)
         raise Aborted("the run was interrupted")
     return sock
+
+
+def abortable(call: Callable[[], T], aborted: Callable[[], T], name: str = "ece-o365 probe") -> T:
+    """``call()``, or ``aborted()`` as soon as the run is aborted while it still runs.
+
+    For what keeps sockets of its own (dnspython) or none at all (``getaddrinfo``): ``call`` runs in a
+    daemon thread, which an abort leaves to end by its own deadline without holding the process open.
+    """
+    outcome: list[tuple[bool, object]] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the caller as it is
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    while not done.wait(0.05):
+        if abort.abort_requested():
+            return aborted()
+    ok, value = outcome[0]
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]
 
 
 def close_all() -> int:

@@ -101,3 +101,26 @@ def test_merge_refuses_an_interrupted_results_file(tmp_path: Path, capsys: pytes
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "svc.json" in err[0] and "interrupted" in err[0]
     assert not (tmp_path / "m.html").exists()
+
+
+def test_an_abort_ends_a_dns_lookup_that_gets_no_answer() -> None:
+    from pytest_ece_o365.config.deployment import Endpoint
+    from pytest_ece_o365.probes.dns import resolve
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a nameserver that never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.settimeout(BOUND)
+    nameserver = (Endpoint("127.0.0.1", silent.getsockname()[1]),)
+    outcome: list[object] = []
+    thread = threading.Thread(target=lambda: outcome.append(resolve("login.example.test", nameserver, TIMEOUT)))
+    thread.start()
+    try:
+        silent.recvfrom(512)  # the query is out: the probe now waits for an answer
+        abort.request_abort()
+        thread.join(BOUND)
+        assert not thread.is_alive()
+    finally:
+        abort.reset()
+        silent.close()
+    observation = outcome[0]
+    assert getattr(observation, "error", "") == "dns-timeout" and "interrupted" in getattr(observation, "message", "")

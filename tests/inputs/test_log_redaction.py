@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -78,3 +80,43 @@ def test_a_record_of_any_logger_is_redacted_with_its_arguments_and_traceback(cap
     assert record.getMessage() == "page: refresh_token=[redacted]&x=1"
     assert "s3cr3t" not in caplog.text and "canary" not in caplog.text and "client_secret=[redacted]" in caplog.text
     assert not getattr(logging.getLogRecordFactory(), "_ece_o365", False)  # put back
+
+
+def test_ece_o365_login_against_an_echoing_proxy_logs_no_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from cli.test_cli_login import CLIENT_SECRET, Browser, deployment_file, run
+
+    from pytest_ece_o365.config.loader import load_config
+    from pytest_ece_o365.plugin.source import packaged_example
+    from pytest_ece_o365.sim import aad
+    from pytest_ece_o365.sim.https import Response
+    from pytest_ece_o365.sim.runner import start_simulator
+
+    handle = aad.AadApp.handle
+    bodies: list[bytes] = []
+
+    def echo(self: aad.AadApp, request: Any) -> Response:
+        if request.method == "POST" and request.path.endswith("/oauth2/v2.0/token"):
+            bodies.append(request.body)
+            return Response(
+                200, b"<html>Proxy: your request was " + request.body + b"</html>", {"Content-Type": "text/html"}
+            )
+        return handle(self, request)
+
+    caplog.set_level(logging.DEBUG)
+    example = load_config(packaged_example())
+    with start_simulator(example, "healthy") as sim:
+        secret = sim.tenant.run_secrets[CLIENT_SECRET]
+        monkeypatch.setenv(sim.env_names()[CLIENT_SECRET], secret)
+        monkeypatch.setattr(aad.AadApp, "handle", echo)
+        browser = Browser(capsys, sim.configure(example))
+        config = deployment_file(tmp_path, sim)
+        code, stdout, stderr = run(capsys, monkeypatch, browser, str(config), "--mailbox", "support@example.com",
+                                   "--out", str(tmp_path / "t.rt"))  # fmt: skip
+    assert bodies and code != 0  # the proxy page answered the redemption: the sign-in failed
+    auth_code = parse_qs(urlsplit(browser.landed).query)["code"][0]
+    assert any("not in json format" in record.getMessage() for record in caplog.records)  # MSAL logged the page
+    for text in (stdout, stderr, caplog.text):
+        assert secret not in text and auth_code not in text
