@@ -15,12 +15,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from pytest_ece_o365 import __version__
 from pytest_ece_o365.cli.errors import INTERNAL_ERROR, INTERRUPTED, USAGE_ERROR, CommandError, UsageError
 from pytest_ece_o365.config.loader import ConfigError, load_config
 
 __all__ = ["INTERNAL_ERROR", "INTERRUPTED", "USAGE_ERROR", "CommandError", "UsageError", "main"]
+
+MONITOR_USAGE_ERROR = 3  # Nagios UNKNOWN
 
 # Commands that live wholly in one module each (name -> module), in the order ``--help`` lists them.
 MODULE_COMMANDS = {
@@ -30,8 +33,24 @@ MODULE_COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the contract's exit code for a usage error: 4 (argparse's own is 2), one line after the
+    usage. ``monitor`` exits 3 instead: a Nagios plugin's usage error is UNKNOWN
+    (https://www.monitoring-plugins.org/doc/guidelines.html#AEN78, checked 2026-12-05)."""
+
+    usage_exit = USAGE_ERROR
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_exit, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Every log record of every library this command drives is redacted (MSAL logs response bodies).
+    from pytest_ece_o365 import redact_logs
+
+    redact_logs.install()
     try:
         if args.command == "login":
             from pytest_ece_o365.cli.login import run_login
@@ -64,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ece-o365", description="pytest-ece-o365 tools")
+    parser = _Parser(prog="ece-o365", description="pytest-ece-o365 tools")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     login = commands.add_parser(
@@ -104,13 +123,10 @@ def _parser() -> argparse.ArgumentParser:
         help="deployment file whose mailboxes and app the tenant holds (default: the packaged example)",
     )
     for name, module_name in MODULE_COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # not built yet in this checkout
+        module = importlib.import_module(module_name)
         sub = commands.add_parser(name, help=module.HELP, description=module.DESCRIPTION)
+        if name == "monitor":
+            sub.usage_exit = MONITOR_USAGE_ERROR
         module.add_arguments(sub)
     return parser
 
