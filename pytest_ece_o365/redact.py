@@ -67,6 +67,13 @@ def redact(text: str) -> str:
     return text
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` redacted, then cut to ``limit`` characters (saying how long it was). Redaction first: a secret
+    that straddles the cut is masked whole, where cutting first would leave its first part unrecognisable."""
+    text = redact(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
+
+
 def _keep_prefix(match: re.Match[str]) -> str:
     prefix = match.group(1) if match.re.groups else ""
     value = match.group(2) if match.re.groups >= 2 else ""

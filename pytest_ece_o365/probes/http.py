@@ -27,6 +27,7 @@ from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import handshake_error, trust_store
+from pytest_ece_o365.redact import clip
 
 #: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
 _EVIDENCE_BODY = 600
@@ -56,7 +57,7 @@ class HttpResponse:
 
     def raise_for_status(self) -> None:
         if self.status_code >= 400:
-            raise HttpProbeError("http-error", f"HTTP {self.status_code}: {self.text[:200]}")
+            raise HttpProbeError("http-error", f"HTTP {self.status_code}: {clip(self.text, 200)}")
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -135,7 +136,7 @@ class ResolvingHttpClient:
             raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s")
         reply = HttpResponse(response.status, text, {k.lower(): v for k, v in response.getheaders()})
         shown = " ".join(text.split())
-        self.transcript.server(f"HTTP {response.status} {shown[:_EVIDENCE_BODY]}")
+        self.transcript.server(f"HTTP {response.status} {clip(shown, _EVIDENCE_BODY)}")
         self.last = (url, reply)
         return reply
 

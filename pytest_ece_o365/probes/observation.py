@@ -17,11 +17,12 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.knowledge import is_microsoft_issuer
-from pytest_ece_o365.redact import redact
+from pytest_ece_o365.redact import clip
 
 
 class Deadline:
@@ -48,12 +49,20 @@ class Deadline:
 
 
 class Transcript:
-    """A probe's dialogue, redacted line by line as it is recorded (so nothing unredacted is kept)."""
+    """A probe's dialogue, redacted line by line as it is recorded (so nothing unredacted is kept).
+
+    At most ``MAX_LINES`` are kept — the first ones and the last ``TAIL`` (the conclusion), with one line
+    saying how many between them were cut — whatever a peer keeps sending.
+    """
 
     MAX_LINE = 300  # a server spewing binary must not blow up the report
+    MAX_LINES = 200
+    TAIL = 30
 
     def __init__(self) -> None:
         self._lines: list[str] = []
+        self._tail: deque[str] = deque(maxlen=self.TAIL)
+        self._cut = 0
 
     def server(self, text: str) -> None:
         self._add("S", text)
@@ -66,13 +75,19 @@ class Transcript:
         self._add("*", text)
 
     def _add(self, who: str, text: str) -> None:
-        text = text.rstrip("\r\n")
-        if len(text) > self.MAX_LINE:
-            text = text[: self.MAX_LINE] + f"… ({len(text)} chars)"
-        self._lines.append(f"{who}: {redact(text)}")
+        text = clip(text.rstrip("\r\n"), self.MAX_LINE)  # redacted, then cut
+        line = f"{who}: {text}"
+        if len(self._lines) < self.MAX_LINES - self.TAIL:
+            self._lines.append(line)
+            return
+        if len(self._tail) == self.TAIL:
+            self._cut += 1
+        self._tail.append(line)
 
     def lines(self) -> tuple[str, ...]:
-        return tuple(self._lines)
+        if not self._cut:
+            return (*self._lines, *self._tail)
+        return (*self._lines, f"*: [… {self._cut} lines cut here: a transcript keeps {self.MAX_LINES} …]", *self._tail)
 
 
 class Outcome:

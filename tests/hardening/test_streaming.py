@@ -13,10 +13,23 @@ import pytest
 import trustme
 from waiting import SLACK
 
-from hardening.hostile import Handler, Listener, endless_http, login_host, network, redeem, tls
+from hardening.hostile import (
+    Handler,
+    Listener,
+    dns,
+    endless_http,
+    imap_flooding_examine,
+    login_host,
+    network,
+    redeem,
+    tls,
+)
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.diagnosis.oauth import oauth_row
 from pytest_ece_o365.probes.http import MAX_BODY, HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.mail_imap import probe_imap
+from pytest_ece_o365.probes.observation import Transcript
+from pytest_ece_o365.secret import Secret
 
 Listen = Callable[[Handler], Listener]
 TIMEOUT = 3.0
@@ -72,3 +85,16 @@ def test_an_endless_token_reply_is_a_token_refresh_finding(
     assert seen.error == "too-large" and "1 MiB" in seen.description, seen.description
     row = oauth_row("token.refresh", seen.error)
     assert row.owner == "network" and "1 MiB" in row.cause
+
+
+def test_a_mail_session_flooded_with_lines_ends_at_the_byte_cap(
+    listen: Listen, hostile_cert: trustme.LeafCert, hostile_bundle: Path
+) -> None:
+    server = listen(tls(hostile_cert, imap_flooding_examine))
+    started = time.monotonic()
+    seen = probe_imap(
+        server.endpoint(), "a@hostile.test", Secret("t" * 20), dns(), network(TIMEOUT, hostile_bundle), TIMEOUT
+    )
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert seen.error == "garbage" and "more than 1 MiB" in seen.message, seen.message
+    assert len(seen.transcript) <= Transcript.MAX_LINES + 10  # the network steps' few lines, then the capped dialogue
