@@ -8,7 +8,8 @@ the client's transcript, so the token and Graph checks can show their evidence.
 
 Given a number of seconds, each request gets that long; given a :class:`Deadline`, all of the client's
 requests share it, so that a probe of several requests (MSAL's discovery and token POST, or four Graph GETs)
-ends within one timeout, not one per request.
+ends within one timeout, not one per request. A reply body is read up to :data:`MAX_BODY` (``too-large``
+beyond), each read waiting only for what is left of the deadline.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 - TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``, ``reset`` (also during the TLS handshake).
 - TLS: ``tls-untrusted``, ``tls-expired``, ``tls-not-yet-valid``, ``tls-wrong-name``, ``tls-old-protocol``,
   ``tls-handshake``, ``no-starttls``, ``starttls-refused``, ``ca-bundle-invalid``.
-- Any conversation: ``read-timeout``, ``garbage``, ``closed``, ``rejected`` (the server said no).
+- Any conversation: ``read-timeout``, ``garbage`` (also: over 1 MiB in one mail session, an endless reply),
+  ``closed``, ``rejected`` (the server said no); HTTPS: ``too-large`` (a reply body over 1 MiB).
 """
 
 from __future__ import annotations
