@@ -43,9 +43,10 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # (A number is an error code, as in ".../error?code=700082", not an authorization code.)
     re.compile(r"((?:[?&]|^)code=)(?![0-9]+(?:[\s&\"'\\]|$))[^\s&\"'\\]+", re.IGNORECASE | re.MULTILINE),
     # The same names as JSON members ("name": value): the value runs to its closing quote. Only quoted
-    # names count, so that "azure_ad.client_secret: variable X is not set" stays readable.
+    # names count, so that "azure_ad.client_secret: variable X is not set" stays readable. (client_info, the
+    # base64 JSON of the user's ids beside the tokens, is no secret but reads like one: masked too.)
     re.compile(
-        r"([\"'](?:refresh_token|access_token|id_token|client_secret|code_verifier|assertion|password)"
+        r"([\"'](?:refresh_token|access_token|id_token|client_secret|code_verifier|assertion|password|client_info)"
         r"[\"']\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s,}]+)",
         re.IGNORECASE,
     ),
@@ -94,6 +95,13 @@ def _redacted(text: str, generation: int) -> str:
         for pattern in _PATTERNS:
             text = pattern.sub(_keep_prefix, text)
     return text
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` redacted, then cut to ``limit`` characters (saying how long it was). Redaction first: a secret
+    that straddles the cut is masked whole, where cutting first would leave its first part unrecognisable."""
+    text = redact(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
 
 
 def _keep_prefix(match: re.Match[str]) -> str:

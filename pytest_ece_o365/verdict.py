@@ -40,6 +40,9 @@ class Verdict:
     #: own page); "" when its diagnosis row names none.
     doc: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", bounded(self.evidence))  # a peer that keeps talking: issue 12
+
     @property
     def is_finding(self) -> bool:
         return self.status in ("failed", "advisory", "waived")
@@ -105,3 +108,27 @@ def blocked(finding: Verdict, by: tuple[str, str]) -> Verdict:
     where = f" for {target}" if target else ""
     detail = f"blocked by {check_id}{where} ({finding.cause}): {finding.detail}"
     return Verdict("skipped", detail, evidence=finding.evidence, cause=finding.cause, blocked_by=by)
+
+
+#: Evidence per result, at most (what a peer that keeps talking can put into one result; contract §4 evidence).
+MAX_EVIDENCE_LINES = 150
+MAX_EVIDENCE_LINE = 1000
+MAX_EVIDENCE_CHARS = 60_000
+_EVIDENCE_TAIL = 30  # the last lines are kept too: they hold the probe's conclusion
+
+
+def bounded(evidence: tuple[str, ...]) -> tuple[str, ...]:
+    """``evidence`` within the caps above; one line in the middle says how much was cut."""
+    total = sum(len(line) for line in evidence)
+    longest = max((len(line) for line in evidence), default=0)
+    if len(evidence) <= MAX_EVIDENCE_LINES and total <= MAX_EVIDENCE_CHARS and longest <= MAX_EVIDENCE_LINE:
+        return evidence
+    lines = [line if len(line) <= MAX_EVIDENCE_LINE else f"{line[:MAX_EVIDENCE_LINE]}… (cut)" for line in evidence]
+    tail = lines[-_EVIDENCE_TAIL:] if len(lines) > MAX_EVIDENCE_LINES else []
+    head = lines[: MAX_EVIDENCE_LINES - len(tail)]
+    size = sum(len(line) for line in (*head, *tail))
+    while size > MAX_EVIDENCE_CHARS and (head or tail):
+        size -= len(head.pop() if head else tail.pop(0))
+    dropped = len(lines) - len(head) - len(tail)
+    note = f"[… {dropped} of {len(lines)} evidence lines cut here: evidence is capped per result …]"
+    return (*head, note, *tail) if dropped else (*head, *tail)

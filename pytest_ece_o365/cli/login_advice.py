@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, MS_REFRESH_TOKENS, Source
-from pytest_ece_o365.redact import redact
+from pytest_ece_o365.redact import clip
 
 _CHECKED = "2026-12-04"
 _MSAL_JS = "AzureAD/microsoft-authentication-library-for-js"
@@ -122,7 +122,7 @@ OIDC_NONCE: Final = Source("https://openid.net/specs/openid-connect-core-1_0.htm
 def failed_redemption(exc: Exception) -> str:
     """One line for a code redemption MSAL could not complete: a server error (MSAL raises ``HTTP Error: 5xx``),
     an ID token it refused (the nonce, issuer or audience; OIDC_NONCE), or a reply missing what it needs."""
-    said = " ".join(str(exc).split())[:160] or type(exc).__name__
+    said = clip(" ".join(str(exc).split()), 160) or type(exc).__name__
     if "nonce" in said.lower():
         return (
             "the ID token the login host returned does not carry this sign-in's nonce (OpenID Connect requires it): "
@@ -136,6 +136,6 @@ def failed_redemption(exc: Exception) -> str:
             "nothing was written"
         )
     return (
-        f"the login host's answer to the code redemption cannot be used ({type(exc).__name__}: {redact(said)}); "
+        f"the login host's answer to the code redemption cannot be used ({type(exc).__name__}: {said}); "
         "nothing was written"
     )

@@ -10,7 +10,10 @@ import socket
 
 from pytest_ece_o365.probes.observation import CapabilityObservation, Deadline, Transcript
 from pytest_ece_o365.probes.tcp import LineReader, ProbeError
+from pytest_ece_o365.redact import clip
 
+#: Lines of one CAPABILITY / CAPA / EHLO reply, at most: Office 365 sends about a dozen.
+MAX_REPLY_LINES = 100
 _NAMES = {"imap": "IMAP greeting", "pop3": "POP3 greeting", "smtp": "SMTP 220 greeting"}
 
 
@@ -38,7 +41,7 @@ def read_greeting(protocol: str, reader: LineReader) -> str:
         return line
     elif line.startswith("-ERR"):
         raise ProbeError("rejected", f"{reader.what} refused the session: {line}")
-    raise ProbeError("garbage", f"{reader.what} answered something that is not an {waiting_for}: {line[:80]!r}")
+    raise ProbeError("garbage", f"{reader.what} answered something that is not an {waiting_for}: {clip(line, 80)!r}")
 
 
 def _smtp_reply(reader: LineReader, waiting_for: str) -> list[str]:
@@ -47,12 +50,12 @@ def _smtp_reply(reader: LineReader, waiting_for: str) -> list[str]:
     while True:
         line = reader.read_line(waiting_for)
         if len(line) < 3 or not line[:3].isdigit() or (len(line) > 3 and line[3] not in " -"):
-            raise ProbeError("garbage", f"{reader.what} answered something that is not SMTP: {line[:80]!r}")
+            raise ProbeError("garbage", f"{reader.what} answered something that is not SMTP: {clip(line, 80)!r}")
         lines.append(line)
         if len(line) == 3 or line[3] == " ":
             return lines
-        if len(lines) > 100:
-            raise ProbeError("garbage", f"{reader.what} sent an endless SMTP reply")
+        if len(lines) > MAX_REPLY_LINES:
+            raise ProbeError("garbage", f"{reader.what} sent an endless SMTP reply (over {MAX_REPLY_LINES} lines)")
 
 
 def smtp_ehlo(reader: LineReader) -> list[str]:
@@ -113,7 +116,7 @@ def _mechanisms(line: str, keyword: str) -> bool:
 def _imap_capability(reader: LineReader) -> list[str]:
     reader.send_line("A1 CAPABILITY")
     capabilities: list[str] = []
-    while True:
+    for _ in range(MAX_REPLY_LINES):
         line = reader.read_line("the CAPABILITY reply")
         if line.upper().startswith("* CAPABILITY"):
             capabilities.extend(line.split()[2:])
@@ -125,8 +128,9 @@ def _imap_capability(reader: LineReader) -> list[str]:
             raise ProbeError("closed", f"{reader.what} hung up: {line}")
         elif not line.startswith("* "):
             raise ProbeError(
-                "garbage", f"{reader.what} answered CAPABILITY with something that is not IMAP: {line[:80]!r}"
+                "garbage", f"{reader.what} answered CAPABILITY with something that is not IMAP: {clip(line, 80)!r}"
             )
+    raise ProbeError("garbage", f"{reader.what} sent an endless CAPABILITY reply (over {MAX_REPLY_LINES} lines)")
 
 
 def _pop3_capa(reader: LineReader) -> list[str]:
@@ -135,15 +139,15 @@ def _pop3_capa(reader: LineReader) -> list[str]:
     if first.startswith("-ERR"):
         raise ProbeError("rejected", f"{reader.what} refused CAPA: {first}")
     if not first.startswith("+OK"):
-        raise ProbeError("garbage", f"{reader.what} answered CAPA with something that is not POP3: {first[:80]!r}")
+        raise ProbeError("garbage", f"{reader.what} answered CAPA with something that is not POP3: {clip(first, 80)!r}")
     capabilities: list[str] = []
     while True:
         line = reader.read_line("the rest of the CAPA list")
         if line == ".":
             return capabilities
         capabilities.append(line.strip())
-        if len(capabilities) > 200:
-            raise ProbeError("garbage", f"{reader.what} sent an endless CAPA list")
+        if len(capabilities) > MAX_REPLY_LINES:
+            raise ProbeError("garbage", f"{reader.what} sent an endless CAPA list (over {MAX_REPLY_LINES} lines)")
 
 
 def _goodbye(protocol: str, reader: LineReader) -> None:

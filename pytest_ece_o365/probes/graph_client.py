@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
 from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.redact import clip
 from pytest_ece_o365.secret import Secret
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def graph_reply(path: str, status: int, text: str, permission: str) -> Mapping[s
 def _short(value: object) -> str:
     """A member of Graph's error object as a finding quotes it: text, at most 300 characters."""
     text = type(value).__name__ if isinstance(value, (dict, list)) else "" if value is None else str(value)
-    return text[:300]
+    return clip(text, 300)
 
 
 def query_string(params: dict[str, str] | None) -> str:

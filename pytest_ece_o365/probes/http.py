@@ -8,7 +8,8 @@ the client's transcript, so the token and Graph checks can show their evidence.
 
 Given a number of seconds, each request gets that long; given a :class:`Deadline`, all of the client's
 requests share it, so that a probe of several requests (MSAL's discovery and token POST, or four Graph GETs)
-ends within one timeout, not one per request.
+ends within one timeout, not one per request. A reply body is read up to :data:`MAX_BODY` (``too-large``
+beyond), each read waiting only for what is left of the deadline.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.observation import Deadline, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import handshake_error, trust_store
+from pytest_ece_o365.redact import clip
 
 #: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
 _EVIDENCE_BODY = 600
@@ -57,7 +59,7 @@ class HttpResponse:
 
     def raise_for_status(self) -> None:
         if self.status_code >= 400:
-            raise HttpProbeError("http-error", f"HTTP {self.status_code}: {self.text[:200]}")
+            raise HttpProbeError("http-error", f"HTTP {self.status_code}: {clip(self.text, 200)}")
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -136,7 +138,7 @@ class ResolvingHttpClient:
             raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s")
         reply = HttpResponse(response.status, text, {k.lower(): v for k, v in response.getheaders()})
         shown = " ".join(text.split())
-        self.transcript.server(f"HTTP {response.status} {shown[:_EVIDENCE_BODY]}")
+        self.transcript.server(f"HTTP {response.status} {clip(shown, _EVIDENCE_BODY)}")
         self.last = (url, reply)
         return reply
 

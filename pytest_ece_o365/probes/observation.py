@@ -11,18 +11,20 @@ Error classes (stable strings; :mod:`pytest_ece_o365.diagnosis` maps them to cau
 - TCP: ``refused``, ``tcp-timeout``, ``unreachable``, ``tcp-error``, ``reset`` (also during the TLS handshake).
 - TLS: ``tls-untrusted``, ``tls-expired``, ``tls-not-yet-valid``, ``tls-wrong-name``, ``tls-old-protocol``,
   ``tls-handshake``, ``no-starttls``, ``starttls-refused``, ``ca-bundle-invalid``.
-- Any conversation: ``read-timeout``, ``garbage``, ``closed``, ``rejected`` (the server said no).
+- Any conversation: ``read-timeout``, ``garbage`` (also: over 1 MiB in one mail session, an endless reply),
+  ``closed``, ``rejected`` (the server said no); HTTPS: ``too-large`` (a reply body over 1 MiB).
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from pytest_ece_o365.abort import abort_requested
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.knowledge import is_microsoft_issuer
-from pytest_ece_o365.redact import redact
+from pytest_ece_o365.redact import clip
 
 
 class Deadline:
@@ -51,12 +53,20 @@ class Deadline:
 
 
 class Transcript:
-    """A probe's dialogue, redacted line by line as it is recorded (so nothing unredacted is kept)."""
+    """A probe's dialogue, redacted line by line as it is recorded (so nothing unredacted is kept).
+
+    At most ``MAX_LINES`` are kept — the first ones and the last ``TAIL`` (the conclusion), with one line
+    saying how many between them were cut — whatever a peer keeps sending.
+    """
 
     MAX_LINE = 300  # a server spewing binary must not blow up the report
+    MAX_LINES = 200
+    TAIL = 30
 
     def __init__(self) -> None:
         self._lines: list[str] = []
+        self._tail: deque[str] = deque(maxlen=self.TAIL)
+        self._cut = 0
 
     def server(self, text: str) -> None:
         self._add("S", text)
@@ -69,13 +79,19 @@ class Transcript:
         self._add("*", text)
 
     def _add(self, who: str, text: str) -> None:
-        text = text.rstrip("\r\n")
-        if len(text) > self.MAX_LINE:
-            text = text[: self.MAX_LINE] + f"… ({len(text)} chars)"
-        self._lines.append(f"{who}: {redact(text)}")
+        text = clip(text.rstrip("\r\n"), self.MAX_LINE)  # redacted, then cut
+        line = f"{who}: {text}"
+        if len(self._lines) < self.MAX_LINES - self.TAIL:
+            self._lines.append(line)
+            return
+        if len(self._tail) == self.TAIL:
+            self._cut += 1
+        self._tail.append(line)
 
     def lines(self) -> tuple[str, ...]:
-        return tuple(self._lines)
+        if not self._cut:
+            return (*self._lines, *self._tail)
+        return (*self._lines, f"*: [… {self._cut} lines cut here: a transcript keeps {self.MAX_LINES} …]", *self._tail)
 
 
 class Outcome:

@@ -11,6 +11,8 @@ import math
 import re
 from typing import Final
 
+from pytest_ece_o365.redact import clip
+
 #: Far above any access-token lifetime Entra ID issues (10 minutes to 1 day, "Configurable token lifetimes":
 #: https://learn.microsoft.com/en-us/entra/identity-platform/configurable-token-lifetimes, checked 2026-12-05);
 #: a larger ``expires_in`` is not Entra's.
@@ -37,8 +39,7 @@ def shown(value: object) -> str:
     string of any length, must not become the finding)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
         return f"a {len(str(abs(value))) if abs(value) < 10**4000 else 'more than 4000'}-digit number"
-    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    return text if len(text) <= 40 else text[:37] + "..."
+    return clip(repr(value), 40) if not isinstance(value, (dict, list)) else type(value).__name__
 
 
 def whole_number(value: object, name: str, maximum: int, *, minimum: int = 0) -> int:

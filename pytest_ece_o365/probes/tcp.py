@@ -10,6 +10,7 @@ import ssl
 from pytest_ece_o365.config.deployment import Endpoint
 from pytest_ece_o365.probes import inflight
 from pytest_ece_o365.probes.observation import Deadline, TcpObservation, Transcript
+from pytest_ece_o365.redact import clip
 
 # "Unreachable" spans several errno values, and Windows reports its own WSAE* numbers for them.
 _UNREACHABLE = {
@@ -112,6 +113,8 @@ class LineReader:
     """
 
     MAX_LINE = 8192
+    #: Bytes one connection may send us, at most: a mail session's replies are a few KiB.
+    MAX_RECEIVED = 1 << 20
 
     def __init__(self, sock: socket.socket, deadline: Deadline, transcript: Transcript, what: str) -> None:
         self.sock = sock
@@ -119,11 +122,12 @@ class LineReader:
         self.transcript = transcript
         self.what = what  # "outlook.office365.com:993", for messages
         self._buffer = b""
+        self.received = 0
 
     def read_line(self, waiting_for: str) -> str:
         while b"\n" not in self._buffer:
             if len(self._buffer) > self.MAX_LINE:
-                self.transcript.server(self._buffer[:80].decode("latin-1"))
+                self.transcript.server(clip(self._buffer.decode("latin-1"), 80))
                 raise ProbeError(
                     "garbage", f"{self.what} sent {len(self._buffer)} bytes without a line end instead of {waiting_for}"
                 )
@@ -144,6 +148,9 @@ class LineReader:
                     self.transcript.server(self._buffer.decode("utf-8", "replace"))
                 raise ProbeError("closed", f"{self.what} closed the connection instead of sending {waiting_for}")
             self._buffer += chunk
+            self.received += len(chunk)
+            if self.received > self.MAX_RECEIVED:
+                raise ProbeError("garbage", f"{self.what} sent more than 1 MiB in one session instead of {waiting_for}")
         raw, self._buffer = self._buffer.split(b"\n", 1)
         line = raw.rstrip(b"\r").decode("utf-8", "replace")
         self.transcript.server(line)

@@ -17,8 +17,9 @@ Error classes (``TokenObservation.error``): ``secret-missing``; Entra's OAuth er
 (``invalid_grant``, ``invalid_client``, ``unauthorized_client``, ``invalid_tenant`` …, with ``aadsts``);
 the HTTP client's network classes (``nxdomain``, ``refused``, ``tcp-timeout``, ``tls-untrusted``,
 ``read-timeout`` …, see :mod:`pytest_ece_o365.probes.observation`); ``discovery-failed`` (the OpenID
-configuration could not be read), ``server-error`` (HTTP 5xx), ``bad-response`` (not JSON / no token),
-``probe-error`` (anything else; a bug or a surprise, still an observation).
+configuration could not be read), ``server-error`` (HTTP 5xx), ``bad-response`` (not JSON / no token / an
+``expires_in`` out of range), ``too-large`` (over 1 MiB), ``probe-error`` (anything else; a bug or a surprise, still
+an observation).
 """
 
 from __future__ import annotations

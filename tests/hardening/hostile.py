@@ -253,3 +253,22 @@ def redeem(config: DeploymentConfig) -> TokenObservation:
     with Survey(config, config.network.timeout, secrets=secrets) as survey:
         survey.gather([need])
         return survey.get(need)
+
+
+def imap_flooding_examine(conn: socket.socket, stopping: threading.Event) -> None:
+    """An IMAP server that accepts the login, then answers EXAMINE with untagged lines of 4000 characters
+    without end."""
+    conn.sendall(b"* OK IMAP4rev1 ready\r\n")
+    for line in lines(conn):
+        tag, _, rest = line.partition(" ")
+        command = rest.split(" ", 1)[0].upper()
+        if command == "CAPABILITY":
+            conn.sendall(f"* CAPABILITY IMAP4rev1 AUTH=XOAUTH2 SASL-IR\r\n{tag} OK done\r\n".encode())
+        elif command == "AUTHENTICATE":
+            conn.sendall(f"{tag} OK AUTHENTICATE completed.\r\n".encode())
+        elif command == "EXAMINE":
+            noise = b"* OK [X-NOISE] " + b"n" * 4000 + b"\r\n"
+            while not stopping.is_set():
+                conn.sendall(noise * 16)
+        else:
+            conn.sendall(f"{tag} BAD unknown\r\n".encode())

@@ -7,16 +7,32 @@ from __future__ import annotations
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import trustme
 from waiting import SLACK
 
-from hardening.hostile import Handler, Listener, endless_http, login_host, network, redeem, tls
+from hardening.hostile import (
+    HOST,
+    Handler,
+    Listener,
+    dns,
+    endless_http,
+    imap_flooding_examine,
+    login_host,
+    network,
+    redeem,
+    tls,
+)
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.diagnosis.oauth import oauth_row
+from pytest_ece_o365.probes.graph_client import GraphClient, GraphFailed
 from pytest_ece_o365.probes.http import MAX_BODY, HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.mail_imap import probe_imap
+from pytest_ece_o365.probes.observation import Transcript
+from pytest_ece_o365.secret import Secret
 
 Listen = Callable[[Handler], Listener]
 TIMEOUT = 3.0
@@ -72,3 +88,35 @@ def test_an_endless_token_reply_is_a_token_refresh_finding(
     assert seen.error == "too-large" and "1 MiB" in seen.description, seen.description
     row = oauth_row("token.refresh", seen.error)
     assert row.owner == "network" and "1 MiB" in row.cause
+
+
+def test_a_mail_session_flooded_with_lines_ends_at_the_byte_cap(
+    listen: Listen, hostile_cert: trustme.LeafCert, hostile_bundle: Path
+) -> None:
+    server = listen(tls(hostile_cert, imap_flooding_examine))
+    started = time.monotonic()
+    seen = probe_imap(
+        server.endpoint(), "a@hostile.test", Secret("t" * 20), dns(), network(TIMEOUT, hostile_bundle), TIMEOUT
+    )
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert seen.error == "garbage" and "more than 1 MiB" in seen.message, seen.message
+    assert len(seen.transcript) <= Transcript.MAX_LINES + 10  # the network steps' few lines, then the capped dialogue
+
+
+class _Env:
+    """What the Graph client reads of a survey's environment: the deployment and the timeout."""
+
+    def __init__(self, config: DeploymentConfig, timeout: float) -> None:
+        self.config, self.timeout = config, timeout
+
+
+def test_an_endless_graph_page_is_too_large(
+    listen: Listen, hostile_cert: trustme.LeafCert, at_login_host: Callable[..., DeploymentConfig]
+) -> None:
+    listener = listen(tls(hostile_cert, endless_http(lambda n: None)))
+    config = at_login_host(listener.port, TIMEOUT)
+    config = replace(config, o365=replace(config.o365, graph=f"https://{HOST}:{listener.port}"))
+    graph = GraphClient(_Env(config, TIMEOUT), Secret("graph-token-0123456789"))  # type: ignore[arg-type]
+    with pytest.raises(GraphFailed) as info:
+        graph.get("users", {"$select": "id"}, permission="User.Read.All")
+    assert info.value.error == "too-large"
