@@ -20,7 +20,7 @@ __all__ = ["CA_BUNDLE_LIMIT", "CONFIG_LIMIT", "RESULTS_LIMIT", "SECRET_LIMIT", "
 CONFIG_LIMIT = 1 << 20  # a deployment file is a few KB; 1 MiB leaves room for thousands of mailboxes
 SECRET_LIMIT = 64 << 10  # a refresh token is ~1-2 KB, a client secret 40 characters
 CA_BUNDLE_LIMIT = 16 << 20  # a whole system bundle is ~200 KB
-RESULTS_LIMIT = 64 << 20  # a results file with capped evidence per result stays far below this
+RESULTS_LIMIT = 32 << 20  # a results file with capped evidence per result stays far below this (issue 11)
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),

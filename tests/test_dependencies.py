@@ -20,6 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "pytest_ece_o365"
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
+#: The standard library of every supported Python: tomllib from 3.11 (on 3.10 the code imports tomli instead).
+STDLIB = sys.stdlib_module_names | {"tomllib"}
+
 #: Distribution names whose import name differs from the name with "-" as "_".
 IMPORT_NAMES = {"pyjwt": "jwt", "dnspython": "dns"}
 
@@ -52,7 +55,7 @@ def _third_party_imports(root: Path, local: set[str]) -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in local:
+                if top not in STDLIB and top not in local:
                     found.setdefault(top, set()).add(str(path.relative_to(REPO)))
     return found
 
@@ -132,3 +135,8 @@ def test_the_licence_is_spdx_and_shipped() -> None:
     )
     # An SPDX expression and a License classifier together are refused by setuptools (PEP 639).
     assert not [c for c in PROJECT["classifiers"] if c.startswith("License ::")]
+
+
+def test_no_pytest_benchmark_in_a_developer_install() -> None:
+    # Its plugin printed a header in every run and left .benchmarks/; the benchmarks are plain scripts.
+    assert "pytest_benchmark" not in TEST_EXTRA and "pytest_benchmark" not in RUNTIME

@@ -8,8 +8,8 @@ from oauth.plugin_run import run_plugin
 
 from pytest_ece_o365.diagnosis.table import Diagnosis, doc_url, finding
 from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, TAC_218453, Source
-from pytest_ece_o365.report.merge import _row as merged_row
 from pytest_ece_o365.report.results import ResultRow
+from pytest_ece_o365.report.results_file import _row as merged_row
 
 LEARN = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes"
 

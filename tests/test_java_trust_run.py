@@ -47,8 +47,12 @@ def test_a_jre_holding_the_simulator_root_passes_every_endpoint(pytester: pytest
     assert len({row["target"] for row in rows}) >= 4  # login (HTTPS), IMAP, POP3 and SMTP alike
 
 
-def test_a_jre_lacking_the_root_fails_naming_root_version_and_keytool(pytester: pytest.Pytester) -> None:
-    make_jre(pytester.path / "jre", {}, version="11.0.19", storetype="PKCS12")
+@pytest.mark.parametrize("storetype", ["JKS", "PKCS12"])
+def test_a_jre_lacking_the_root_fails_naming_root_version_and_keytool(
+    pytester: pytest.Pytester, storetype: str
+) -> None:
+    """A failure, not a crash, whichever store type keytool made (Java 8's cacerts is JKS, 9+'s PKCS12)."""
+    make_jre(pytester.path / "jre", {}, version="11.0.19", storetype=storetype)
     _config(pytester, str(pytester.path / "jre"))
     rows = _java_rows(pytester)
     assert {row["status"] for row in rows} == {"failed"}
@@ -56,6 +60,7 @@ def test_a_jre_lacking_the_root_fails_naming_root_version_and_keytool(pytester: 
         assert row["cause"] == "java-root-missing" and row["owner"] == "ece-admin"
         assert "pytest-ece-o365 simulated Office 365 root CA" in row["detail"] and "Java 11.0.19" in row["detail"]
         assert "-importcert" in row["remediation"] and "-cacerts" in row["remediation"]
+        assert any(f"cacerts ({storetype})" in line for line in row["evidence"]), row["evidence"]  # read, not guessed
 
 
 def test_without_java_home_the_check_is_skipped_naming_the_key(pytester: pytest.Pytester) -> None:

@@ -148,3 +148,15 @@ def test_no_secret_in_any_byte_of_any_output(run: Run) -> None:
     outputs["ece-o365 report"] = run.report_stdout.encode()
     leaks = [(name, secret[:6]) for name, data in outputs.items() for secret in run.secrets if secret.encode() in data]
     assert leaks == []
+
+
+def test_token_times_in_the_evidence_are_also_iso_8601_utc(run: Run) -> None:
+    import datetime as dt
+
+    lines = [line for row in run.results["results"] for line in row["evidence"] if re.match(r"claim (iat|exp):", line)]
+    assert lines  # the short token lifetime's evidence shows them
+    for line in lines:
+        found = re.fullmatch(r"claim (?:iat|exp): (\d+) \((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\)", line)
+        assert found, line
+        when = dt.datetime.fromtimestamp(int(found.group(1)), dt.timezone.utc)
+        assert when.strftime("%Y-%m-%dT%H:%M:%SZ") == found.group(2)

@@ -116,7 +116,10 @@ def test_an_interrupted_run_is_shown_as_partial_and_never_pass(
     path.write_text(json.dumps(document), encoding="utf-8")
     assert main(["report", str(path), "--html", str(tmp_path / "r.html")]) == 0
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "INTERRUPTED RUN" in html and "<p class='ece-verdict ece-verdict-INCOMPLETE'>INCOMPLETE</p>" in html
+    assert (
+        html.count("<strong>INTERRUPTED</strong>") == 1
+        and "<p class='ece-verdict ece-verdict-INCOMPLETE'>INCOMPLETE</p>" in html
+    )
     assert "ECE <-> Office 365 OAuth check: INCOMPLETE" in capsys.readouterr().out
     assert main(["merge", str(path), "--html", str(tmp_path / "m.html")]) == 4  # merge refuses it
     err = capsys.readouterr().err
@@ -173,3 +176,21 @@ def test_the_pdf_print_holds_every_fix_in_full(
     printed = squeeze(text)
     for row in _findings(broken_run):
         assert squeeze(row["remediation"]) in printed, row["check"]
+
+
+def test_a_file_written_before_doc_links_gets_this_versions(broken_run: BrokenRun, tmp_path: Path) -> None:
+    """Contract §1: re-rendered "with this version's rule text": titles and the documentation link of each
+    cause come from this version's tables; what was seen and the fix stay the run's."""
+    old = json.loads(json.dumps(broken_run.results))
+    for row in old["results"]:
+        row.pop("doc", None)
+        row["title"] = "an older title"
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert main(["report", str(path), "--html", str(tmp_path / "old.html")]) == 1
+    html = (tmp_path / "old.html").read_text(encoding="utf-8")
+    assert "an older title" not in html
+    linked = [row for row in _findings(broken_run) if row.get("doc")]
+    assert linked
+    for row in linked:
+        assert f"<a href='{escape(row['doc'], quote=True)}'" in article(html, row["check"], row["target"])

@@ -99,3 +99,39 @@ def test_the_stand_in_is_recognised_by_fingerprint_only() -> None:
     # the same names under other keys are not the run's CA: judged by name, as TLS inspection would be
     look_alike, others = _issued_by(CertificateAuthority("microsoft"))
     assert not recognise(look_alike, others, simulation, Transcript()).microsoft_issued
+
+
+#: a nominal Microsoft host followed by a port other than 443: the simulator's loopback port leaking into a link
+LOOPBACK_LINK = re.compile(r"(?:login\.microsoftonline\.com|graph\.microsoft\.com):(?!443\b)\d+")
+
+
+def test_token_and_graph_evidence_names_the_nominal_hosts_and_keeps_the_loopback_address(
+    pytester: pytest.Pytester,
+) -> None:
+    """The simulated Entra and Graph answer with links to the host the client asked for (the nominal one on
+    443), as the real ones do: the discovery document's token endpoint, the POST MSAL then makes, Graph's
+    @odata.context — while the "connect" lines keep the loopback address actually dialled."""
+    results = run(pytester, "refresh-token-expired")
+    refused = result(results, "token.refresh", "support@example.com")
+    assert refused["status"] == "failed"
+    evidence = "\n".join(refused["evidence"])
+    assert "C: POST https://login.microsoftonline.com/" in evidence
+    assert '"token_endpoint": "https://login.microsoftonline.com/' in evidence
+    assert "connect 127.0.0.1:" in evidence  # the address probed stays in the evidence
+    graph = "\n".join(result(results, "license.exchange", "support@example.com")["evidence"])
+    assert '"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#' in graph
+    for row in results:
+        for text in (row["target"], row.get("remediation", ""), row.get("detail", ""), *row.get("evidence", [])):
+            assert not LOOPBACK_LINK.search(text), (row["check"], text)
+
+
+def test_a_client_that_dials_the_simulators_port_reads_that_port_back() -> None:
+    """``ece-o365 sim`` hands out ``https://login.microsoftonline.com:PORT``: links keep what was asked for."""
+    from pytest_ece_o365.sim.https import Request, served_base
+
+    def asked(host: str) -> str:
+        return served_base(Request("GET", "/", {}, {"host": host} if host else {}), "https://fallback:1")
+
+    assert asked("login.microsoftonline.com") == "https://login.microsoftonline.com"
+    assert asked("login.microsoftonline.com:40123") == "https://login.microsoftonline.com:40123"
+    assert asked("") == asked("evil/path") == asked("a b") == "https://fallback:1"

@@ -19,6 +19,7 @@ because the token is another account's, or lacks the protocol's scope, is the to
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -275,7 +276,14 @@ def _claim_lines(observation: TokenObservation) -> tuple[str, ...]:
     """The claims a finding rests on, as evidence (never the token itself)."""
     claims = observation.claims
     shown = ("aud", "scp", "upn", "unique_name", "preferred_username", "iat", "exp", "appid", "tid")
-    return tuple(f"claim {name}: {claims[name]}" for name in shown if name in claims)
+    return tuple(f"claim {name}: {_claim_value(name, claims[name])}" for name in shown if name in claims)
+
+
+def _claim_value(name: str, value: object) -> str:
+    """A claim as shown; a time claim (seconds since 1970) also in ISO-8601 UTC, as every time in the report."""
+    if name in ("iat", "exp", "nbf") and isinstance(value, int) and 0 <= value < 253402300800:
+        return f"{value} ({dt.datetime.fromtimestamp(value, dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ})"
+    return str(value)
 
 
 # --- The token checks: one token observation each, read and judged --------------------------------

@@ -108,7 +108,7 @@ def _write_windows(path: Path, text: str) -> None:
     with path.open("x", encoding="utf-8"):
         pass  # created empty: nothing is in it until the ACL is cut down
     try:
-        restrict_file(path, windows=True)
+        restrict_file(path, windows=True)  # icacls by its full system path (pytest_ece_o365.owner_only)
     except OSError as exc:
         path.unlink(missing_ok=True)
         raise OSError(f"{exc}; nothing was kept") from None

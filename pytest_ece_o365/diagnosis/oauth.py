@@ -142,6 +142,7 @@ _NETWORK_ROWS: Final[dict[str, Diagnosis]] = {
     "discovery-failed": _r("The OpenID configuration of {login} could not be read, so no token could be requested.", "Check [azure_ad] tenant and [o365] cloud/login, and that nothing between this server and {host} answers in Azure AD's place.", "network", source=MS_ENDPOINTS),
     "server-error": _r("The login host {host} answered with a server error.", "Usually transient at Microsoft (check https://status.cloud.microsoft): run again later; if it persists, check the proxy in front of {scope}.", "network", source=MS_ENDPOINTS),
     "bad-response": _r("The login host {host} answered with something that is not Azure AD's JSON: a proxy or captive portal answers in its place.", "Let this server reach {scope} directly on TCP 443 (proxy/firewall).", "network", source=MS_ENDPOINTS),
+    "too-large": _r("The login host {host} answered with more than 1 MiB, which no Azure AD reply is: a proxy or captive portal answers in its place.", "Let this server reach {scope} directly on TCP 443 (proxy/firewall).", "network", source=MS_ENDPOINTS),
     "http-error": _r("The HTTPS request to {host} failed.", "Check the firewall/proxy between this server and {scope} (TCP 443).", "network", source=MS_ENDPOINTS),
 }  # fmt: skip
 

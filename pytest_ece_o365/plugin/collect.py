@@ -16,6 +16,7 @@ from pytest_ece_o365.catalog import CATALOG
 from pytest_ece_o365.checks.base import REGISTRY, Check, CheckContext, Target
 from pytest_ece_o365.checks.targets import targets_for
 from pytest_ece_o365.knowledge import ROLE_MARKERS, VERSION_MARKERS
+from pytest_ece_o365.plugin.crash_repr import crash_text
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.verdict import Verdict
 
@@ -90,8 +91,9 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
             return format_verdict(excinfo.value.verdict)
-        # A bug in the check itself: show it, scrubbed, so that it can be reported.
-        return redact(str(super().repr_failure(excinfo, style=style)))
+        # A bug in the check itself: show it, scrubbed, so that it can be reported (whole, then redacted:
+        # pytest would cut a token in a local in its middle, where redaction no longer recognises it).
+        return crash_text(self, excinfo, style)
 
     def reportinfo(self) -> tuple[Any, int, str]:
         # The title in the domain also keeps pytest from showing the id's dots as "::".

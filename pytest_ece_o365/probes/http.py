@@ -31,6 +31,10 @@ from pytest_ece_o365.probes.tls import handshake_error, trust_store
 
 #: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
 _EVIDENCE_BODY = 600
+#: The largest reply body read (``too-large`` beyond): Entra's and Graph's JSON replies are a few KiB, a Graph
+#: page of 100 objects some 100 KiB; a peer sending more is not them, and must not fill this server's memory.
+MAX_BODY = 1 << 20
+_CHUNK = 64 * 1024
 
 
 class HttpProbeError(OSError):
@@ -113,10 +117,14 @@ class ResolvingHttpClient:
         try:
             connection.request(method, path, body=body, headers={"Host": parts.netloc, **(headers or {})})
             response = connection.getresponse()
-            text = response.read().decode("utf-8", "replace")
+            text = _read_body(response, connection, deadline).decode("utf-8", "replace")
         except HttpProbeError as exc:  # classified while connecting (TCP, TLS)
             self.transcript.note(exc.message)
             raise
+        except _TooLarge:
+            raise self._failed(
+                "too-large", f"{host}:{port} sent a reply larger than 1 MiB (not Entra ID's or Graph's JSON)"
+            ) from None
         except (OSError, http.client.HTTPException) as exc:
             if deadline.expired or isinstance(exc, TimeoutError):
                 raise self._failed("read-timeout", f"{host}:{port} did not answer within {self.timeout:g} s") from None
@@ -207,6 +215,27 @@ class _Connection(http.client.HTTPSConnection):
         except BaseException:
             sock.close()
             raise
+
+
+class _TooLarge(Exception):
+    """The reply body passed :data:`MAX_BODY`."""
+
+
+def _read_body(response: http.client.HTTPResponse, connection: _Connection, deadline: Deadline) -> bytes:
+    """The body, at most :data:`MAX_BODY` bytes, by the deadline: every read waits only for what is left of it,
+    so neither a flood nor a trickle holds the request (a flood is :class:`_TooLarge`, a trickle a timeout)."""
+    body = bytearray()
+    while True:
+        if deadline.expired:
+            raise TimeoutError
+        if connection.sock is not None:
+            connection.sock.settimeout(max(deadline.remaining(), 0.01))
+        chunk = response.read1(_CHUNK)
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise _TooLarge
 
 
 def _with_params(url: str, params: dict[str, Any] | None) -> str:

@@ -228,7 +228,8 @@ def _from_result(
     if not isinstance(token, str) or not token:
         return _failure(need, transcript, authority, deadline, "bad-response", "the token response has no access token")
     access_token = Secret(token)  # remembered for redaction from here on
-    rotated = result.get("refresh_token")
+    new_token = result.get("refresh_token")  # a Secret at once: remembered for redaction before anything fails
+    rotated = Secret(new_token) if isinstance(new_token, str) and new_token else None
     claims = decode_claims(token)
     try:
         expires_in = seconds(result.get("expires_in"))
@@ -250,7 +251,7 @@ def _from_result(
         scope=" ".join(map(str, scope)) if isinstance(scope, list) else str(scope or ""),
         login=authority,
         elapsed=deadline.elapsed(),
-        rotated=Secret(rotated) if isinstance(rotated, str) and rotated else None,
+        rotated=rotated,
     )
 
 

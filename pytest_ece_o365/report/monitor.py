@@ -13,9 +13,6 @@ exposition format the node exporter's textfile collector reads
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import stat
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,31 +31,16 @@ class ResultsUnreadable(ValueError):
     """The file cannot be judged; the message names it and what is wrong (state UNKNOWN)."""
 
 
-def read_results(path: Path, *, max_bytes: int = MAX_RESULTS_BYTES) -> dict[str, Any]:
-    """A results file read with bounds: a regular file, at most ``max_bytes``, UTF-8 JSON, this schema.
+def read_results(path: Path) -> dict[str, Any]:
+    """A results file read by the one bounded reader (report.results_file: a regular file, size cap, UTF-8,
+    nesting bound, schema); any refusal is :class:`ResultsUnreadable` (state UNKNOWN)."""
+    from pytest_ece_o365.report.results_file import ResultsFileError
+    from pytest_ece_o365.report.results_file import read_results as read_checked
 
-    Local to monitor until the shared bounded reader (report/results_file.py) lands: the lead unifies them.
-    """
     try:
-        with path.open("rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise ResultsUnreadable(f"{path}: not a regular file")
-            raw = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise ResultsUnreadable(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if len(raw) > max_bytes:
-        raise ResultsUnreadable(f"{path}: larger than {max_bytes // (1024 * 1024)} MB, not a results file")
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ResultsUnreadable(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsUnreadable(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(document, dict) or document.get("schema") != RESULTS_SCHEMA:
-        raise ResultsUnreadable(f"{path}: not a results file of pytest --ece-json (schema {RESULTS_SCHEMA})")
-    if not isinstance(document.get("results"), list) or not all(isinstance(r, dict) for r in document["results"]):
-        raise ResultsUnreadable(f"{path}: results is not a list of objects")
-    return document
+        return read_checked(path).document
+    except ResultsFileError as exc:
+        raise ResultsUnreadable(str(exc)) from None
 
 
 def _time(text: object) -> dt.datetime | None:

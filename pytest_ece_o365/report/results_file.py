@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import stat
 from array import array
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from pytest_ece_o365.files import RESULTS_LIMIT, read_bounded
 from pytest_ece_o365.report.compare import PreviousRun
 from pytest_ece_o365.report.results import SCHEMA, ResultRow, RunInfo
 from pytest_ece_o365.verdict import STATUSES
 
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = RESULTS_LIMIT
 MAX_DEPTH = 64
 
 # Linear in the text whatever it holds: escapes first (then no string can hide a quote), then strings.
@@ -80,31 +79,15 @@ def read_results(path: Path) -> ResultsFile:
 
 def _bounded_text(path: Path) -> str:
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a FIFO would block the open
-            raise ResultsFileError(f"{path}: not a regular file")
-        # O_NONBLOCK: should it have become a FIFO since, the open does not wait for a writer.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with os.fdopen(descriptor, "rb") as file:
-            status = os.fstat(file.fileno())
-            if not stat.S_ISREG(status.st_mode):
-                raise ResultsFileError(f"{path}: not a regular file")
-            if status.st_size > MAX_BYTES:
-                raise ResultsFileError(f"{path}: {status.st_size} bytes, more than a results file's {_limit()}")
-            data = file.read(MAX_BYTES + 1)
+        data = read_bounded(path, MAX_BYTES)  # a regular file, opened without blocking, at most 32 MiB
     except OSError as exc:
         raise ResultsFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:  # it grew while being read
-        raise ResultsFileError(f"{path}: more than a results file's {_limit()}")
     if b"\0" in data:
         raise ResultsFileError(f"{path}: holds NUL bytes: not a JSON results file")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors save
     except UnicodeDecodeError as exc:
         raise ResultsFileError(f"{path}: not UTF-8 text (byte {exc.start}): not a JSON results file") from None
-
-
-def _limit() -> str:
-    return f"{MAX_BYTES // (1024 * 1024)} MB"
 
 
 def nesting_depth(text: str) -> int:
@@ -148,7 +131,9 @@ def _parse(path: Path, document: Any) -> ResultsFile:
     if not results:
         # A run that executed no check (everything deselected, xdist workers) judged nothing: reading it
         # as a report would count its host as clean.
-        raise ValueError("the run executed no check (no results): it judged nothing, so it cannot be reported")
+        raise ValueError(
+            "the run executed no check (no results): it judged nothing, there is nothing to report or merge"
+        )
     rows = [_row(item, f"results[{index}]") for index, item in enumerate(results)]
     return ResultsFile(path, document, info, rows, _waivers(document.get("unused_waivers")))
 

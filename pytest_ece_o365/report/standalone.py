@@ -16,7 +16,13 @@ from pytest_ece_o365.report.results import ResultRow
 PAGE_STYLE = (
     "<style>table.ece-results{border-collapse:collapse;margin:0.3em 0 1.5em;width:100%}"
     "table.ece-results th,table.ece-results td{border:1px solid var(--ece-border);padding:4px 8px;"
-    "text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+    "text-align:left;vertical-align:top;overflow-wrap:break-word}"
+    # Status and who acts never break inside a word; the check id and target only when they must; the
+    # detail takes what is left (anywhere: a long URL must not widen the page).
+    "table.ece-results td:nth-child(3),table.ece-results td:nth-child(4){white-space:nowrap}"
+    "table.ece-results td:nth-child(5){overflow-wrap:anywhere}"
+    "table.ece-results th:nth-child(1){width:20%}table.ece-results th:nth-child(2){width:17%}"
+    "table.ece-results th:nth-child(5){width:50%}"
     "table.ece-results th{background:var(--ece-card-bg)}</style>"
 )
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from pytest_ece_o365.sim.aadsts import AadError, aadsts
 from pytest_ece_o365.sim.directory import AppRegistration
 from pytest_ece_o365.sim.entra import AuthCode, Issuer
-from pytest_ece_o365.sim.https import Request, Response, json_response
+from pytest_ece_o365.sim.https import Request, Response, json_response, served_base
 from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = ["AadApp"]
@@ -42,6 +42,7 @@ class AadApp:
         """Route one request."""
         parts = [p for p in request.path.split("/") if p]
         correlation = request.headers.get("client-request-id")
+        base = served_base(request, self.login_base)  # the links and error_uri name the host the client asked
         if len(parts) < 2:
             return json_response(404, {"error": "not_found"})
         tenant_name, rest = parts[0], "/".join(parts[1:])
@@ -49,20 +50,20 @@ class AadApp:
             return json_response(200, self.tenant.key.jwks())
         if not self.tenant.knows_tenant(tenant_name):
             error = aadsts(90002, tenant=tenant_name)
-            return json_response(error.status, error.body(self.login_base, correlation))
+            return json_response(error.status, error.body(base, correlation))
         if rest == "v2.0/.well-known/openid-configuration" and request.method == "GET":
-            return json_response(200, self.discovery(tenant_name))
+            return json_response(200, self.discovery(tenant_name, base))
         if rest == "oauth2/v2.0/token" and request.method == "POST":
             return self.token(request, correlation, tenant_name)
         if rest == "oauth2/v2.0/authorize" and request.method == "GET":
             return self.authorize(request.query, tenant_name)
         return json_response(404, {"error": "not_found", "error_description": f"no route {request.path}"})
 
-    def discovery(self, tenant_name: str = "") -> dict[str, object]:
+    def discovery(self, tenant_name: str = "", served: str = "") -> dict[str, object]:
         """The OpenID configuration document, with the simulator's host and port in every URL. Through
         /common or /organizations its endpoints keep that alias (as Entra's do), so MSAL asks there."""
         alias = tenant_name.lower() if tenant_name.lower() in ("common", "organizations") else ""
-        base = f"{self.login_base}/{alias or self.tenant.tenant_id}"
+        base = f"{served or self.login_base}/{alias or self.tenant.tenant_id}"
         return {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -120,7 +121,7 @@ class AadApp:
                 else:
                     payload = self.issuer.client_credentials_grant(app, form)
         except AadError as error:
-            return json_response(error.status, error.body(self.login_base, correlation))
+            return json_response(error.status, error.body(served_base(request, self.login_base), correlation))
         return json_response(200, payload)
 
     def authorize(self, query: dict[str, str], tenant_name: str = "") -> Response:

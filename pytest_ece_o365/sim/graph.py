@@ -22,7 +22,7 @@ from pytest_ece_o365.sim.directory import (
     AppRegistration,
     now_utc,
 )
-from pytest_ece_o365.sim.https import Request, Response, json_response
+from pytest_ece_o365.sim.https import Request, Response, json_response, served_base
 from pytest_ece_o365.sim.tenant import Tenant
 
 __all__ = ["GraphApp"]
@@ -56,7 +56,11 @@ class GraphApp:
             roles = self._roles(request.headers.get("authorization", ""))
             if request.method != "GET":
                 raise _GraphError(405, "Request_BadRequest", "The simulated Graph is read-only.")
-            return json_response(200, self._route(unquote(request.path), request.query, roles))
+            body = self._route(unquote(request.path), request.query, roles)
+            context = str(body.get("@odata.context", ""))
+            if context.startswith(self.base):  # the self-link names the host the client asked for
+                body["@odata.context"] = served_base(request, self.base) + context[len(self.base) :]
+            return json_response(200, body)
         except _GraphError as error:
             body = {
                 "error": {

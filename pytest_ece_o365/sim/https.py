@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import socket
 import ssl
 import threading
@@ -22,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_ece_o365.sim.listen import claim_port_options
 from pytest_ece_o365.sim.recorder import Recorder
 
-__all__ = ["HttpsServer", "Request", "Response", "SimBindError", "WebApp", "json_response"]
+__all__ = ["HttpsServer", "Request", "Response", "SimBindError", "WebApp", "json_response", "served_base"]
 
 #: Longest request body accepted (token requests are a few KB).
 MAX_BODY = 1 << 20
@@ -43,6 +44,18 @@ class Request:
     def form(self) -> dict[str, str]:
         """The body as ``application/x-www-form-urlencoded`` (last value wins)."""
         return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def served_base(request: Request, fallback: str) -> str:
+    """``https://`` + the Host the client asked for, as a real server's self-links are: a client dialling the
+    nominal host (``--ece-simulate``: ``login.microsoftonline.com`` on 443, sent to the loopback port by
+    ``Network.simulation``) reads nominal URLs back, one given ``host:port`` (``ece-o365 sim``) that port.
+    ``fallback`` (the listener's own base) when the header is missing or not a plain host[:port]."""
+    host = request.headers.get("host", "").strip()
+    return f"https://{host}" if _HOST.fullmatch(host) else fallback
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d{1,5})?")
 
 
 @dataclass(frozen=True)

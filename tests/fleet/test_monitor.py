@@ -92,8 +92,8 @@ def test_an_expired_secret_is_critical(tmp_path: Path, capsys: pytest.CaptureFix
 @pytest.mark.parametrize(
     ("content", "said"),
     [
-        (b"{not json", "not JSON"),
-        (b'{"schema": "other/1", "results": []}', "not a results file"),
+        (b"{not json", "not a JSON results file"),
+        (b'{"schema": "other/1", "results": []}', "schema is 'other/1'"),
         (b"\xff\xfe", "not UTF-8"),
     ],
 )

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import trustme
 
-from pytest_ece_o365.config.deployment import Endpoint, Network
+from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Network
 from pytest_ece_o365.probes.observation import DnsObservation
+from pytest_ece_o365.probes.token import TokenObservation, token_need_for
+from pytest_ece_o365.secret import Secret, SecretSource
+from pytest_ece_o365.survey import Survey
 
 HOST = "hostile.test"
 Handler = Callable[[socket.socket, threading.Event], None]
@@ -143,9 +146,9 @@ def endless_capability(conn: socket.socket, stopping: threading.Event) -> None:
         conn.sendall(line * 50)
 
 
-def login_host(token_reply: Callable[[str], tuple[int, str]]) -> Handler:
+def login_host(token_reply: Callable[[str], tuple[int, str] | None]) -> Handler:
     """An Entra-like login host: OpenID discovery answers properly (for the host the request names), the
-    token endpoint with ``token_reply(issuer)`` (status, body)."""
+    token endpoint with ``token_reply(issuer)`` (status, body), or with a body without end when that is None."""
 
     def handler(conn: socket.socket, stopping: threading.Event) -> None:
         while request := read_request(conn):
@@ -171,8 +174,12 @@ def login_host(token_reply: Callable[[str], tuple[int, str]]) -> Handler:
                         }
                     ),
                 )
+            elif (reply := token_reply(issuer)) is not None:
+                status, body = reply
             else:
-                status, body = token_reply(issuer)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+                while not stopping.is_set():
+                    conn.sendall(b'{"access_token": "' + b"A" * 65536)
             data = body.encode()
             conn.sendall(
                 f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
@@ -234,3 +241,15 @@ IMAP = {
 def with_count(script: dict[str, list[str]], count: str) -> dict[str, list[str]]:
     """``script`` with ``{count}`` (the message count a mailbox reports) filled in."""
     return {key: [line.replace("{count}", count) for line in answer] for key, answer in script.items()}
+
+
+def redeem(config: DeploymentConfig) -> TokenObservation:
+    """The first mailbox's refresh token redeemed at the configured login host (test secrets)."""
+    secrets = SecretSource(
+        {"azure_ad.client_secret": Secret("client-secret-value-1"), "mailboxes[0].refresh_token": Secret("rt-value-1")}
+    )
+    need = token_need_for(config, config.mailboxes[0])
+    assert need is not None
+    with Survey(config, config.network.timeout, secrets=secrets) as survey:
+        survey.gather([need])
+        return survey.get(need)

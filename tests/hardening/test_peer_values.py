@@ -10,26 +10,13 @@ from pathlib import Path
 import pytest
 import trustme
 
-from hardening.hostile import IMAP, POP3, Handler, Listener, dns, login_host, network, scripted, tls, with_count
+from hardening.hostile import IMAP, POP3, Handler, Listener, dns, login_host, network, redeem, scripted, tls, with_count
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.probes.mail_imap import probe_imap
 from pytest_ece_o365.probes.mail_pop3 import probe_pop3
-from pytest_ece_o365.probes.token import TokenObservation, token_need_for
-from pytest_ece_o365.secret import Secret, SecretSource
-from pytest_ece_o365.survey import Survey
+from pytest_ece_o365.secret import Secret
 
 Listen = Callable[[Handler], Listener]
-
-
-def redeem(config: DeploymentConfig) -> TokenObservation:
-    secrets = SecretSource(
-        {"azure_ad.client_secret": Secret("client-secret-value-1"), "mailboxes[0].refresh_token": Secret("rt-value-1")}
-    )
-    need = token_need_for(config, config.mailboxes[0])
-    assert need is not None
-    with Survey(config, config.network.timeout, secrets=secrets) as survey:
-        survey.gather([need])
-        return survey.get(need)
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,10 @@ def test_a_bye_instead_of_a_reply_to_examine_is_its_own_cause(pytester: pytest.P
     assert row["cause"] == "imap-bye"
     assert "* BYE Connection closed. 14" in row["detail"]
     assert f"Set-CASMailbox {SUPPORT} -ImapEnabled $true" in row["remediation"]
+    assert (
+        row["doc"]
+        == "https://learn.microsoft.com/en-us/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"
+    )
     assert "S: * BYE Connection closed. 14" in row["evidence"]
 
 
@@ -82,6 +86,10 @@ def test_pop_logon_failure_names_the_password_login(pytester: pytest.Pytester) -
     assert row["cause"] == "pop3-logon-failure"
     assert "-ERR Logon failure: unknown user name or bad password." in row["detail"]
     assert "OAuth (XOAUTH2)" in row["remediation"] and DELEGATE in row["remediation"]
+    assert (
+        row["doc"]
+        == "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/pop3-and-imap4/enable-or-disable-pop3-or-imap4-access"
+    )
 
 
 def test_send_as_in_the_older_5_2_0_wording(pytester: pytest.Pytester) -> None:
@@ -94,6 +102,7 @@ def test_send_as_in_the_older_5_2_0_wording(pytester: pytest.Pytester) -> None:
     assert row["cause"] == "smtp-send-as-denied-shared"
     assert "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied" in row["detail"]
     assert f"Add-RecipientPermission -Identity {SALES} -Trustee {DELEGATE} -AccessRights SendAs" in row["remediation"]
+    assert row["doc"] == "https://learn.microsoft.com/powershell/module/exchangepowershell/add-recipientpermission"
     refusal = next(line for line in row["evidence"] if line.startswith("S: 554 "))
     assert TAG.search(refusal), refusal
 

@@ -47,7 +47,8 @@ def test_healthy_redemption_observes_token_claims_scope_and_lifetime(simulate: C
     assert observation.claims["upn"] == "support@example.com" and observation.claims["aud"] == OUTLOOK
     assert observation.scope.split() == [f"{OUTLOOK}/IMAP.AccessAsUser.All", f"{OUTLOOK}/SMTP.Send"]
     assert observation.expires_in == 75 * 60
-    assert any(line.startswith("C: POST https://login.microsoftonline.com:") for line in observation.transcript)
+    # the discovery names the host MSAL asked for (the nominal one), as Entra does: no loopback port
+    assert any(line.startswith("C: POST https://login.microsoftonline.com/") for line in observation.transcript)
     text = text_of(observation)
     for secret in (observation.access_token.reveal(), *simulator.tenant.run_secrets.values()):
         assert secret not in text
