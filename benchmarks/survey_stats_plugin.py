@@ -20,8 +20,12 @@ from pytest_ece_o365.survey import ProbeTiming
 _cpu: dict[str, float] = {}
 
 
+_wall: dict[str, float] = {}
+
+
 def _mark(phase: str) -> None:
     _cpu.setdefault(phase, time.process_time())
+    _wall.setdefault(phase, time.time())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -84,5 +88,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "by_type": _by_type(timings),
         "cpu": {b: _cpu.get(b, 0.0) - _cpu.get(a, 0.0) for a, b in itertools.pairwise(phases)},
         "results": len(ece.rows) if ece is not None else 0,
+        "wall_at": _wall,  # time.time() of each phase's end, for the time before configure and after the end
     }
     Path(target).write_text(json.dumps(stats), encoding="utf-8")
