@@ -100,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("ece_config", CONFIG_HELP)
 
 
+# tryfirst: the outputs are checked before pytest-html's configure creates its report's folder (plugin order
+# otherwise follows the order the venv lists its distributions in).
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for marker, text in _marker_lines():
         config.addinivalue_line("markers", f"{marker}: {text}")
