@@ -131,7 +131,9 @@ def _parse(path: Path, document: Any) -> ResultsFile:
     if not results:
         # A run that executed no check (everything deselected, xdist workers) judged nothing: reading it
         # as a report would count its host as clean.
-        raise ValueError("the run executed no check (no results): it judged nothing, so it cannot be reported")
+        raise ValueError(
+            "the run executed no check (no results): it judged nothing, so it cannot be merged or reported"
+        )
     rows = [_row(item, f"results[{index}]") for index, item in enumerate(results)]
     return ResultsFile(path, document, info, rows, _waivers(document.get("unused_waivers")))
 
