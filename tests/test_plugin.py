@@ -444,7 +444,7 @@ def test_a_run_that_executed_no_check_is_incomplete_and_merge_refuses_it(
     )  # fmt: skip
     assert merged.returncode == 4
     assert merged.stderr.strip().splitlines() == [
-        "ece-o365: error: r.json: the run executed no check (no results): it judged nothing, there is nothing to report or merge"
+        "ece-o365: error: r.json: the run executed no check (no results): it judged nothing, so it cannot be merged or reported"
     ]
     assert not (tmp_path / "m.html").exists()
 

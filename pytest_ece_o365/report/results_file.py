@@ -132,7 +132,7 @@ def _parse(path: Path, document: Any) -> ResultsFile:
         # A run that executed no check (everything deselected, xdist workers) judged nothing: reading it
         # as a report would count its host as clean.
         raise ValueError(
-            "the run executed no check (no results): it judged nothing, there is nothing to report or merge"
+            "the run executed no check (no results): it judged nothing, so it cannot be merged or reported"
         )
     rows = [_row(item, f"results[{index}]") for index, item in enumerate(results)]
     return ResultsFile(path, document, info, rows, _waivers(document.get("unused_waivers")))
