@@ -269,6 +269,8 @@ class RunningSimulator:
         ]
         for key, env in self.env_names().items():
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
+        java = _toml(str(self.java_home))
+        lines.append(f"# The simulator's stand-in for ECE's Java runtime (no real JRE): [ece] java_home = {java}")
         if self.tenant.authority:
             lines.append(f"# This scenario's deployment has [azure_ad] tenant = {_toml(self.tenant.authority)}.")
         return "\n".join(lines) + "\n"
