@@ -1,6 +1,6 @@
 """network.java_trust end to end: pytest --ece-simulate against a deployment file whose ``[ece] java_home``
 is a folder laid out like ECE's JRE, with a cacerts made by keytool — holding or lacking the root the
-simulator's TLS chains to — and without java_home at all."""
+simulator's TLS chains to — and without java_home at all (the simulator's stand-in JRE, sim.jre)."""
 
 from __future__ import annotations
 
@@ -63,11 +63,43 @@ def test_a_jre_lacking_the_root_fails_naming_root_version_and_keytool(
         assert any(f"cacerts ({storetype})" in line for line in row["evidence"]), row["evidence"]  # read, not guessed
 
 
-def test_without_java_home_the_check_is_skipped_naming_the_key(pytester: pytest.Pytester) -> None:
+def test_without_java_home_the_check_is_skipped_naming_the_key() -> None:
+    from pytest_ece_o365.checks.base import CheckContext, RunOptions, Target
+    from pytest_ece_o365.checks.network import java_trust
+
+    verdict = java_trust(CheckContext(load_config(packaged_example()), ("services",), RunOptions(3)), Target("h:993"))
+    assert verdict.status == "skipped" and "`[ece] java_home`" in verdict.detail
+
+
+def test_a_simulated_run_without_java_home_judges_the_simulator_s_stand_in_jre(pytester: pytest.Pytester) -> None:
     _config(pytester, None)
     rows = _java_rows(pytester)
-    assert {row["status"] for row in rows} == {"skipped"}
-    assert all("`[ece] java_home`" in row["detail"] for row in rows)
+    assert {row["status"] for row in rows} == {"passed"}, rows
+    for row in rows:
+        assert row["detail"].startswith("The simulator's stand-in for ECE's Java 17.0.13 trusts pytest-ece-o365 ")
+        assert "the simulator's stand-in for ECE's Java runtime (not a real ECE JRE)" in row["evidence"][0]
+        assert "(JKS) holds 1 trusted certificates" in row["evidence"][1]
+
+
+def test_scenario_java_trust_missing_fails_with_cause_keytool_fix_and_doc(pytester: pytest.Pytester) -> None:
+    _config(pytester, None)
+    rows = _java_rows(pytester, "java-trust-missing")
+    assert {row["status"] for row in rows} == {"failed"}, rows
+    for row in rows:
+        assert row["cause"] == "java-root-missing" and row["owner"] == "ece-admin"
+        assert "'pytest-ece-o365 simulated Office 365 root CA'" in row["detail"] and "Java 17.0.13" in row["detail"]
+        assert 'keytool" -importcert -trustcacerts -cacerts' in row["remediation"]
+        assert row["doc"].startswith("https://docs.oracle.com/") and "keytool" in row["doc"]
+        assert "not a real ECE JRE" in row["evidence"][0] and "(JKS) holds 0 trusted" in row["evidence"][1]
+
+
+def test_a_set_java_home_is_kept_in_a_simulated_run(pytester: pytest.Pytester) -> None:
+    make_jre(pytester.path / "jre", {"simroot": authority("microsoft").root_pem}, version="11.0.22")
+    _config(pytester, "jre")
+    rows = _java_rows(pytester, "java-trust-missing")  # the scenario's stand-in is not used: the file's JRE is
+    assert {row["status"] for row in rows} == {"passed"}, rows
+    assert all(row["detail"].startswith("ECE's Java 11.0.22 trusts") for row in rows)
+    assert all(str(pytester.path / "jre") in row["evidence"][0] for row in rows)
 
 
 def test_when_tls_fails_the_result_is_blocked_by_network_tls(pytester: pytest.Pytester) -> None:

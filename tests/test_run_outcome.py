@@ -100,4 +100,4 @@ def test_xdist_n0_runs_in_process(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--ece-simulate", "-n", "0", "--ece-json", "r.json")
     assert result.ret == 0
     document = _json(pytester.path / "r.json")
-    assert document["summary"]["passed"] > 20 and document["verdict"] in ("PASS", "INCOMPLETE")
+    assert document["summary"]["passed"] > 20 and document["verdict"] == "PASS"

@@ -95,7 +95,9 @@ def java_trust(ctx: CheckContext, target: Target) -> Verdict:
         return earlier or cannot_tell(f"no TLS attempt was recorded for {observation.endpoint}")
     assert ctx.survey is not None  # _endpoint returned its skip otherwise
     store = ctx.survey.get(JavaTrustNeed(java_home))
-    return judge_java_trust(observation.tls, store, _facts(observation, ctx.options.timeout))
+    simulation = ctx.config.network.simulation
+    stand_in = simulation is not None and simulation.java_home == java_home
+    return judge_java_trust(observation.tls, store, _facts(observation, ctx.options.timeout), stand_in=stand_in)
 
 
 def _endpoint(ctx: CheckContext, target: Target) -> EndpointObservation | Verdict:

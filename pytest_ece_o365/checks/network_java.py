@@ -22,12 +22,17 @@ from pytest_ece_o365.verdict import Verdict, cannot_tell, passed
 CHECK = "network.java_trust"
 
 
-def judge_java_trust(tls: TlsObservation, store: JavaTrustObservation, facts: Mapping[str, object]) -> Verdict:
+def judge_java_trust(
+    tls: TlsObservation, store: JavaTrustObservation, facts: Mapping[str, object], *, stand_in: bool = False
+) -> Verdict:
     """network.java_trust for one endpoint whose TLS step worked: pass when the JRE's cacerts holds the
-    anchor the presented chain ends in; else the finding naming the root, the Java version and the fix."""
+    anchor the presented chain ends in; else the finding naming the root, the Java version and the fix.
+    ``stand_in``: the JRE is the simulator's stand-in for ECE's (a ``--ece-simulate`` run without
+    ``java_home``), and the evidence says so."""
     java = f"Java {store.version}" if store.version else "Java of unknown version (no release file)"
     facts = {**facts, "java": java, "java_home": store.java_home, "store": store.store}
-    evidence = (f"* ECE's Java: {store.java_home} ({java})", f"* {store.message}", *store.notes)
+    whose = "the simulator's stand-in for ECE's Java runtime (not a real ECE JRE)" if stand_in else "ECE's Java"
+    evidence = (f"* {whose}: {store.java_home} ({java})", f"* {store.message}", *store.notes)
     if not store.ok:
         return verdict_for(CHECK, store.error, facts, seen=store.message, evidence=evidence)
     chain = tls.presented or tls.verified_chain[:1]
@@ -37,8 +42,9 @@ def judge_java_trust(tls: TlsObservation, store: JavaTrustObservation, facts: Ma
     root = _root(tls)
     if anchor is not None:
         name = describe(anchor.der)
+        owner = "The simulator's stand-in for ECE's" if stand_in else "ECE's"
         return passed(
-            f"ECE's {java} trusts {name.common_name} (cacerts alias '{anchor.alias}'), the root {facts['endpoint']} "
+            f"{owner} {java} trusts {name.common_name} (cacerts alias '{anchor.alias}'), the root {facts['endpoint']} "
             "chains to",
             evidence=(*evidence, f"* anchor: {name.subject}; SHA-256 {name.sha256}"),
         )

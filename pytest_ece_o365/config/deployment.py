@@ -193,6 +193,7 @@ class Simulation:
     scenario: str
     ports: tuple[tuple[Endpoint, int], ...] = ()  # nominal endpoint -> loopback port actually listening
     ca_sha256: frozenset[str] = frozenset()  # lower-case hex, no separators
+    java_home: Path | None = None  # the simulator's stand-in for ECE's Java runtime, when the run uses it
 
     def port_for(self, endpoint: Endpoint) -> int:
         """The port to dial for ``endpoint``: the simulator's, else the endpoint's own."""

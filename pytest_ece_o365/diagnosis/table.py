@@ -215,7 +215,7 @@ def finding(
 
 
 #: Hosts whose pages a finding may link as its ``doc`` without a row naming one: documentation, not a thread.
-_DOC_HOSTS: Final = ("learn.microsoft.com", "cisco.com")
+_DOC_HOSTS: Final = ("learn.microsoft.com", "cisco.com", "docs.oracle.com")
 
 
 def doc_url(row: Diagnosis) -> str:

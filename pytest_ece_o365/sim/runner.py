@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint, Simulation
 from pytest_ece_o365.owner_only import private_temp_folder
 from pytest_ece_o365.secret import Secret
-from pytest_ece_o365.sim import leftovers, pki
+from pytest_ece_o365.sim import jre, leftovers, pki
 from pytest_ece_o365.sim.aad import AadApp
 from pytest_ece_o365.sim.authority import MailProtocol
 from pytest_ece_o365.sim.dns import DnsServer
@@ -82,6 +82,7 @@ class RunningSimulator:
         self.workdir = private_temp_folder(leftovers.PREFIX)
         leftovers.mark_owner(self.workdir)  # a folder left by a killed simulator is found by its dead owner
         self.ca_bundle = self.workdir / "ca.pem"
+        self.java_home = self.workdir  # replaced by _start: the simulated ECE Java runtime (sim.jre)
         self._servers: list[_Server] = []
         self._reserved: list[socket.socket] = []
         self._stopped = False
@@ -103,6 +104,7 @@ class RunningSimulator:
         tenant, hosts = self.tenant, self.tenant.hosts
         authority = pki.authority(tenant.tls_chain)
         self.ca_bundle.write_bytes(authority.root_pem)
+        self.java_home = jre.write_jre(self.workdir, tenant)
         names = [*hosts.all(), "outlook.ha.office365.com", "localhost", "127.0.0.1"]
         context = authority.server_certificate(names).server_context(self.workdir)
         timeout = max(30.0, self.cfg.network.timeout * 3)
@@ -215,6 +217,8 @@ class RunningSimulator:
         network = replace(
             cfg.network, nameservers=(self.nameserver,), ca_bundle=self.ca_bundle, simulation=self.simulation(cfg)
         )
+        if cfg.ece.java_home is None:  # no ECE Java of its own: the simulator's stand-in (a set one is kept)
+            cfg = replace(cfg, ece=replace(cfg.ece, java_home=self.java_home))
         if self.tenant.authority:  # the scenario's deployment names another authority (e.g. "common")
             cfg = replace(cfg, azure_ad=replace(cfg.azure_ad, tenant=self.tenant.authority))
         return cfg.with_endpoints(cfg.o365, network)
@@ -222,7 +226,7 @@ class RunningSimulator:
     def simulation(self, cfg: DeploymentConfig) -> Simulation:
         """Where each of ``cfg``'s endpoints is served (its host must be the one the simulator answers for),
         and the fingerprints of the simulator's stand-in for Microsoft's CAs (also in the ``tls-inspection``
-        scenario, whose certificates it does not sign)."""
+        scenario, whose certificates it does not sign), and its stand-in ECE Java runtime when ``cfg`` has none."""
         e, o365 = self.endpoints, cfg.o365
         served = (
             (o365.login_endpoint, _url_port(e.login)),
@@ -231,7 +235,8 @@ class RunningSimulator:
             (o365.pop3, e.pop3.port),
             (o365.smtp, e.smtp.port),
         )
-        return Simulation(self.scenario, served, pki.authority("microsoft").fingerprints())
+        java = self.java_home if cfg.ece.java_home is None else None
+        return Simulation(self.scenario, served, pki.authority("microsoft").fingerprints(), java)
 
     def env_names(self) -> dict[str, str]:
         """The environment variable each secret is read from: the config's own, or a made-up one."""
@@ -264,6 +269,8 @@ class RunningSimulator:
         ]
         for key, env in self.env_names().items():
             lines.append(f"#   {key} = {{ env = {_toml(env)} }}")
+        java = _toml(str(self.java_home))
+        lines.append(f"# The simulator's stand-in for ECE's Java runtime (no real JRE): [ece] java_home = {java}")
         if self.tenant.authority:
             lines.append(f"# This scenario's deployment has [azure_ad] tenant = {_toml(self.tenant.authority)}.")
         return "\n".join(lines) + "\n"

@@ -192,6 +192,10 @@ def _tls_inspection(tenant: Tenant) -> None:
     tenant.tls_chain = "inspection"
 
 
+def _java_trust_missing(tenant: Tenant) -> None:
+    tenant.java_trusts_root = False
+
+
 _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "refresh-token-expired": (_grant_state("expired", 120), "AADSTS700082 for the first mailbox's token"),
     "refresh-token-revoked": (_grant_state("revoked", 30), "AADSTS50173 for the first mailbox's token"),
@@ -221,6 +225,7 @@ _FAULTS: dict[str, tuple[Callable[[Tenant], None], str]] = {
     "port-blocked": (_behaviour("port-blocked", "pop3", "pop3", "blocked"), "nothing listens for POP3"),
     "server-hangs": (_behaviour("server-hangs", "imap", "imap", "hang"), "IMAP accepts, never greets"),
     "tls-inspection": (_tls_inspection, "certificates chain to a private TLS-inspection CA"),
+    "java-trust-missing": (_java_trust_missing, "the simulated ECE Java runtime's cacerts lacks the root"),
 }
 
 _FAULTS.update(LICENCE_SCENARIOS)

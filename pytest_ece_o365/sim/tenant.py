@@ -102,6 +102,7 @@ class Tenant:
         self.nxdomain: set[str] = set()
         self.behaviour: dict[MailProtocol, Behaviour] = {"imap": "normal", "pop3": "normal", "smtp": "normal"}
         self.tls_chain = "microsoft"
+        self.java_trusts_root = True  # the simulated ECE Java runtime's cacerts holds the simulator's root (sim.jre)
         #: The ``[azure_ad] tenant`` a scenario makes the deployment use (``single-tenant-common``: "common");
         #: None keeps the config's. Applied by ``RunningSimulator.configure``.
         self.authority: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -165,6 +166,10 @@ def test_snippet_is_toml_without_secret_values(cfg: DeploymentConfig) -> None:
         assert data["o365"]["login"] == sim.endpoints.login
         assert data["network"]["nameservers"] == [str(sim.nameserver)]
         assert Path(data["network"]["ca_bundle"]) == sim.ca_bundle
+        assert (
+            f"stand-in for ECE's Java runtime (no real JRE): [ece] java_home = {json.dumps(str(sim.java_home))}"
+            in snippet
+        )
         values = list(sim.tenant.run_secrets.values())
         assert not any(value in snippet for value in values)
         assert "ECE_O365_RT_SUPPORT" in snippet
