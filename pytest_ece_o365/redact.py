@@ -56,6 +56,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 #: A text without any of these (case-folded) cannot match _PATTERNS: one pass of substring searches rules
 #: out most text before seven regular expressions run over it.
 _PATTERN_WORDS = ("eyj", "dxnlcj", "bearer", "basic", "code=", "token", "secret", "verifier", "assertion", "password")
+_PATTERN_WORD = re.compile("|".join(_PATTERN_WORDS))
 
 
 def remember(value: str) -> None:
@@ -91,7 +92,7 @@ def _redacted(text: str, generation: int) -> str:
         if value in text:
             text = text.replace(value, REDACTED)
     lower = text.casefold()  # as re.IGNORECASE compares: "ſ" is an "s" there too
-    if any(word in lower for word in _PATTERN_WORDS):
+    if _PATTERN_WORD.search(lower):
         for pattern in _PATTERNS:
             text = pattern.sub(_keep_prefix, text)
     return text

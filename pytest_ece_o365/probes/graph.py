@@ -115,8 +115,10 @@ def acquire_graph_token(env: SurveyEnv, client_id: str) -> GraphTokenObservation
         reason = str(exc).removeprefix(f"{reader.client_secret.key_path}: ")
         return GraphTokenObservation(client_id, error="secret-missing", message=reason)
     o365 = env.config.o365
+    from pytest_ece_o365.survey import run_lookup
+
     transcript = Transcript()
-    client = ResolvingHttpClient(env.config.network, Deadline(env.timeout), transcript)
+    client = ResolvingHttpClient(env.config.network, Deadline(env.timeout), transcript, lookup=run_lookup(env))
     # The resource id is Graph's origin without a port, also when the simulator serves it on one.
     scope = f"https://{o365.graph_endpoint.host}/.default"
     transcript.note(f"client credentials for reader app {client_id}, scope {scope}")

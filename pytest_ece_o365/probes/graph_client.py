@@ -28,7 +28,11 @@ class GraphClient:
     def __init__(self, env: SurveyEnv, token: Secret) -> None:
         self.transcript = Transcript()
         # One deadline for all of a probe's GETs: four requests end within one timeout, not four.
-        self.client = ResolvingHttpClient(env.config.network, Deadline(env.timeout), self.transcript)
+        from pytest_ece_o365.survey import run_lookup
+
+        self.client = ResolvingHttpClient(
+            env.config.network, Deadline(env.timeout), self.transcript, lookup=run_lookup(env)
+        )
         self.base = env.config.o365.graph.rstrip("/") + "/v1.0/"
         self.token = token
 

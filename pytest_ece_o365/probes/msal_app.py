@@ -9,11 +9,46 @@ deadline and redacted transcript cover MSAL's requests too.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from pytest_ece_o365.config.deployment import DeploymentConfig
 from pytest_ece_o365.probes.http import ResolvingHttpClient
 from pytest_ece_o365.secret import Secret
+
+
+class ThreadClients:
+    """MSAL's ``http_client`` for an application that several probe threads share
+    (:mod:`pytest_ece_o365.probes.token_app`): each thread's requests go through the client it lent with
+    :meth:`lent`, so that every probe keeps its own deadline, transcript and last reply."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def lent(self, client: ResolvingHttpClient) -> Iterator[None]:
+        self._local.client = client
+        try:
+            yield
+        finally:
+            self._local.client = None
+
+    def _client(self) -> ResolvingHttpClient:
+        client: ResolvingHttpClient | None = getattr(self._local, "client", None)
+        if client is None:  # a request outside lent(): a bug, not a network failure
+            raise RuntimeError("an MSAL request from a thread that lent no HTTPS client")
+        return client
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._client().get(*args, **kwargs)
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        return self._client().post(*args, **kwargs)
+
+    def close(self) -> None:
+        """Nothing to release: every request uses its own connection."""
 
 
 def authority(config: DeploymentConfig) -> str:
@@ -23,7 +58,10 @@ def authority(config: DeploymentConfig) -> str:
 
 
 def confidential_client(
-    config: DeploymentConfig, client_id: str, client_secret: Secret, http_client: ResolvingHttpClient
+    config: DeploymentConfig,
+    client_id: str,
+    client_secret: Secret,
+    http_client: ResolvingHttpClient | ThreadClients,
 ) -> Any:
     """An ``msal.ConfidentialClientApplication`` for ``client_id`` at :func:`authority`.
 

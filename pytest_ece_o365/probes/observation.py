@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pytest_ece_o365.abort import abort_requested
@@ -77,6 +78,12 @@ class Transcript:
     def note(self, text: str) -> None:
         """Something the probe did or concluded that is not a protocol line (connect, handshake)."""
         self._add("*", text)
+
+    def include(self, lines: Iterable[str]) -> None:
+        """Another transcript's lines, as they were (a step done once for the run, shown in each probe's own)."""
+        for line in lines:
+            who, _, text = line.partition(": ")
+            self._add(who, text)
 
     def _add(self, who: str, text: str) -> None:
         text = clip(text.rstrip("\r\n"), self.MAX_LINE)  # redacted, then cut

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import re
 import socket
 import ssl
 
@@ -105,6 +106,10 @@ def connect(
     return TcpObservation(endpoint, address, error, message, deadline.elapsed(), transcript.lines(), dial), None
 
 
+#: A control character other than TAB: a line holding one is binary data, not a mail server's reply.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")
+
+
 class LineReader:
     """Reads CRLF lines and writes commands on a (TLS) socket, every call bounded by ``deadline``.
 
@@ -154,7 +159,7 @@ class LineReader:
         raw, self._buffer = self._buffer.split(b"\n", 1)
         line = raw.rstrip(b"\r").decode("utf-8", "replace")
         self.transcript.server(line)
-        if "\ufffd" in line or any(ord(ch) < 32 and ch != "\t" for ch in line):
+        if "\ufffd" in line or _CONTROL.search(line):
             raise ProbeError("garbage", f"{self.what} sent binary data instead of {waiting_for}")
         return line
 

@@ -38,6 +38,7 @@ from pytest_ece_o365.probes.peer_values import PeerValueError
 from pytest_ece_o365.probes.peer_values import expires_in as seconds
 from pytest_ece_o365.probes.scopes import INBOUND_SCOPES as INBOUND_SCOPES
 from pytest_ece_o365.probes.scopes import SMTP_SCOPE as SMTP_SCOPE
+from pytest_ece_o365.probes.token_app import TokenAppNeed
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 
@@ -161,9 +162,11 @@ def redeem(need: TokenNeed, env: SurveyEnv) -> TokenObservation:
         refresh_token = env.secrets.get(ref)
     except SecretUnavailable as exc:
         return TokenObservation(need, False, error="secret-missing", description=redact(str(exc)), login=authority)
+    from pytest_ece_o365.survey import run_lookup
+
     transcript = Transcript()
     # One deadline for the whole redemption (discovery + token POST): a slow login host costs one timeout.
-    client = ResolvingHttpClient(config.network, deadline, transcript)
+    client = ResolvingHttpClient(config.network, deadline, transcript, lookup=run_lookup(env))
     try:
         result = _acquire(need, env, client_secret, refresh_token, client)
     except HttpProbeError as exc:
@@ -188,8 +191,17 @@ def _acquire(
     authority = authority_of(env.config)
     transcript.note(f"redeem the refresh token for {need.account} at {authority} (MSAL {msal.__version__})")
     transcript.note("scopes: " + " ".join(need.scopes))
-    app = confidential_client(env.config, env.config.azure_ad.client_id, client_secret, client)
-    result = app.acquire_token_by_refresh_token(refresh_token.reveal(), scopes=list(need.scopes))
+    client_id = env.config.azure_ad.client_id
+    # One MSAL application for the run's every token (probes.token_app); its own when that could not be built.
+    shared = env.get(TokenAppNeed(client_id))
+    if shared.app is None:
+        app = confidential_client(env.config, client_id, client_secret, client)
+        result = app.acquire_token_by_refresh_token(refresh_token.reveal(), scopes=list(need.scopes))
+    else:
+        transcript.note("the OpenID configuration, read once for every token of the run:")
+        transcript.include(shared.transcript)
+        with shared.clients.lent(client):
+            result = shared.app.acquire_token_by_refresh_token(refresh_token.reveal(), scopes=list(need.scopes))
     return dict(result) if isinstance(result, Mapping) else {}
 
 

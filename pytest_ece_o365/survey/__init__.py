@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TypeVar, cast
@@ -26,7 +26,7 @@ from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservati
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.survey.needs import Need, SurveyEnv
 
-__all__ = ["EndpointNeed", "HostNeed", "Need", "NotGathered", "ProbeTiming", "Survey", "SurveyEnv"]
+__all__ = ["EndpointNeed", "HostNeed", "Need", "NotGathered", "ProbeTiming", "Survey", "SurveyEnv", "run_lookup"]
 
 T = TypeVar("T")
 
@@ -46,6 +46,17 @@ class HostNeed:
 
         network = env.config.network
         return resolve(self.host, network.nameservers, env.timeout, network.resolver_name)
+
+
+def run_lookup(env: SurveyEnv) -> Callable[[str, float], DnsObservation]:
+    """The lookup a probe's HTTPS client uses (:class:`~pytest_ece_o365.probes.http.ResolvingHttpClient`'s
+    ``lookup``): the run's :class:`HostNeed`, once per host and shared by every probe, as ECE's Java runtime
+    and the system resolver cache a name. Every token of 200 mailboxes asked DNS twice before (discovery and
+    token POST): 400 lookups of one name, each a round trip on its token's chain and a thread.
+
+    A failed lookup is the run's one observation of that host too: the probes report it as they would their
+    own. The timeout is the HostNeed's (one per run, counted from its start), not the caller's."""
+    return lambda host, _timeout: env.get(HostNeed(host))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Hashable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msal  # noqa: F401  (loaded before any pytester run: see tests/conftest.py)
 import pytest
@@ -24,7 +25,7 @@ from pytest_ece_o365.secret import Secret, SecretSource
 from pytest_ece_o365.sim import graph as sim_graph
 from pytest_ece_o365.sim.directory import AppRegistration
 from pytest_ece_o365.sim.runner import RunningSimulator, start_simulator
-from pytest_ece_o365.survey import Survey
+from pytest_ece_o365.survey import HostNeed, Survey
 from pytest_ece_o365.verdict import Verdict
 
 READER = "66666666-7777-8888-9999-000000000000"
@@ -150,6 +151,9 @@ def test_each_observation_is_made_once_per_run(sim: RunningSimulator) -> None:
                 EceSecretNeed(config.azure_ad.client_secret),
                 LicenseNeed("support@example.com"),
                 LicenseNeed("sales@example.com"),
+                # DNS, once per host for every token and Graph request of the run
+                HostNeed(urlsplit(config.o365.login).hostname or ""),
+                HostNeed(urlsplit(config.o365.graph).hostname or ""),
             ],
         )
     )

@@ -9,6 +9,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import trustme
@@ -33,6 +34,9 @@ from pytest_ece_o365.probes.http import MAX_BODY, HttpProbeError, ResolvingHttpC
 from pytest_ece_o365.probes.mail_imap import probe_imap
 from pytest_ece_o365.probes.observation import Transcript
 from pytest_ece_o365.secret import Secret
+from pytest_ece_o365.survey.needs import Need
+
+T = TypeVar("T")
 
 Listen = Callable[[Handler], Listener]
 TIMEOUT = 3.0
@@ -104,10 +108,13 @@ def test_a_mail_session_flooded_with_lines_ends_at_the_byte_cap(
 
 
 class _Env:
-    """What the Graph client reads of a survey's environment: the deployment and the timeout."""
+    """What the Graph client reads of a survey's environment: the deployment, the timeout, sub-needs."""
 
     def __init__(self, config: DeploymentConfig, timeout: float) -> None:
         self.config, self.timeout = config, timeout
+
+    def get(self, need: Need[T]) -> T:  # a sub-need (the DNS lookup), computed inline as the survey does
+        return need.observe(self)  # type: ignore[arg-type]
 
 
 def test_an_endless_graph_page_is_too_large(

@@ -52,7 +52,9 @@ def test_every_real_graph_reply_is_classified_and_a_403_names_the_permission(
     config = SimpleNamespace(
         network=network_for(local_dns.port, bundle), o365=SimpleNamespace(graph=f"https://login.ok.test:{server.port}")
     )
-    client = GraphClient(cast(Any, SimpleNamespace(config=config, timeout=2.0)), Secret("reader-token"))
+    env = SimpleNamespace(config=config, timeout=2.0)
+    env.get = lambda need: need.observe(env)  # a sub-need (the DNS lookup), computed inline as the survey does
+    client = GraphClient(cast(Any, env), Secret("reader-token"))
     with pytest.raises(GraphFailed) as info:
         client.get("applications", {"$filter": "appId eq 'x'"}, permission="Application.Read.All")
     assert info.value.error == CLASSES[status], reply["meaning"]
