@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
@@ -129,17 +130,32 @@ def token_need_for(config: DeploymentConfig, mailbox: Mailbox) -> TokenNeed | No
         return None
     # Mailboxes whose refresh token comes from the same variable or file share one token (and one
     # request): the shared-account model, where one delegate's token serves several mailboxes.
-    source = (ref.env, ref.file)
-    same_token = [
-        other
-        for other in config.mailboxes
-        if other.refresh_token is not None and (other.refresh_token.env, other.refresh_token.file) == source
-    ]
+    same_token = _by_token_source(config)[(ref.env, ref.file)]
     names = {SMTP_SCOPE} | {INBOUND_SCOPES[other.inbound] for other in same_token}
     resource = config.o365.outlook_resource
     first = same_token[0].refresh_token
     assert first is not None
     return TokenNeed(first.key_path, mailbox.token_user, tuple(sorted(f"{resource}/{name}" for name in names)))
+
+
+TokenSource = tuple[str | None, Path | None]  # a refresh token's (env, file)
+# The grouping of the last deployment asked about: token_need_for is called for every mailbox by several
+# checks, and grouping anew each time made a 500-mailbox run quadratic (issue 13). Kept by identity (a
+# deployment is immutable), one entry: a run has one deployment.
+_last_grouping: tuple[DeploymentConfig, dict[TokenSource, list[Mailbox]]] | None = None
+
+
+def _by_token_source(config: DeploymentConfig) -> dict[TokenSource, list[Mailbox]]:
+    global _last_grouping
+    last = _last_grouping
+    if last is not None and last[0] is config:
+        return last[1]
+    groups: dict[TokenSource, list[Mailbox]] = {}
+    for mailbox in config.mailboxes:
+        if mailbox.refresh_token is not None:
+            groups.setdefault((mailbox.refresh_token.env, mailbox.refresh_token.file), []).append(mailbox)
+    _last_grouping = (config, groups)
+    return groups
 
 
 def _refresh_token_ref(config: DeploymentConfig, key_path: str) -> SecretRef | None:
