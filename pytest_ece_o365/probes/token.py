@@ -24,6 +24,8 @@ an observation).
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,14 +288,29 @@ def _from_result(
 
 def decode_claims(token: str) -> dict[str, Any]:
     """The token's claims, read without verifying the signature (we judge content, not trust: the
-    token came straight from the token endpoint over verified TLS); {} for an opaque token."""
-    import jwt  # lazily: importing the plugin must stay cheap
+    token came straight from the token endpoint over verified TLS); {} for an opaque token.
 
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+    A JWS in compact form is three base64url segments, header.payload.signature (RFC 7515 §7.1); the
+    claims are the payload's JSON object (RFC 7519 §3). Read here with the standard library: PyJWT's
+    unverified decode checks each character in Python, 2.5 ms per Entra-sized token, 0.5 s of a
+    200-mailbox run (issue 13). Anything else — an encrypted five-segment JWE, text, a payload that is
+    not a JSON object — is opaque."""
+    segments = token.split(".")
+    if len(segments) != 3:
         return {}
-    return dict(claims) if isinstance(claims, dict) else {}
+    try:
+        header, claims = (json.loads(_base64url(segment).decode("utf-8")) for segment in segments[:2])
+    except (ValueError, RecursionError):  # not base64url, not UTF-8, not JSON (binascii.Error is a ValueError)
+        return {}
+    if not isinstance(header, dict) or "alg" not in header or not isinstance(claims, dict):
+        return {}
+    return claims
+
+
+def _base64url(segment: str) -> bytes:
+    """A base64url segment without padding, strictly (a character outside the alphabet is an error)."""
+    segment = segment.rstrip("=")  # some issuers pad; Entra ID does not
+    return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
 
 
 __all__ = [
