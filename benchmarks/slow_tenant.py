@@ -6,8 +6,10 @@ Office 365 behind a slow or proxied link would. For 1, 40, 100 and 200 mailboxes
 POP3 mailbox) it writes a deployment file pointed at the simulator, runs
 ``pytest --ece-config FILE --ece-role services`` in a subprocess, and prints side by side: wall time,
 ratio to 1 mailbox, probes, the probing span (first probe start to last end, from the survey's
-accounting), the most probes in flight, and the peak thread count of the pytest process (sampled from
-/proc on Linux; "-" elsewhere).
+accounting), the most probes in flight, the peak thread count of the pytest process (sampled from
+/proc on Linux; "-" elsewhere), CPU seconds of the run and of the simulator, the results and the wall
+time of the checks' phase (after the survey: pytest's per-result cost), and the fastest and slowest
+wall time of the repeats (run interleaved: 1, 40, 100, 200, 1, 40, …).
 
 Run: ``python benchmarks/slow_tenant.py [--sizes 1,40,100,200] [--delay 0.3] [--repeat N]``. Loopback only.
 """
@@ -24,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from bench_simulator import many_mailboxes
 
@@ -73,7 +76,7 @@ def thread_sampler(pid: int, stop: threading.Event, peak: list[int]) -> None:
             return
 
 
-def run_once(count: int, delay: float, workdir: Path) -> dict[str, float]:
+def run_once(count: int, delay: float, workdir: Path) -> dict[str, Any]:
     cfg = many_mailboxes(load_config(EXAMPLE), count)
     with start_simulator(cfg, "healthy", answer_delay=delay) as sim:
         path = workdir / f"deployment-{count}.toml"
@@ -106,7 +109,7 @@ def run_once(count: int, delay: float, workdir: Path) -> dict[str, float]:
     if proc.returncode not in (0, 1):
         sys.stderr.write(output.decode("utf-8", "replace")[-3000:])
         raise SystemExit(f"pytest exited {proc.returncode} for {count} mailboxes")
-    result: dict[str, float] = json.loads(stats.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(stats.read_text(encoding="utf-8"))
     result.update(wall=wall, threads_peak=peak[0], exit=proc.returncode, run_cpu=run_cpu, sim_cpu=sim_cpu)
     return result
 
@@ -121,17 +124,27 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"slow tenant: {args.delay * 1000:.0f} ms before every answer; load average at start {load:.2f}")
     print(f"{'mailboxes':>9} {'wall s':>7} {'ratio':>6} {'probes':>7} {'probing s':>9} {'slowest s':>9}", end="")
-    print(f" {'in flight':>9} {'threads':>8} {'run CPU s':>9} {'sim CPU s':>9} {'exit':>5}")
+    print(f" {'in flight':>9} {'threads':>8} {'run CPU s':>9} {'sim CPU s':>9}", end="")
+    print(f" {'results':>7} {'checks s':>8} {'exit':>5} {'wall range s':>12}")
     base = 0.0
+    runs: dict[int, list[dict[str, Any]]] = {count: [] for count in sizes}
     with tempfile.TemporaryDirectory(prefix="ece-bench-") as tmp:
+        # Sizes interleaved, repeat after repeat: a shared machine's speed drifts over minutes, and all the
+        # 1-mailbox runs first, then all the 200-mailbox ones, would put that drift into the ratio.
+        for _ in range(args.repeat):
+            for count in sizes:
+                runs[count].append(run_once(count, args.delay, Path(tmp)))
         for count in sizes:
-            runs = sorted((run_once(count, args.delay, Path(tmp)) for _ in range(args.repeat)), key=lambda r: r["wall"])
-            r = runs[len(runs) // 2]
+            ordered = sorted(runs[count], key=lambda r: r["wall"])
+            r = ordered[len(ordered) // 2]
             base = base or r["wall"]
+            wall_at = r["wall_at"]  # the checks' phase: pytest's per-result cost, with no probe in it
+            checks = wall_at["checked"] - wall_at["surveyed"]
             print(
                 f"{count:>9} {r['wall']:>7.2f} {r['wall'] / base:>6.2f} {r['probes']:>7} {r['probing']:>9.2f}"
                 f" {r['slowest']:>9.2f} {r['in_flight_peak']:>9} {r['threads_peak'] or '-':>8}"
-                f" {r['run_cpu']:>9.2f} {r['sim_cpu']:>9.2f} {r['exit']:>5}"
+                f" {r['run_cpu']:>9.2f} {r['sim_cpu']:>9.2f} {r['results']:>7} {checks:>8.2f} {r['exit']:>5}"
+                f" {ordered[0]['wall']:>5.2f}–{ordered[-1]['wall']:<6.2f}"
             )
     return 0
 

@@ -23,7 +23,6 @@ import http.client
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
 from pytest_ece_o365.probes import inflight
+from pytest_ece_o365.probes.alarms import set_alarm
 from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcript
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import handshake_error, trust_store
@@ -130,9 +130,7 @@ class ResolvingHttpClient:
         if dial != port:  # a simulated run: the evidence says where the simulator really answered
             self.transcript.note(f"connect {address}:{dial} ({host}:{port}, simulated)")
         connection = _Connection(host, port, address, self._trust(), deadline, dial)
-        watchdog = threading.Timer(deadline.remaining(), connection.abort)
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog = set_alarm(deadline.remaining(), connection.abort)
         try:
             connection.request(method, path, body=body, headers={"Host": parts.netloc, **(headers or {})})
             response = connection.getresponse()

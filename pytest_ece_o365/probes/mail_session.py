@@ -33,10 +33,10 @@ import binascii
 import contextlib
 import json
 import socket
-import threading
 from collections.abc import Callable
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
+from pytest_ece_o365.probes.alarms import Alarm, set_alarm
 from pytest_ece_o365.probes.mail_observation import NETWORK_STAGES as NETWORK_STAGES
 from pytest_ece_o365.probes.mail_observation import PROTOCOL_NAMES as PROTOCOL_NAMES
 from pytest_ece_o365.probes.mail_observation import STAGES as STAGES
@@ -234,15 +234,15 @@ class Watchdog:
         self.fired = False
         self._deadline = deadline
         self._sock = sock
-        self._timer = threading.Timer(deadline.remaining() + self.GRACE, self._fire)
-        self._timer.daemon = True
+        self._alarm: Alarm | None = None
 
     def __enter__(self) -> Watchdog:
-        self._timer.start()
+        self._alarm = set_alarm(self._deadline.remaining() + self.GRACE, self._fire)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
+        if self._alarm is not None:
+            self._alarm.cancel()
 
     def _fire(self) -> None:
         self.fired = True
