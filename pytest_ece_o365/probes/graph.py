@@ -32,9 +32,9 @@ from pytest_ece_o365.probes.graph_parse import (
     parse_license_details,
     parse_scope_names,
 )
-from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.http import HttpProbeError, probe_client
 from pytest_ece_o365.probes.msal_app import confidential_client
-from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.probes.observation import Transcript
 from pytest_ece_o365.redact import redact
 from pytest_ece_o365.secret import Secret, SecretRef, SecretUnavailable
 
@@ -115,10 +115,8 @@ def acquire_graph_token(env: SurveyEnv, client_id: str) -> GraphTokenObservation
         reason = str(exc).removeprefix(f"{reader.client_secret.key_path}: ")
         return GraphTokenObservation(client_id, error="secret-missing", message=reason)
     o365 = env.config.o365
-    from pytest_ece_o365.survey import run_lookup
-
     transcript = Transcript()
-    client = ResolvingHttpClient(env.config.network, Deadline(env.timeout), transcript, lookup=run_lookup(env))
+    client = probe_client(env, transcript)
     # The resource id is Graph's origin without a port, also when the simulator serves it on one.
     scope = f"https://{o365.graph_endpoint.host}/.default"
     transcript.note(f"client credentials for reader app {client_id}, scope {scope}")

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
-from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.probes.http import HttpProbeError, probe_client
+from pytest_ece_o365.probes.observation import Transcript
 from pytest_ece_o365.redact import clip
 from pytest_ece_o365.secret import Secret
 
@@ -28,11 +28,7 @@ class GraphClient:
     def __init__(self, env: SurveyEnv, token: Secret) -> None:
         self.transcript = Transcript()
         # One deadline for all of a probe's GETs: four requests end within one timeout, not four.
-        from pytest_ece_o365.survey import run_lookup
-
-        self.client = ResolvingHttpClient(
-            env.config.network, Deadline(env.timeout), self.transcript, lookup=run_lookup(env)
-        )
+        self.client = probe_client(env, self.transcript)
         self.base = env.config.o365.graph.rstrip("/") + "/v1.0/"
         self.token = token
 

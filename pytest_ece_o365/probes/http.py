@@ -25,7 +25,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from pytest_ece_o365.config.deployment import Endpoint, Network
@@ -35,6 +35,9 @@ from pytest_ece_o365.probes.observation import Deadline, DnsObservation, Transcr
 from pytest_ece_o365.probes.tcp import ProbeError, connect_address
 from pytest_ece_o365.probes.tls import handshake_error, trust_store
 from pytest_ece_o365.redact import clip
+
+if TYPE_CHECKING:
+    from pytest_ece_o365.survey.needs import SurveyEnv
 
 #: Reply bodies longer than this are cut in the transcript (the full text still reaches the caller).
 _EVIDENCE_BODY = 600
@@ -46,6 +49,15 @@ _CHUNK = 64 * 1024
 #: Resolves a host name within a number of seconds, never raising for a DNS failure
 #: (the signature of :func:`pytest_ece_o365.probes.dns.resolve` bound to the run's resolver).
 Lookup = Callable[[str, float], DnsObservation]
+
+
+def probe_client(env: SurveyEnv, transcript: Transcript, deadline: Deadline | None = None) -> ResolvingHttpClient:
+    """The HTTPS client of a survey probe: one deadline for all its requests (``env.timeout`` from now
+    unless given) and the run's shared lookups (:func:`pytest_ece_o365.survey.run_lookup`)."""
+    from pytest_ece_o365.survey import run_lookup
+
+    timeout = deadline if deadline is not None else Deadline(env.timeout)
+    return ResolvingHttpClient(env.config.network, timeout, transcript, lookup=run_lookup(env))
 
 
 class HttpProbeError(OSError):

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_ece_o365.config.deployment import DeploymentConfig, Mailbox
 from pytest_ece_o365.probes.entra_reply import Refusal, aadsts_key, failed_reply, refusal
-from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient
+from pytest_ece_o365.probes.http import HttpProbeError, ResolvingHttpClient, probe_client
 from pytest_ece_o365.probes.msal_app import authority as authority_of
 from pytest_ece_o365.probes.msal_app import confidential_client
 from pytest_ece_o365.probes.observation import Deadline, Transcript
@@ -180,11 +180,9 @@ def redeem(need: TokenNeed, env: SurveyEnv) -> TokenObservation:
         refresh_token = env.secrets.get(ref)
     except SecretUnavailable as exc:
         return TokenObservation(need, False, error="secret-missing", description=redact(str(exc)), login=authority)
-    from pytest_ece_o365.survey import run_lookup
-
     transcript = Transcript()
     # One deadline for the whole redemption (discovery + token POST): a slow login host costs one timeout.
-    client = ResolvingHttpClient(config.network, deadline, transcript, lookup=run_lookup(env))
+    client = probe_client(env, transcript, deadline)
     try:
         result = _acquire(need, env, client_secret, refresh_token, client)
     except HttpProbeError as exc:
@@ -309,7 +307,7 @@ def decode_claims(token: str) -> dict[str, Any]:
 
 def _base64url(segment: str) -> bytes:
     """A base64url segment without padding, strictly (a character outside the alphabet is an error)."""
-    segment = segment.rstrip("=")  # some issuers pad; Entra ID does not
+    segment = segment.rstrip("=")  # RFC 7515 §2 omits the padding; some issuers add it anyway, and PyJWT accepts it
     return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
 
 

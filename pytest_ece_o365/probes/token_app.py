@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_ece_o365.probes.http import ResolvingHttpClient
+from pytest_ece_o365.probes.http import probe_client
 from pytest_ece_o365.probes.msal_app import ThreadClients, confidential_client
-from pytest_ece_o365.probes.observation import Deadline, Transcript
+from pytest_ece_o365.probes.observation import Transcript
 from pytest_ece_o365.secret import SecretUnavailable
 
 if TYPE_CHECKING:
@@ -46,8 +46,6 @@ class TokenAppNeed:
 
 def build(env: SurveyEnv, client_id: str) -> TokenApp:
     """Build the application (which reads the configuration); never raises."""
-    from pytest_ece_o365.survey import run_lookup
-
     config = env.config
     clients = ThreadClients()
     try:
@@ -55,7 +53,7 @@ def build(env: SurveyEnv, client_id: str) -> TokenApp:
     except SecretUnavailable:
         return TokenApp(None, clients)  # each redemption says so itself
     transcript = Transcript()
-    client = ResolvingHttpClient(config.network, Deadline(env.timeout), transcript, lookup=run_lookup(env))
+    client = probe_client(env, transcript)
     try:
         with clients.lent(client):
             app = confidential_client(config, client_id, secret, clients)
