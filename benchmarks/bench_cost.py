@@ -2,11 +2,12 @@
 
 For 1, 10, 100 and 500 mailboxes (every fourth a shared POP3 mailbox) against the simulated tenant with
 no added latency, it runs the whole live checklist (services role) in a ``pytest`` subprocess with
-``--ece-json``, and prints the run's CPU seconds by phase — startup and collection, the survey (DNS, TLS
-handshakes, tokens and their JWT decoding, mailbox sessions, Graph), the checks (pytest's per-result cost
-included), the end (findings, case note, results file) — the CPU per mailbox over the 1-mailbox run, and
-the run's peak resident memory. Then it renders the 500-mailbox results file as ``ece-o365 report`` does
-(read, HTML page) and prints that time and its peak Python memory (tracemalloc).
+``--ece-json``, and prints the run's CPU seconds by phase — startup and collection, the survey (the probe
+threads: DNS, TLS handshakes, tokens and their JWT decoding, mailbox sessions, Graph), the checks (the main
+thread meanwhile: judging, pytest's per-result cost), the end (findings, case note, results file) — the
+CPU per mailbox over the 1-mailbox run, and the run's peak resident memory. Then it renders the
+500-mailbox results file as ``ece-o365 report`` does (read, HTML page) and prints that time and its
+peak Python memory (tracemalloc).
 
 Run: ``python benchmarks/bench_cost.py [--sizes 1,10,100,500]``. Loopback only. Linux for the memory column.
 """
@@ -110,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             extra = count - int(base["count"])  # type: ignore[call-overload]
             per = (total - float(base["total"])) / extra * 1000 if extra else float("nan")  # type: ignore[arg-type]
             print(
-                f"{count:>9} {r['probes']:>6} {r['results']:>7} {cpu['collected']:>8.2f} {cpu['surveyed']:>7.2f}"
-                f" {cpu['checked']:>7.2f} {cpu['end']:>6.2f} {per:>14.1f} {r['wall']:>7.2f} {r['rss_mb']:>11.0f}"
+                f"{count:>9} {r['probes']:>6} {r['results']:>7} {cpu['collected']:>8.2f} {cpu['survey']:>7.2f}"
+                f" {cpu['checks']:>7.2f} {cpu['end']:>6.2f} {per:>14.1f} {r['wall']:>7.2f} {r['rss_mb']:>11.0f}"
             )
             last = (count, Path(str(r["results_file"])))
         if last is not None:

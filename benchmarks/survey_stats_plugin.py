@@ -1,12 +1,13 @@
 """A pytest plugin for the benchmarks (``-p survey_stats_plugin``): at the end of a checklist run it writes
 to the JSON file named by ``ECE_BENCH_STATS`` the survey's accounting — probes, the probing span (first
 probe start to last probe end), the slowest probe, the most probes in flight at once, per need type — and
-the process's CPU seconds in each phase: collection, survey, checks (pytest's per-result cost included),
-and the end (terminal findings, case note, results file, HTML report)."""
+the process's CPU seconds: collection; the test loop's, split into the probes' threads (the survey) and the
+main thread (the checks: judging and pytest's per-result cost), which run at the same time since the
+checks wait for their own observations only; and the end (terminal findings, case note, results file,
+HTML report). ``checks_after_probing`` is the wall time the checks took after the last probe ended."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import time
@@ -18,14 +19,16 @@ import pytest
 from pytest_ece_o365.survey import ProbeTiming
 
 _cpu: dict[str, float] = {}
-
-
+_main_cpu: dict[str, float] = {}  # the main thread's, where the checks run
 _wall: dict[str, float] = {}
+_monotonic: dict[str, float] = {}  # the survey's clock (ProbeTiming)
 
 
 def _mark(phase: str) -> None:
     _cpu.setdefault(phase, time.process_time())
+    _main_cpu.setdefault(phase, time.thread_time())
     _wall.setdefault(phase, time.time())
+    _monotonic.setdefault(phase, time.monotonic())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -35,10 +38,6 @@ def pytest_configure() -> None:
 
 def pytest_collection_finish() -> None:
     _mark("collected")
-
-
-def pytest_runtest_logstart() -> None:
-    _mark("surveyed")  # the run's survey gathers everything before the first check runs
 
 
 @pytest.hookimpl(wrapper=True)
@@ -78,7 +77,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     for _when, step in edges:
         in_flight += step
         peak = max(peak, in_flight)
-    phases = ("configure", "collected", "surveyed", "checked", "end")
+    loop = _cpu["checked"] - _cpu["collected"]
+    checks = _main_cpu["checked"] - _main_cpu["collected"]
     stats = {
         "probes": len(timings),
         "probing": max(t.ended for t in timings) - min(t.started for t in timings) if timings else 0.0,
@@ -86,7 +86,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "in_flight_peak": peak,
         "threads": len({t.thread for t in timings}),
         "by_type": _by_type(timings),
-        "cpu": {b: _cpu.get(b, 0.0) - _cpu.get(a, 0.0) for a, b in itertools.pairwise(phases)},
+        "cpu": {
+            "collected": _cpu["collected"] - _cpu["configure"],
+            "survey": loop - checks,
+            "checks": checks,
+            "end": _cpu["end"] - _cpu["checked"],
+        },
+        "checks_after_probing": _monotonic["checked"] - max((t.ended for t in timings), default=0.0),
         "results": len(ece.rows) if ece is not None else 0,
         "wall_at": _wall,  # time.time() of each phase's end, for the time before configure and after the end
     }

@@ -76,3 +76,19 @@ CATALOG: Final[tuple[CheckSpec, ...]] = (
 )  # fmt: skip
 
 CHECKS: Final[dict[str, CheckSpec]] = {spec.id: spec for spec in CATALOG}
+
+#: The dependency chain (contract §5.2): a later stage cannot work when an earlier one is broken, so the
+#: report reads the root cause first, and the run judges the checks in this order (each as soon as what it
+#: reads is in: the directory's requests come last on a slow link). Stage of a check: its kind, and for
+#: network checks its layer.
+STAGES: Final = ("Configuration", "DNS", "TCP", "TLS", "Token", "Mailbox login", "Directory")
+_NETWORK_STAGE: Final = {"network.dns": 1, "network.tcp": 2}  # every other network check needs TLS first
+_KIND_STAGE: Final = {"static": 0, "network": 3, "oauth": 4, "mailbox": 5, "graph": 6}
+
+
+def stage(check: str) -> int:
+    """Index into :data:`STAGES`; ``len(STAGES)`` for a check this version does not know (listed last)."""
+    spec = CHECKS.get(check)
+    if spec is None:
+        return len(STAGES)
+    return _NETWORK_STAGE.get(check, _KIND_STAGE[spec.kind])

@@ -46,9 +46,13 @@ def test_the_counts_and_what_could_not_be_judged_with_its_reasons(broken_run: Br
     assert blocked
     assert re.search(r"<h3>\d+ check\(s\) could not be judged</h3>", broken_run.html)
     assert "<li><strong>blocked by another result</strong> (" in broken_run.html  # report.outcome's kinds
-    assert (
-        "<li>blocked by network.dns for smtp.office365.com (8): mailbox.smtp for support@example.com" in broken_run.html
-    )
+    # The results it blocked along the dependency chain, the order the run judged them in: network first.
+    blocked_by_dns = re.search(r"<li>blocked by network.dns for smtp.office365.com \((\d+)\): ([^<]*)", broken_run.html)
+    assert blocked_by_dns is not None
+    listed = blocked_by_dns.group(2).split(", ")
+    assert len(listed) == int(blocked_by_dns.group(1))
+    assert listed[0] == "network.tcp for smtp.office365.com:587"
+    assert listed.index("network.tls for smtp.office365.com:587") < listed.index("mailbox.smtp for support@example.com")
     # No input is missing: without [ece] java_home, network.java_trust judges the simulator's stand-in JRE.
     assert "java_home` is not set" not in broken_run.html
     assert (

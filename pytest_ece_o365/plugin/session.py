@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_ece_o365 import redact_logs
+from pytest_ece_o365.catalog import stage
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
@@ -167,7 +168,7 @@ class EceSession:
             keep.append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-            items[:] = keep
+        items[:] = _in_chain_order(keep)
 
     # --- running ------------------------------------------------------------------------------
 
@@ -185,7 +186,9 @@ class EceSession:
 
                     survey = Survey(self.deployment, self.context.options.timeout, secrets=self.context.secrets)
                     self.context.survey = survey
-                    survey.gather(needs)  # inside try: Ctrl-C here still closes the survey
+                    # Not waited for: each check waits for what it reads (Survey.get), so the checks
+                    # of the early stages are judged while the directory's requests are still out.
+                    survey.gather(needs, wait_for_all=False)  # inside try: Ctrl-C still closes the survey
             return (yield)
         finally:
             if survey is not None:
@@ -288,6 +291,15 @@ class EceSession:
     def unused_waivers(self) -> list[Waiver]:
         findings = ((row.check, row.target) for row in self.rows if row.is_finding)
         return unused_waivers(self.deployment.waivers, findings)
+
+
+def _in_chain_order(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The check items along the dependency chain (:func:`~pytest_ece_o365.catalog.stage`), catalog and
+    target order kept within a stage; any other test keeps its place. The checks then run in the order
+    their observations arrive (a slow link's directory requests last), so that judging 2000 results
+    overlaps the probing instead of following it (issue 13), and a -v listing reads root causes first."""
+    checks = iter(sorted(_check_items(items), key=lambda item: stage(item.check.spec.id)))
+    return [next(checks) if isinstance(item, CheckItem) else item for item in items]
 
 
 def _check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:

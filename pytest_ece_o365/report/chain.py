@@ -9,26 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pytest_ece_o365.catalog import CATALOG, CHECKS
+from pytest_ece_o365.catalog import CATALOG, STAGES, stage
 from pytest_ece_o365.report.results import ResultRow
 
 FINDING_STATUSES = frozenset({"failed", "advisory", "waived"})
 
-#: The dependency chain (contract §5.2): a later stage cannot work when an earlier one is broken, so the
-#: root cause is read first. Stage of a check: its kind, and for network checks its layer.
-STAGES: tuple[str, ...] = ("Configuration", "DNS", "TCP", "TLS", "Token", "Mailbox login", "Directory")
-_NETWORK_STAGE = {"network.dns": 1, "network.tcp": 2}  # every other network check needs TLS first
-_KIND_STAGE = {"static": 0, "network": 3, "oauth": 4, "mailbox": 5, "graph": 6}
+__all__ = ["FINDING_STATUSES", "STAGES", "Finding", "group_findings", "stage", "stage_name"]
+
 _CATALOG_ORDER = {spec.id: index for index, spec in enumerate(CATALOG)}
 _SEVERITY = {"failed": 0, "advisory": 1, "waived": 2}
-
-
-def stage(check: str) -> int:
-    """Index into :data:`STAGES`; ``len(STAGES)`` for a check this version does not know (listed last)."""
-    spec = CHECKS.get(check)
-    if spec is None:
-        return len(STAGES)
-    return _NETWORK_STAGE.get(check, _KIND_STAGE[spec.kind])
 
 
 def stage_name(index: int) -> str:

@@ -1,0 +1,75 @@
+"""The checks run along the dependency chain, each as soon as what it reads is observed (issue 13).
+
+The survey is started, not waited for: a check waits for its own observations only, so the network and
+mailbox checks of a large deployment are judged while the directory's requests (the app registration's
+chain of Graph requests, the longest on a slow link) are still out, instead of all 2000 results after the
+last probe."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from pytest_ece_o365.catalog import stage
+from pytest_ece_o365.probes.graph import AppNeed
+
+HOLD = 30.0  # how long the app registration's probe is held at most; released far sooner when all is well
+
+
+def _ids(lines: list[str]) -> list[str]:
+    return [line.split("::", 1)[1] for line in lines if "::" in line]
+
+
+def test_the_checks_are_listed_and_run_along_the_dependency_chain(pytester: pytest.Pytester) -> None:
+    listed = _ids(pytester.runpytest("--ece-simulate", "--co", "-q").outlines)
+    checks = [item.split("[", 1)[0] for item in listed]
+    assert checks, "nothing collected"
+    assert [stage(check) for check in checks] == sorted(stage(check) for check in checks)
+    # Network before token before mailbox login before the directory; within a check, the config's order.
+    assert checks.index("network.dns") < checks.index("token.refresh") < checks.index("mailbox.inbound")
+    assert checks.index("mailbox.inbound") < checks.index("azure_app.registration")
+    inbound = [item for item in listed if item.startswith("mailbox.inbound[")]
+    assert inbound == ["mailbox.inbound[support@example.com]", "mailbox.inbound[sales@example.com]"]
+
+
+class _HoldTheAppRegistration:
+    """Holds the app registration's Graph probe until every earlier-stage check has its result, and records
+    whether it was released that way (the checks ran meanwhile) or let go after :data:`HOLD`."""
+
+    def __init__(self) -> None:
+        self.earlier_done = threading.Event()
+        self.released_by_checks: bool | None = None
+        self.earlier: set[str] = set()
+        self.reported: list[str] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.earlier = {item.nodeid for item in session.items if stage(item.nodeid.split("::")[1].split("[")[0]) < 6}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.reported.append(report.nodeid)
+            if self.earlier <= set(self.reported):
+                self.earlier_done.set()
+
+    def hold(self, original: Any) -> Any:
+        def observe(need: AppNeed, env: Any) -> Any:
+            self.released_by_checks = self.earlier_done.wait(HOLD)
+            return original(need, env)
+
+        return observe
+
+
+def test_earlier_checks_are_judged_while_the_directory_is_still_probed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = _HoldTheAppRegistration()
+    monkeypatch.setattr(AppNeed, "observe", recorder.hold(AppNeed.observe))
+    result = pytester.runpytest_inprocess("--ece-simulate", "-p", "no:cacheprovider", plugins=[recorder])
+    assert result.ret == 0, result.stdout.str()
+    # Every network, token and mailbox result was in before the app registration's observation: had the run
+    # waited for the whole survey first, the probe would have been let go only after HOLD seconds.
+    assert recorder.released_by_checks is True
+    registration = next(index for index, nodeid in enumerate(recorder.reported) if "azure_app.registration" in nodeid)
+    assert {nodeid for nodeid in recorder.reported[:registration]} == recorder.earlier
