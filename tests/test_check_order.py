@@ -73,3 +73,26 @@ def test_earlier_checks_are_judged_while_the_directory_is_still_probed(
     assert recorder.released_by_checks is True
     registration = next(index for index, nodeid in enumerate(recorder.reported) if "azure_app.registration" in nodeid)
     assert {nodeid for nodeid in recorder.reported[:registration]} == recorder.earlier
+
+
+def test_the_longest_chains_are_started_first(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Starting hundreds of probe threads takes a while: the directory's needs (whose chains are the longest:
+    # a Graph token, then the app registration's requests) go first, the network's last.
+    from pytest_ece_o365.probes.graph import GraphTokenNeed
+    from pytest_ece_o365.probes.mail_needs import MailSessionNeed
+    from pytest_ece_o365.survey import EndpointNeed, HostNeed, Survey
+
+    gathered: list[object] = []
+    original = Survey.gather
+
+    def recording(survey: Survey, needs: Any, **kwargs: Any) -> None:
+        needs = list(needs)
+        gathered.extend(needs)
+        original(survey, needs, **kwargs)
+
+    monkeypatch.setattr(Survey, "gather", recording)
+    assert pytester.runpytest_inprocess("--ece-simulate", "-p", "no:cacheprovider").ret == 0
+    kinds = [type(need) for need in gathered]
+    assert kinds[0] in (GraphTokenNeed, AppNeed) and kinds.index(AppNeed) < kinds.index(MailSessionNeed)
+    network = [index for index, kind in enumerate(kinds) if kind in (HostNeed, EndpointNeed)]
+    assert network and min(network) > max(index for index, kind in enumerate(kinds) if kind is MailSessionNeed)

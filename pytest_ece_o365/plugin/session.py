@@ -180,7 +180,12 @@ class EceSession:
         )
         try:
             if not session.config.option.collectonly:
-                needs = [need for item in _check_items(session.items) for need in _needs(self.context, item)]
+                # The last stages' needs first: theirs are the longest chains (the app registration's
+                # Graph requests wait for a Graph token, a mailbox session for its token), and starting
+                # a thousand probe threads takes a while (~0.4 s at 200 mailboxes): the longest chains
+                # should not wait for that.
+                by_chain = sorted(_check_items(session.items), key=lambda item: -stage(item.check.spec.id))
+                needs = [need for item in by_chain for need in _needs(self.context, item)]
                 if needs:
                     from pytest_ece_o365.survey import Survey
 
