@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from waiting import SLACK
 
+import pytest_ece_o365.survey as survey_module
 from pytest_ece_o365.config.deployment import DeploymentConfig, Endpoint
 from pytest_ece_o365.config.loader import load_config
 from pytest_ece_o365.survey import EndpointNeed, HostNeed, NotGathered, Survey, SurveyEnv
@@ -162,17 +163,24 @@ def test_a_gathered_need_still_queued_is_probed_by_the_reader_not_refused(config
     assert _calls["queued"] == 1
 
 
-def test_get_waits_for_a_need_in_flight_instead_of_probing_again(config: DeploymentConfig) -> None:
-    need = GateNeed("in-flight", threading.Event(), threading.Event())
+@pytest.mark.parametrize("sliced", [False, True], ids=["plain-wait", "windows-sliced-wait"])
+def test_get_waits_for_a_need_in_flight_instead_of_probing_again(
+    config: DeploymentConfig, monkeypatch: pytest.MonkeyPatch, sliced: bool
+) -> None:
+    # The main thread waits in slices where Ctrl-C cannot interrupt a plain wait (Windows before 3.14):
+    # released after several slices, it still gets the one observation.
+    monkeypatch.setattr(survey_module, "_SLICED_WAIT", sliced)
+    monkeypatch.setattr(survey_module, "_WAIT_SLICE", 0.01)
+    need = GateNeed(f"in-flight-{sliced}", threading.Event(), threading.Event())
     with Survey(config, 1.0) as survey:
         survey.gather([need], wait_for_all=False)
         assert need.started.wait(10)  # in flight in the pool now
         # Released while get() waits (or, on a very slow machine, just before: get must not probe again either way).
         release = threading.Timer(0.1, need.release.set)
         release.start()
-        assert survey.get(need) == "observed in-flight"
+        assert survey.get(need) == f"observed in-flight-{sliced}"
         release.join()
-    assert _calls["in-flight"] == 1
+    assert _calls[f"in-flight-{sliced}"] == 1
 
 
 def test_needs_overlap_and_the_pool_is_bounded(config: DeploymentConfig) -> None:

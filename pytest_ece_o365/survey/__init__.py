@@ -1,9 +1,10 @@
 """The concurrent survey: every observation the selected checks need, gathered once, in parallel.
 
-After collection the plugin asks each selected check for its needs and calls :meth:`Survey.gather`; the
-probes then run a thread per ready need (capped by the open-file budget: :mod:`.budget`), each need
-exactly once per run, and the checks read the
-cached observations with :meth:`Survey.get`. A blocked firewall costs one timeout, not one per check.
+After collection the plugin asks each selected check for its needs and calls :meth:`Survey.gather`
+without waiting; the probes then run a thread per ready need (capped by the open-file budget:
+:mod:`.budget`), each need exactly once per run, and each check reads its observations with
+:meth:`Survey.get`, waiting for those still in flight. A blocked firewall costs one timeout, not one per
+check.
 
 A *need* is a hashable frozen dataclass with an ``observe(env)`` method: a ``Need[T]`` observes a ``T``
 (:mod:`pytest_ece_o365.survey.needs`). This module defines the network ones; the probes (tokens, mailbox
@@ -14,6 +15,7 @@ computed inline (:meth:`SurveyEnv.get`).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -222,7 +224,7 @@ class Survey:
                     self._timings.append(ProbeTiming(need, started, ended, threading.current_thread().name))
                 slot.done.set()
         else:
-            slot.done.wait()
+            _wait(slot.done)
         if slot.error is not None:
             raise slot.error
         return slot.value
@@ -254,6 +256,24 @@ class Survey:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+#: Before Python 3.14 a lock wait without a timeout is not interrupted by Ctrl-C on Windows (only on POSIX:
+#: python/cpython#125541, checked 2026-12-05), so the main thread waits in slices there.
+_SLICED_WAIT = sys.platform == "win32" and sys.version_info < (3, 14)
+_WAIT_SLICE = 0.25  # seconds: how late Ctrl-C may come through at most
+
+
+def _wait(done: threading.Event) -> None:
+    """Wait for ``done``. The main thread — where a check waits for a probe still in flight, and where
+    Ctrl-C is delivered — waits in slices where a plain wait would hold Ctrl-C back until the probe ends
+    (up to the run's timeout); the probe threads wait plainly (a thousand of them waking every slice
+    would cost the run's CPU)."""
+    if _SLICED_WAIT and threading.current_thread() is threading.main_thread():
+        while not done.wait(_WAIT_SLICE):
+            pass
+    else:
+        done.wait()
 
 
 _NEED_TYPES: set[type] = set()  # types already checked: isinstance() against a Protocol is slow
