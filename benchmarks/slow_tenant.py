@@ -12,7 +12,8 @@ time the checks took after the last probe ended (the checks run meanwhile, each 
 in; what is left is pytest's per-result cost no probe overlaps), and the fastest and slowest
 wall time of the repeats (run interleaved: 1, 40, 100, 200, 1, 40, …).
 
-Run: ``python benchmarks/slow_tenant.py [--sizes 1,40,100,200] [--delay 0.3] [--repeat N]``. Loopback only.
+Run: ``python benchmarks/slow_tenant.py [--sizes 1,40,100,200] [--delay 0.3] [--repeat N] [--without-graph]``.
+Loopback only.
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "pytest_ece_o365" / "example_config.toml"
 
 
-def deployment_toml(sim: RunningSimulator, cfg: DeploymentConfig) -> str:
-    """The example's deployment, ECE and Azure tables, ``cfg``'s mailboxes, and the simulator's [o365] and
-    [network] tables (its DNS, ports and CA) — a real-world run pointed at the simulated tenant."""
+def deployment_toml(sim: RunningSimulator, cfg: DeploymentConfig, *, graph: bool = True) -> str:
+    """The example's deployment, ECE and Azure tables (its [graph] reader app unless ``graph`` is false),
+    ``cfg``'s mailboxes, and the simulator's [o365] and [network] tables (its DNS, ports and CA) — a
+    real-world run pointed at the simulated tenant."""
     head = EXAMPLE.read_text(encoding="utf-8").split("[[mailboxes]]", 1)[0]
+    if not graph:
+        before, _, after = head.partition("[graph]")
+        head = before + after[after.index("\n\n") + 2 :] if after else head
     boxes = []
     for box in cfg.mailboxes:
         lines = ["[[mailboxes]]", f'address = "{box.address}"', f'inbound = "{box.inbound}"']
@@ -77,11 +82,11 @@ def thread_sampler(pid: int, stop: threading.Event, peak: list[int]) -> None:
             return
 
 
-def run_once(count: int, delay: float, workdir: Path) -> dict[str, Any]:
+def run_once(count: int, delay: float, workdir: Path, *, graph: bool = True) -> dict[str, Any]:
     cfg = many_mailboxes(load_config(EXAMPLE), count)
     with start_simulator(cfg, "healthy", answer_delay=delay) as sim:
         path = workdir / f"deployment-{count}.toml"
-        path.write_text(deployment_toml(sim, cfg), encoding="utf-8")
+        path.write_text(deployment_toml(sim, cfg, graph=graph), encoding="utf-8")
         stats = workdir / f"stats-{count}.json"
         env = dict(os.environ, ECE_BENCH_STATS=str(stats))
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "benchmarks"), env.get("PYTHONPATH", "")])
@@ -120,10 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1,40,100,200", help="mailbox counts, comma-separated")
     parser.add_argument("--delay", type=float, default=0.3, help="seconds before every answer")
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the median wall time is shown")
+    parser.add_argument(
+        "--without-graph",
+        action="store_true",
+        help="no [graph] reader app: the directory's checks are not run, a mail session is the longest chain",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"slow tenant: {args.delay * 1000:.0f} ms before every answer; load average at start {load:.2f}")
+    graph = "without [graph]" if args.without_graph else "with [graph]"
+    print(f"slow tenant: {args.delay * 1000:.0f} ms before every answer, {graph}; load average at start {load:.2f}")
     print(f"{'mailboxes':>9} {'wall s':>7} {'ratio':>6} {'probes':>7} {'probing s':>9} {'slowest s':>9}", end="")
     print(f" {'in flight':>9} {'threads':>8} {'run CPU s':>9} {'sim CPU s':>9}", end="")
     print(f" {'results':>7} {'checks after s':>14} {'exit':>5} {'wall range s':>12}")
@@ -134,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         # 1-mailbox runs first, then all the 200-mailbox ones, would put that drift into the ratio.
         for _ in range(args.repeat):
             for count in sizes:
-                runs[count].append(run_once(count, args.delay, Path(tmp)))
+                runs[count].append(run_once(count, args.delay, Path(tmp), graph=not args.without_graph))
         for count in sizes:
             ordered = sorted(runs[count], key=lambda r: r["wall"])
             r = ordered[len(ordered) // 2]
