@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from oauth.plugin_run import run_plugin
 
+from pytest_ece_o365.diagnosis import TABLE
 from pytest_ece_o365.diagnosis.table import Diagnosis, doc_url, finding
 from pytest_ece_o365.knowledge.sources import AADSTS_REFERENCE, TAC_218453, Source
 from pytest_ece_o365.report.results import ResultRow
@@ -41,6 +42,26 @@ def test_results_file_has_doc_on_findings_only() -> None:
     passed = ResultRow("c", "t", "passed", "s", "T", "d", doc=LEARN).as_json()
     assert failed["doc"] == LEARN
     assert "doc" not in passed
+
+
+def test_an_rfc_before_a_learn_page_is_skipped_not_taken_for_the_doc() -> None:
+    rfc = "https://www.rfc-editor.org/rfc/rfc1035"
+    assert doc_url(_diagnosis(Source(f"{rfc}; {LEARN}", "2026-12-04"))) == LEARN
+
+
+#: Rows with no documentation page on record, and why (contract §4 ``doc``: "" rather than a guess).
+NO_DOC = {
+    # `[network] ca_bundle` is this tool's own setting, and the product has no public page yet.
+    ("network.tls", "ca-bundle-invalid"): "own setting",
+    ("token.refresh", "ca-bundle-invalid"): "own setting",
+    # Office 365 refusing TLS 1.0/1.1 is on record in an issue thread (zehm/sendEmail#1) and RFC 8996 only.
+    ("network.tls", "tls-old-protocol"): "no Microsoft page on record",
+}
+
+
+def test_every_diagnosis_row_links_a_documentation_page_but_the_few_named() -> None:
+    missing = {key for key, row in TABLE.items() if not doc_url(row)}
+    assert missing == set(NO_DOC)
 
 
 def test_merge_reads_doc_back() -> None:

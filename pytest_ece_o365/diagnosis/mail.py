@@ -25,6 +25,7 @@ from pytest_ece_o365.diagnosis import mail_wire
 from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.diagnosis.table import Diagnosis, verdict_for
 from pytest_ece_o365.knowledge.sources import (
+    MS_ENDPOINTS,
     MS_FULL_ACCESS,
     MS_MAIL_OAUTH,
     MS_SEND_AS,
@@ -85,6 +86,8 @@ _SEND_AS_REPLIES = Source(
     MS_SEND_AS.ref + "; WWBN/AVideo#1017; swiftmailer/swiftmailer#1030; MicrosoftDocs/OfficeDocs-Support#1187",
     "2026-12-04",
 )
+#: A session broken on the way (the RFCs say what the socket error means) to Microsoft's mail endpoints.
+_SESSION_PATHS = Source(f"{NETWORK_RFCS.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
 #: Outbound spam blocks (5.1.8, 5.7.708) and the Restricted entities page.
 _RESTRICTED = Source(
     "https://learn.microsoft.com/en-us/defender-office-365/outbound-spam-restore-restricted-users", "2026-12-04"
@@ -94,14 +97,15 @@ _RESTRICTED = Source(
 def _mailbox_rows(check: str, section: int) -> dict[tuple[str, str], Diagnosis]:
     """Rows every live mailbox check shares: the session broke after the network checks' part."""
 
-    def row(cause: str, fix: str) -> Diagnosis:
-        return _row(cause, fix, "network", section, NETWORK_RFCS)
+    def row(cause: str, fix: str, source: Source = _SESSION_PATHS) -> Diagnosis:
+        return _row(cause, fix, "network", section, source)
 
     path = "Check the firewall or proxy between this server and {scope} (TCP {port})"
     return {
         (check, "no-xoauth2"): row(
             "{endpoint} offers no XOAUTH2 login for {protocol}, so ECE cannot log in to {mailbox} with OAuth.",
             "See network.xoauth2: check that {host} is Office 365's endpoint for this cloud (`[o365]`) and that no proxy rewrites {protocol}.",
+            MS_MAIL_OAUTH,  # XOAUTH2 as Office 365 offers it for IMAP, POP3 and SMTP
         ),
         (check, "read-timeout"): row(
             "{endpoint} stopped answering during "

@@ -47,14 +47,19 @@ def _row(
     owner: Owner = "network",
     section: int = 8,
     status: Literal["failed", "advisory"] = "failed",
-    source: Source = NETWORK_RFCS,
+    source: Source | None = None,
 ) -> Diagnosis:
+    # By default a network row rests on the RFCs (what the socket, resolver or TLS error means) and on
+    # Microsoft's endpoint list (the names and ports this server must reach), which is also its doc.
+    source = source if source is not None else _NETWORK_PATHS
     return Diagnosis(cause, remediation, owner, section, status, source)
 
 
 # What the network rows rest on besides the RFCs' meaning of a socket or resolver error (checked 2026-12-04):
 #: the hosts and ports (TAC 218453 §8 and Microsoft's endpoint list: *.office365.com TCP 587/993/995).
 _PATHS = Source(f"{TAC_218453.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
+#: a socket, resolver or TLS failure (the RFCs say what it means) on the way to Microsoft's endpoints
+_NETWORK_PATHS = Source(f"{NETWORK_RFCS.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
 #: the CAs Office 365's certificates chain to: DigiCert Cloud Services CA-1 under DigiCert Global Root CA
 #: seen on outlook.office365.com (simonrob/email-oauth2-proxy#209, ddeboer/imap#449), Microsoft's own
 #: issuing CAs (Azure Certificate Authority details).
@@ -123,7 +128,7 @@ NETWORK_ROWS: Final[dict[tuple[str, str], Diagnosis]] = {
     ("network.tls", "closed"): _row("{endpoint} closed the connection before the session was up.", "Check " + _FIREWALL + ": an IPS or proxy resets the session."),
     ("network.tls", "garbage"): _row("{endpoint} answered with something that is not {protocol}.", "Something other than Office 365 answers on TCP {port}: check " + _FIREWALL + "."),
     ("network.tls", "rejected"): _row("{endpoint} refused the session before login.", "Check " + _FIREWALL + " and that this server's public IP is not blocked."),
-    ("network.tls", "ca-bundle-invalid"): _row("The certificates in `[network] ca_bundle` cannot be loaded, so no TLS connection could be verified.", "Give `[network] ca_bundle` a PEM file of the root certificate(s) to trust (Base-64 .cer / .pem, not DER or .pfx).", owner="ece-admin"),
+    ("network.tls", "ca-bundle-invalid"): _row("The certificates in `[network] ca_bundle` cannot be loaded, so no TLS connection could be verified.", "Give `[network] ca_bundle` a PEM file of the root certificate(s) to trust (Base-64 .cer / .pem, not DER or .pfx).", owner="ece-admin", source=NETWORK_RFCS),
     ("network.tls", "no-starttls"): _row("{endpoint} does not offer STARTTLS, so ECE cannot send mail securely.", "A proxy or mail-security appliance strips STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
     ("network.tls", "starttls-refused"): _row("{endpoint} refused STARTTLS.", "A proxy or mail-security appliance interferes with STARTTLS: exempt {scope} (TCP {port}) from SMTP inspection."),
     # --- network.java_trust (ECE's own JRE; the root is the one network.tls saw) -------------------------
@@ -219,11 +224,13 @@ _DOC_HOSTS: Final = ("learn.microsoft.com", "cisco.com", "docs.oracle.com")
 
 
 def doc_url(row: Diagnosis) -> str:
-    """The row's ``doc``, else its source's first URL when that is a Microsoft Learn or Cisco page, else ""."""
+    """The row's ``doc``, else the first of its source's URLs that is a documentation page (Microsoft Learn,
+    Cisco, Oracle's Java docs) — an RFC or an issue thread before it is evidence, not what to read — else ""."""
     if row.doc or row.source is None:
         return row.doc
-    urls = [part.strip() for part in row.source.ref.split(";") if part.strip().startswith("https://")]
-    if not urls:
-        return ""
-    host = (urlsplit(urls[0]).hostname or "").lower()
-    return urls[0] if any(host == name or host.endswith("." + name) for name in _DOC_HOSTS) else ""
+    for part in row.source.ref.split(";"):
+        url = part.strip()
+        host = (urlsplit(url).hostname or "").lower() if url.startswith("https://") else ""
+        if host and any(host == name or host.endswith("." + name) for name in _DOC_HOSTS):
+            return url
+    return ""
