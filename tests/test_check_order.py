@@ -7,6 +7,7 @@ last probe."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -96,3 +97,29 @@ def test_the_longest_chains_are_started_first(pytester: pytest.Pytester, monkeyp
     assert kinds[0] in (GraphTokenNeed, AppNeed) and kinds.index(AppNeed) < kinds.index(MailSessionNeed)
     network = [index for index, kind in enumerate(kinds) if kind in (HostNeed, EndpointNeed)]
     assert network and min(network) > max(index for index, kind in enumerate(kinds) if kind is MailSessionNeed)
+
+
+def test_a_probe_threads_log_records_stay_out_of_the_check_running_meanwhile(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app registration's probe logs while its check waits for it (held until every earlier check has
+    # its result, so the registration check is the one running): that record is the probe's, not the
+    # check's, and must not show as the check's captured log. It still reaches the live log.
+    recorder = _HoldTheAppRegistration()
+    held = recorder.hold(AppNeed.observe)
+
+    def observe(need: AppNeed, env: Any) -> Any:
+        result = held(need, env)
+        logging.getLogger("msal.probe-thread-test").warning("logged by the app registration's probe thread")
+        return result
+
+    monkeypatch.setattr(AppNeed, "observe", observe)
+    result = pytester.runpytest_inprocess(
+        "--ece-simulate", "-p", "no:cacheprovider", "-rA", "-o", "log_cli=true", plugins=[recorder]
+    )
+    assert result.ret == 0, result.stdout.str()
+    assert recorder.released_by_checks is True
+    out = result.stdout.str()
+    assert "logged by the app registration's probe thread" in out  # the live log shows it …
+    passes = out.split("= PASSES =", 1)[1]
+    assert "logged by the app registration's probe thread" not in passes  # … no check's section does

@@ -183,6 +183,46 @@ def test_get_waits_for_a_need_in_flight_instead_of_probing_again(
     assert _calls[f"in-flight-{sliced}"] == 1
 
 
+class _InterruptOnce:
+    """Stands in for the survey's ``time``: the first clock reading raises KeyboardInterrupt, as a Ctrl-C
+    landing in the main thread right after it claimed a need (before its probe began) would."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def monotonic(self) -> float:
+        if not self.fired:
+            self.fired = True
+            raise KeyboardInterrupt
+        return time.monotonic()
+
+
+def test_a_ctrl_c_right_after_claiming_a_need_still_releases_its_waiters(
+    config: DeploymentConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pool thread waiting on a slot that is never marked done would wait for ever, and the interpreter
+    # waits for the pool's threads at exit: the run could not end.
+    need = SleepNeed("claimed", 0.0)
+    survey = Survey(config, 1.0)
+    monkeypatch.setattr(survey_module, "time", _InterruptOnce())
+    with pytest.raises(KeyboardInterrupt):
+        survey.observe_nested(need)
+    seen: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            survey.observe_nested(need)
+        except BaseException as exc:  # the interrupt, handed to every reader like a probe's error
+            seen.append(exc)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive(), "a reader waits for ever on a need the interrupted thread claimed"
+    assert [type(exc) for exc in seen] == [KeyboardInterrupt]
+    survey.close()
+
+
 def test_needs_overlap_and_the_pool_is_bounded(config: DeploymentConfig) -> None:
     # Three at a time pass the barrier together: fewer workers would break it, more would show in "most".
     barrier, in_flight = threading.Barrier(3), [0, 0]

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from pytest_ece_o365 import redact_logs
-from pytest_ece_o365.catalog import stage
 from pytest_ece_o365.checks import REGISTRY
 from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
@@ -24,6 +23,7 @@ from pytest_ece_o365.knowledge import version_marker
 from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
 from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
 from pytest_ece_o365.plugin.outputs import check_outputs
+from pytest_ece_o365.plugin.overlap import ProbeLogsApart, check_items, in_chain_order, longest_chains_first
 from pytest_ece_o365.plugin.provenance import html_report, previous_run, remember_secrets, run_info
 from pytest_ece_o365.plugin.roles import choose_roles
 from pytest_ece_o365.plugin.rows import result_row
@@ -168,29 +168,27 @@ class EceSession:
             keep.append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-        items[:] = _in_chain_order(keep)
+        items[:] = in_chain_order(keep)
 
     # --- running ------------------------------------------------------------------------------
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:
         survey = None
+        probes_logs: ProbeLogsApart | None = None
         self.context.selected = frozenset(
-            (item.check.spec.id, item.target.label) for item in _check_items(session.items)
+            (item.check.spec.id, item.target.label) for item in check_items(session.items)
         )
         try:
             if not session.config.option.collectonly:
-                # The last stages' needs first: theirs are the longest chains (the app registration's
-                # Graph requests wait for a Graph token, a mailbox session for its token), and starting
-                # a thousand probe threads takes a while (~0.4 s at 200 mailboxes): the longest chains
-                # should not wait for that.
-                by_chain = sorted(_check_items(session.items), key=lambda item: -stage(item.check.spec.id))
-                needs = [need for item in by_chain for need in _needs(self.context, item)]
+                checks = longest_chains_first(session.items)
+                needs = [need for item in checks for need in _needs(self.context, item)]
                 if needs:
-                    from pytest_ece_o365.survey import Survey
+                    from pytest_ece_o365.survey import THREAD_PREFIX, Survey
 
                     survey = Survey(self.deployment, self.context.options.timeout, secrets=self.context.secrets)
                     self.context.survey = survey
+                    probes_logs = ProbeLogsApart(THREAD_PREFIX, session.config)
                     # Not waited for: each check waits for what it reads (Survey.get), so the checks
                     # of the early stages are judged while the directory's requests are still out.
                     survey.gather(needs, wait_for_all=False)  # inside try: Ctrl-C still closes the survey
@@ -198,6 +196,8 @@ class EceSession:
         finally:
             if survey is not None:
                 survey.close()
+            if probes_logs is not None:
+                probes_logs.remove()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -234,7 +234,7 @@ class EceSession:
             return {}
         key = (id(session.items), len(session.items))  # built once, not once per report (issue 13)
         if self._items_by_id[0] != key:
-            self._items_by_id = (key, {item.nodeid: item for item in _check_items(session.items)})
+            self._items_by_id = (key, {item.nodeid: item for item in check_items(session.items)})
         return self._items_by_id[1]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -296,19 +296,6 @@ class EceSession:
     def unused_waivers(self) -> list[Waiver]:
         findings = ((row.check, row.target) for row in self.rows if row.is_finding)
         return unused_waivers(self.deployment.waivers, findings)
-
-
-def _in_chain_order(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The check items along the dependency chain (:func:`~pytest_ece_o365.catalog.stage`), catalog and
-    target order kept within a stage; any other test keeps its place. The checks then run in the order
-    their observations arrive (a slow link's directory requests last), so that judging 2000 results
-    overlaps the probing instead of following it (issue 13), and a -v listing reads root causes first."""
-    checks = iter(sorted(_check_items(items), key=lambda item: stage(item.check.spec.id)))
-    return [next(checks) if isinstance(item, CheckItem) else item for item in items]
-
-
-def _check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:
-    return (item for item in items if isinstance(item, CheckItem))
 
 
 def _needs(context: CheckContext, item: CheckItem) -> list[Any]:

@@ -160,7 +160,9 @@ _HELP = {
     "ece_o365_verdict": "The last run's verdict (1 for the run's verdict, 0 for the others).",
     "ece_o365_check_status": "One sample per check and target: 1 for its status in the last run.",
     "ece_o365_run_timestamp_seconds": "When the last run wrote its results (Unix time).",
-    "ece_o365_run_duration_seconds": "The checks' summed duration in the last run.",
+    # Each check waits for what it reads (the probes run meanwhile) and then judges: the sum is about the
+    # time from the first check to the last, the probing included.
+    "ece_o365_run_duration_seconds": "The checks' summed duration in the last run (waits for probes included).",
     "ece_o365_results_age_seconds": "Age of the results file's run when this was written.",
     "ece_o365_client_secret_expiry_timestamp_seconds": "When the app's client secret expires (Unix time).",
     "ece_o365_refresh_token_expiry_timestamp_seconds": "When the refresh token expires unused (Unix time).",

@@ -28,9 +28,22 @@ from pytest_ece_o365.probes.observation import DnsObservation, EndpointObservati
 from pytest_ece_o365.secret import SecretSource
 from pytest_ece_o365.survey.needs import Need, SurveyEnv
 
-__all__ = ["EndpointNeed", "HostNeed", "Need", "NotGathered", "ProbeTiming", "Survey", "SurveyEnv", "run_lookup"]
+__all__ = [
+    "THREAD_PREFIX",
+    "EndpointNeed",
+    "HostNeed",
+    "Need",
+    "NotGathered",
+    "ProbeTiming",
+    "Survey",
+    "SurveyEnv",
+    "run_lookup",
+]
 
 T = TypeVar("T")
+
+#: The name of every probe thread begins with this (``threading.Thread.name``; log records' ``threadName``).
+THREAD_PREFIX = "ece-survey"
 
 
 class NotGathered(LookupError):
@@ -147,7 +160,7 @@ class Survey:
                 if future is not None:
                     futures.append(future)
             if new and self._pool is None:
-                self._pool = ThreadPoolExecutor(self._workers(), thread_name_prefix="ece-survey")
+                self._pool = ThreadPoolExecutor(self._workers(), thread_name_prefix=THREAD_PREFIX)
             pool = self._pool
         # Submitted outside the lock: starting hundreds of threads takes a while, and the ones started
         # first must be able to claim their slots (under the lock) and probe meanwhile.
@@ -207,27 +220,37 @@ class Survey:
     def _compute(self, need: Need[object]) -> object:
         # A slot is created only by the thread that is about to compute it, never for a queued task: a
         # thread waiting on a slot therefore waits on running work, and a full pool cannot deadlock.
-        with self._lock:
-            slot = self._slots.get(need)
-            owner = slot is None
-            if slot is None:
-                slot = self._slots[need] = _Slot()
-                started = self._waiting_since[need] = time.monotonic()
-        if owner:
-            try:
-                slot.value = need.observe(self._env)
-            except BaseException as exc:  # a probe bug: re-raised to every reader, not swallowed
-                slot.error = exc
-            finally:
-                ended = time.monotonic()
-                with self._lock:
-                    self._timings.append(ProbeTiming(need, started, ended, threading.current_thread().name))
-                slot.done.set()
-        else:
+        mine = _Slot()
+        try:
+            with self._lock:
+                if self._slots.setdefault(need, mine) is mine:
+                    self._waiting_since[need] = time.monotonic()
+            if self._slots[need] is mine:
+                mine.value = need.observe(self._env)
+        except BaseException as exc:  # a probe bug (or Ctrl-C in the main thread): re-raised to every reader
+            if self._slots.get(need) is not mine:
+                raise
+            mine.error = exc
+        finally:
+            # Marked done whatever happened above — even a Ctrl-C landing between two of its lines
+            # in the main thread, which computes a need still queued: a pool thread waiting on a slot
+            # never marked done would wait for ever, and the interpreter waits for the pool's threads.
+            if self._slots.get(need) is mine and not mine.done.is_set():
+                try:
+                    self._record(need)
+                finally:
+                    mine.done.set()
+        slot = self._slots[need]
+        if slot is not mine:
             _wait(slot.done)
         if slot.error is not None:
             raise slot.error
         return slot.value
+
+    def _record(self, need: Need[object]) -> None:
+        with self._lock:
+            started = self._waiting_since.get(need, time.monotonic())
+            self._timings.append(ProbeTiming(need, started, time.monotonic(), threading.current_thread().name))
 
     @property
     def accounting(self) -> tuple[ProbeTiming, ...]:
