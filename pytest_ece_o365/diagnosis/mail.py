@@ -25,13 +25,12 @@ from pytest_ece_o365.diagnosis import mail_wire
 from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.diagnosis.table import Diagnosis, verdict_for
 from pytest_ece_o365.knowledge.sources import (
-    MS_ENDPOINTS,
     MS_FULL_ACCESS,
     MS_MAIL_OAUTH,
     MS_SEND_AS,
     MS_SET_CASMAILBOX,
     MS_SMTP_AUTH,
-    NETWORK_RFCS,
+    NETWORK_PATHS,
     Source,
 )
 from pytest_ece_o365.probes.mail_session import MailSessionObservation
@@ -86,8 +85,6 @@ _SEND_AS_REPLIES = Source(
     MS_SEND_AS.ref + "; WWBN/AVideo#1017; swiftmailer/swiftmailer#1030; MicrosoftDocs/OfficeDocs-Support#1187",
     "2026-12-04",
 )
-#: A session broken on the way (the RFCs say what the socket error means) to Microsoft's mail endpoints.
-_SESSION_PATHS = Source(f"{NETWORK_RFCS.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
 #: Outbound spam blocks (5.1.8, 5.7.708) and the Restricted entities page.
 _RESTRICTED = Source(
     "https://learn.microsoft.com/en-us/defender-office-365/outbound-spam-restore-restricted-users", "2026-12-04"
@@ -97,7 +94,7 @@ _RESTRICTED = Source(
 def _mailbox_rows(check: str, section: int) -> dict[tuple[str, str], Diagnosis]:
     """Rows every live mailbox check shares: the session broke after the network checks' part."""
 
-    def row(cause: str, fix: str, source: Source = _SESSION_PATHS) -> Diagnosis:
+    def row(cause: str, fix: str, source: Source = NETWORK_PATHS) -> Diagnosis:
         return _row(cause, fix, "network", section, source)
 
     path = "Check the firewall or proxy between this server and {scope} (TCP {port})"

@@ -31,6 +31,7 @@ from pytest_ece_o365.knowledge.sources import (
     MS_MAIL_OAUTH,
     MS_REFRESH_TOKENS,
     MS_TOKEN_LIFETIMES,
+    NETWORK_PATHS,
     NETWORK_RFCS,
     TAC_218453,
     Source,
@@ -133,13 +134,11 @@ def error_lookup(login_host: str) -> str:
 
 
 _NET = "The login host {host} cannot be reached from this server, so ECE cannot refresh tokens:"
-#: what a socket, resolver or TLS error means (the RFCs) on the way to the login host (Microsoft's endpoint list)
-_PATHS = Source(f"{NETWORK_RFCS.ref}; {MS_ENDPOINTS.ref}", _CHECKED)
 _NETWORK_ROWS: Final[dict[str, Diagnosis]] = {
-    **dict.fromkeys(("nxdomain", "servfail", "dns-refused", "dns-timeout", "dns-unavailable", "no-answer", "dns-error"), _r(_NET + " its name does not resolve.", "Make this server's DNS resolve {host} (`nslookup {host}`); see network.dns.", "network", source=_PATHS)),
-    **dict.fromkeys(("refused", "tcp-timeout", "unreachable", "tcp-error"), _r(_NET + " TCP {endpoint} does not connect.", "Open TCP 443 from this server to {scope} (firewall and proxy); see network.tcp.", "network", source=_PATHS)),
-    **dict.fromkeys(("tls-untrusted", "tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-handshake", "reset", "closed"), _r(_NET + " the TLS session to {endpoint} fails (a proxy or TLS inspection in the path?).", "Exempt {scope} from TLS inspection, or add the inspection root to ECE's trust store and `[network] ca_bundle`; see network.tls.", "network", source=_PATHS)),
-    "read-timeout": _r(_NET + " {endpoint} did not answer within {timeout} s.", "Check the firewall/proxy between this server and {scope} (TCP 443); see network.tls.", "network", source=_PATHS),
+    **dict.fromkeys(("nxdomain", "servfail", "dns-refused", "dns-timeout", "dns-unavailable", "no-answer", "dns-error"), _r(_NET + " its name does not resolve.", "Make this server's DNS resolve {host} (`nslookup {host}`); see network.dns.", "network", source=NETWORK_PATHS)),
+    **dict.fromkeys(("refused", "tcp-timeout", "unreachable", "tcp-error"), _r(_NET + " TCP {endpoint} does not connect.", "Open TCP 443 from this server to {scope} (firewall and proxy); see network.tcp.", "network", source=NETWORK_PATHS)),
+    **dict.fromkeys(("tls-untrusted", "tls-expired", "tls-not-yet-valid", "tls-wrong-name", "tls-handshake", "reset", "closed"), _r(_NET + " the TLS session to {endpoint} fails (a proxy or TLS inspection in the path?).", "Exempt {scope} from TLS inspection, or add the inspection root to ECE's trust store and `[network] ca_bundle`; see network.tls.", "network", source=NETWORK_PATHS)),
+    "read-timeout": _r(_NET + " {endpoint} did not answer within {timeout} s.", "Check the firewall/proxy between this server and {scope} (TCP 443); see network.tls.", "network", source=NETWORK_PATHS),
     "ca-bundle-invalid": _r("`[network] ca_bundle` cannot be loaded, so no HTTPS connection to {host} could be verified.", "Give `[network] ca_bundle` a PEM file of the root certificate(s) to trust.", "ece-admin", source=NETWORK_RFCS),
     "discovery-failed": _r("The OpenID configuration of {login} could not be read, so no token could be requested.", "Check [azure_ad] tenant and [o365] cloud/login, and that nothing between this server and {host} answers in Azure AD's place.", "network", source=MS_ENDPOINTS),
     "server-error": _r("The login host {host} answered with a server error.", "Usually transient at Microsoft (check https://status.cloud.microsoft): run again later; if it persists, check the proxy in front of {scope}.", "network", source=MS_ENDPOINTS),

@@ -19,7 +19,14 @@ from urllib.parse import urlsplit
 
 from pytest_ece_o365.diagnosis.causes import cause_id
 from pytest_ece_o365.knowledge.java import JDK_8304760, KEYTOOL_DOCS
-from pytest_ece_o365.knowledge.sources import MS_ENDPOINTS, MS_MAIL_OAUTH, NETWORK_RFCS, TAC_218453, Source
+from pytest_ece_o365.knowledge.sources import (
+    MS_ENDPOINTS,
+    MS_MAIL_OAUTH,
+    NETWORK_PATHS,
+    NETWORK_RFCS,
+    TAC_218453,
+    Source,
+)
 from pytest_ece_o365.verdict import Owner, Verdict, advisory, failed
 
 
@@ -47,19 +54,14 @@ def _row(
     owner: Owner = "network",
     section: int = 8,
     status: Literal["failed", "advisory"] = "failed",
-    source: Source | None = None,
+    source: Source = NETWORK_PATHS,
 ) -> Diagnosis:
-    # By default a network row rests on the RFCs (what the socket, resolver or TLS error means) and on
-    # Microsoft's endpoint list (the names and ports this server must reach), which is also its doc.
-    source = source if source is not None else _NETWORK_PATHS
     return Diagnosis(cause, remediation, owner, section, status, source)
 
 
 # What the network rows rest on besides the RFCs' meaning of a socket or resolver error (checked 2026-12-04):
 #: the hosts and ports (TAC 218453 §8 and Microsoft's endpoint list: *.office365.com TCP 587/993/995).
 _PATHS = Source(f"{TAC_218453.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
-#: a socket, resolver or TLS failure (the RFCs say what it means) on the way to Microsoft's endpoints
-_NETWORK_PATHS = Source(f"{NETWORK_RFCS.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")
 #: the CAs Office 365's certificates chain to: DigiCert Cloud Services CA-1 under DigiCert Global Root CA
 #: seen on outlook.office365.com (simonrob/email-oauth2-proxy#209, ddeboer/imap#449), Microsoft's own
 #: issuing CAs (Azure Certificate Authority details).

@@ -110,3 +110,7 @@ NETWORK_RFCS: Final = Source(
     "https://www.rfc-editor.org/rfc/rfc8446; https://www.rfc-editor.org/rfc/rfc3207",
     "2026-12-04",
 )
+
+#: A socket, resolver or TLS failure on the way to Microsoft's endpoints: the RFCs say what the error
+#: means, Microsoft's endpoint list which names and ports this server must reach (and is what to read).
+NETWORK_PATHS: Final = Source(f"{NETWORK_RFCS.ref}; {MS_ENDPOINTS.ref}", "2026-12-04")

@@ -150,3 +150,8 @@ def format_verdict(verdict: Verdict, *, with_evidence: bool = True) -> str:
 
 
 __all__ = ["CheckFailed", "CheckItem", "ChecklistFile", "applies_to_version"]
+
+
+def check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:
+    """The checklist's items among ``items`` (a run may hold other tests too)."""
+    return (item for item in items if isinstance(item, CheckItem))

@@ -10,18 +10,13 @@ last — and the needs are started the other way round, the longest chains first
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from pytest_ece_o365.catalog import stage
-from pytest_ece_o365.plugin.collect import CheckItem
+from pytest_ece_o365.plugin.collect import CheckItem, check_items
 
-__all__ = ["ProbeLogsApart", "check_items", "in_chain_order", "longest_chains_first"]
-
-
-def check_items(items: list[pytest.Item]) -> Iterator[CheckItem]:
-    return (item for item in items if isinstance(item, CheckItem))
+__all__ = ["ProbeLogsApart", "in_chain_order", "longest_chains_first"]
 
 
 def in_chain_order(items: list[pytest.Item]) -> list[pytest.Item]:

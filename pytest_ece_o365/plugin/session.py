@@ -20,10 +20,10 @@ from pytest_ece_o365.checks.base import Check, CheckContext, RunOptions, Target
 from pytest_ece_o365.config.deployment import DeploymentConfig, Waiver
 from pytest_ece_o365.config.loader import ConfigError, load_config
 from pytest_ece_o365.knowledge import version_marker
-from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version
+from pytest_ece_o365.plugin.collect import CheckItem, ChecklistFile, applies_to_version, check_items
 from pytest_ece_o365.plugin.interrupt import SigintGuard, not_run_rows, was_interrupted
 from pytest_ece_o365.plugin.outputs import check_outputs
-from pytest_ece_o365.plugin.overlap import ProbeLogsApart, check_items, in_chain_order, longest_chains_first
+from pytest_ece_o365.plugin.overlap import ProbeLogsApart, in_chain_order, longest_chains_first
 from pytest_ece_o365.plugin.provenance import html_report, previous_run, remember_secrets, run_info
 from pytest_ece_o365.plugin.roles import choose_roles
 from pytest_ece_o365.plugin.rows import result_row
